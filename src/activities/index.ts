@@ -1,0 +1,19 @@
+/**
+ * All activities, built from their dependencies. Only the worker entry builds real clients;
+ * tests build the same activities over stand-ins.
+ */
+import { createLlmActivities, type LlmActivityDeps } from './llm.js';
+import { createSlackActivities, type SlackActivityDeps } from './slack.js';
+
+export type ActivityDeps = LlmActivityDeps & SlackActivityDeps;
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createLlmActivities(deps),
+    ...createSlackActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { LlmActivities } from './llm.js';
+export type { SlackActivities } from './slack.js';

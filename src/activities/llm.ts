@@ -1,0 +1,127 @@
+/**
+ * LLM activities: the three research steps and the article writer.
+ * Made by a factory over injected chat models, so tests hand in a real ChatOpenAI pointed at a stand-in.
+ * Every call passes the activity's cancellation signal, so a timed-out or cancelled attempt stops
+ * spending tokens, and every provider error leaves as an ApplicationFailure with an explicit type.
+ */
+import { Context } from '@temporalio/activity';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type { AIMessage, BaseMessage } from '@langchain/core/messages';
+import { HumanMessage, SystemMessage } from '@langchain/core/messages';
+import { z } from 'zod';
+import type {
+  LlmResult,
+  LlmStep,
+  LlmUsage,
+  RealWorldExample,
+  ResearchBundle,
+  ResearchInput,
+} from '../workflows/messages.js';
+import { articlePrompt, examplesPrompt, keyFactsPrompt, statisticsPrompt, type PromptMessages } from './prompts.js';
+import { toLlmFailure } from './llm-errors.js';
+
+/** A chat model plus the name we price it by (the provider may answer with a dated variant). */
+export interface ChatModelHandle {
+  name: string;
+  model: BaseChatModel;
+}
+
+export interface LlmActivityDeps {
+  research: ChatModelHandle;
+  writer: ChatModelHandle;
+}
+
+export interface WriteArticleInput {
+  topic: string;
+  research: Omit<ResearchBundle, 'usage'>;
+}
+
+const examplesSchema = z.object({
+  examples: z
+    .array(
+      z.object({
+        title: z.string().describe('Organisation, product or event'),
+        description: z.string().describe('One or two sentences on what happened'),
+      }),
+    )
+    .length(3)
+    .describe('Exactly three real-world examples'),
+});
+
+function toMessages(prompt: PromptMessages): BaseMessage[] {
+  return [new SystemMessage(prompt.system), new HumanMessage(prompt.user)];
+}
+
+/** Token usage from LangChain's `usage_metadata`; zeros when the provider sent none. */
+export function usageFrom(message: AIMessage | undefined, model: string): LlmUsage {
+  const meta = message?.usage_metadata;
+  const inputTokens = meta?.input_tokens ?? 0;
+  const outputTokens = meta?.output_tokens ?? 0;
+  return {
+    model,
+    inputTokens,
+    outputTokens,
+    cachedInputTokens: meta?.input_token_details?.cache_read ?? 0,
+    totalTokens: meta?.total_tokens ?? inputTokens + outputTokens,
+  };
+}
+
+function textOf(message: AIMessage): string {
+  if (typeof message.content === 'string') return message.content;
+  return message.content
+    .map((part) => (typeof part === 'string' ? part : part.type === 'text' ? String(part.text) : ''))
+    .join('');
+}
+
+function callSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined; // called outside an activity (plain unit use)
+  }
+}
+
+async function guarded<T>(step: LlmStep, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    // A cancelled attempt must surface as cancellation, not as a provider failure.
+    if (callSignal()?.aborted) throw error;
+    throw toLlmFailure(error, step);
+  }
+}
+
+async function completeText(step: LlmStep, handle: ChatModelHandle, prompt: PromptMessages): Promise<LlmResult<string>> {
+  return guarded(step, async () => {
+    const message = (await handle.model.invoke(toMessages(prompt), { signal: callSignal() })) as AIMessage;
+    const text = textOf(message).trim();
+    if (!text) throw Object.assign(new Error('The model returned an empty answer'), { name: 'OutputParserException' });
+    return { output: text, usage: usageFrom(message, handle.name) };
+  });
+}
+
+export function createLlmActivities({ research, writer }: LlmActivityDeps) {
+  return {
+    async researchTopic({ topic }: ResearchInput): Promise<LlmResult<string>> {
+      return completeText('researchTopic', research, keyFactsPrompt(topic));
+    },
+
+    async findExamples({ topic }: ResearchInput): Promise<LlmResult<RealWorldExample[]>> {
+      return guarded('findExamples', async () => {
+        const structured = research.model.withStructuredOutput(examplesSchema, { name: 'real_world_examples', includeRaw: true });
+        const { raw, parsed } = await structured.invoke(toMessages(examplesPrompt(topic)), { signal: callSignal() });
+        return { output: parsed.examples, usage: usageFrom(raw as AIMessage, research.name) };
+      });
+    },
+
+    async getStatistics({ topic }: ResearchInput): Promise<LlmResult<string>> {
+      return completeText('getStatistics', research, statisticsPrompt(topic));
+    },
+
+    async writeArticle({ topic, research: bundle }: WriteArticleInput): Promise<LlmResult<string>> {
+      return completeText('writeArticle', writer, articlePrompt(topic, bundle));
+    },
+  };
+}
+
+export type LlmActivities = ReturnType<typeof createLlmActivities>;

@@ -1,0 +1,66 @@
+/**
+ * Bot entry (`npm run bot`): Temporal client + Bolt app. Stateless: everything needed to resume a
+ * pipeline lives in Temporal, so any number of bot processes can run side by side.
+ */
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import type { App } from '@slack/bolt';
+import type { Config } from './config.js';
+import { createSlackApp } from './slack/app.js';
+import { Pipelines } from './temporal/pipelines.js';
+import { isMainModule, loadConfigOrExit, onShutdownSignal } from './entry.js';
+
+export interface RunningBot {
+  app: App;
+  /** HTTP port in HTTP mode; undefined in Socket Mode. */
+  port: number | undefined;
+  stop(): Promise<void>;
+}
+
+export function pipelinesFor(client: Client, config: Config): Pipelines {
+  return new Pipelines(client, {
+    taskQueue: config.temporal.taskQueue,
+    executionTimeoutMs: config.pipeline.executionTimeoutMs,
+    settings: {
+      researchTaskQueue: config.temporal.researchTaskQueue,
+      reviewTimeoutMs: config.pipeline.reviewTimeoutMs,
+      llmAttemptTimeoutMs: config.pipeline.llmAttemptTimeoutMs,
+    },
+  });
+}
+
+export async function startBot(config: Config, address: string): Promise<RunningBot> {
+  // Connects lazily: the bot comes up (and acks commands) even while Temporal is unreachable.
+  const connection = Connection.lazy({ ...config.temporal.connection, address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const app = createSlackApp(config, { pipelines: pipelinesFor(client, config), maxTopicLength: config.pipeline.maxTopicLength });
+
+  let port: number | undefined;
+  if (config.slack.appToken) {
+    await app.start();
+  } else {
+    const server = (await app.start(config.slack.port)) as Server;
+    const address = server.address();
+    port = typeof address === 'object' && address ? address.port : config.slack.port;
+  }
+  return {
+    app,
+    port,
+    async stop() {
+      await app.stop();
+      await connection.close();
+    },
+  };
+}
+
+if (isMainModule(import.meta.url)) {
+  const config = loadConfigOrExit('bot');
+  const address = config.temporal.connection.address ?? 'localhost:7233';
+  const bot = await startBot(config, address);
+  console.log(
+    config.slack.appToken
+      ? 'Bot connected to Slack in Socket Mode'
+      : `Bot listening for Slack requests on http://localhost:${bot.port}/slack/events`,
+  );
+  onShutdownSignal(() => bot.stop());
+}

@@ -1,0 +1,60 @@
+/**
+ * `npm start`: everything in one process tree for local use.
+ * Without TEMPORAL_ADDRESS it runs an embedded Temporal dev server (SQLite under .temporal/,
+ * Web UI on :8233), then the workers and the Bolt app. Ctrl-C stops all three, in that reverse order.
+ */
+import { ensureTemporalCli } from './temporal/cli.js';
+import { startDevServer, type DevServer } from './temporal/dev-server.js';
+import { startBot } from './bot.js';
+import { startWorkers } from './worker.js';
+import { installTemporalRuntime, loadConfigOrExit, onShutdownSignal } from './entry.js';
+
+const config = loadConfigOrExit('all');
+installTemporalRuntime();
+
+let devServer: DevServer | undefined;
+let address = config.temporal.connection.address;
+if (!address) {
+  const cliPath = await ensureTemporalCli({ env: process.env });
+  console.log(`Starting Temporal dev server (data in ${config.temporal.devServerDbFile})…`);
+  devServer = await startDevServer({
+    cliPath,
+    port: config.temporal.devServerPort,
+    uiPort: config.temporal.devServerUiPort,
+    dbFile: config.temporal.devServerDbFile,
+    namespace: config.temporal.namespace,
+  });
+  address = devServer.address;
+}
+
+const workers = await startWorkers(config, address);
+const bot = await startBot(config, address);
+
+console.log(
+  [
+    '',
+    'Content pipeline is running:',
+    `  Temporal      ${address}${devServer ? ' (embedded dev server)' : ''}`,
+    `  Web UI        ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
+    `  Task queues   ${config.temporal.taskQueue}, ${config.temporal.researchTaskQueue}`,
+    config.slack.appToken
+      ? '  Slack         Socket Mode'
+      : `  Slack         http://localhost:${bot.port}/slack/events`,
+    '',
+    'Type /research <topic> in Slack. Ctrl-C stops everything.',
+  ].join('\n'),
+);
+
+onShutdownSignal(async () => {
+  await bot.stop();
+  await workers.stop();
+  await devServer?.stop();
+});
+
+// If the workers stop on their own (e.g. the server went away for good), take the rest down too.
+workers.done.catch(async (error: unknown) => {
+  console.error('Workers stopped with an error:', error);
+  await bot.stop().catch(() => undefined);
+  await devServer?.stop();
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+/**
+ * Workflow IDs that read well in the Temporal Web UI:
+ * `research-<topic-slug>-<yyyymmdd>-<suffix>`, and the child's ID derived from its parent's.
+ * Pure: no clock or randomness here, callers pass them in.
+ */
+const MAX_SLUG_LENGTH = 40;
+
+/** Lower-case ASCII slug: accents folded, anything else collapsed to single dashes. */
+export function slugify(text: string, maxLength = MAX_SLUG_LENGTH): string {
+  const slug = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const cut = slug.slice(0, maxLength).replace(/-+$/g, '');
+  return cut || 'topic';
+}
+
+/** `yyyymmdd` in UTC, so IDs do not depend on the server's time zone. */
+export function yyyymmdd(date: Date): string {
+  const y = date.getUTCFullYear();
+  const m = String(date.getUTCMonth() + 1).padStart(2, '0');
+  const d = String(date.getUTCDate()).padStart(2, '0');
+  return `${y}${m}${d}`;
+}
+
+export function pipelineWorkflowId(topic: string, date: Date, suffix: string): string {
+  return `research-${slugify(topic)}-${yyyymmdd(date)}-${suffix}`;
+}
+
+export function researchChildWorkflowId(parentWorkflowId: string): string {
+  return `${parentWorkflowId}-parallel-research`;
+}
+
+const WORKFLOW_ID_PATTERN = /^research-[a-z0-9-]+-\d{8}-[a-z0-9]+$/;
+
+/** True for IDs this bot makes; button values are checked with it before any Temporal call. */
+export function isPipelineWorkflowId(value: string): boolean {
+  return value.length <= 128 && WORKFLOW_ID_PATTERN.test(value);
+}

@@ -1,0 +1,34 @@
+/**
+ * Workflow bundling. Our sources use ESM `.js` specifiers for `.ts` files, which webpack
+ * resolves only with an extension alias; the bundle is built once and shared by both workers.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+
+const here = fileURLToPath(import.meta.url);
+
+/** `src/workflows/index.ts` under tsx, `dist/workflows/index.js` once compiled. */
+export const workflowsPath = path.join(path.dirname(here), '..', 'workflows', `index${path.extname(here)}`);
+
+export function webpackConfigHook<T extends { resolve?: object }>(config: T): T {
+  const resolve = (config.resolve ?? {}) as { extensionAlias?: Record<string, string[]> };
+  return {
+    ...config,
+    resolve: { ...resolve, extensionAlias: { ...resolve.extensionAlias, '.js': ['.ts', '.js'] } },
+  };
+}
+
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, webpackConfigHook, logger: quietBundlerLogger });
+}
+
+/** Webpack's progress chatter is noise at startup; warnings and errors still show. */
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
+  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
+};

@@ -1,0 +1,115 @@
+/**
+ * Runs `temporal server start-dev` as a child process: the embedded server of `npm start`
+ * (SQLite file, Web UI) and the shared server of the test suite (in memory, headless).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** gRPC port; 0 picks a free one. */
+  port?: number;
+  /** Web UI port; ignored when `headless`. Defaults to port + 1000. */
+  uiPort?: number;
+  headless?: boolean;
+  /** SQLite file for persistence; in memory when unset. */
+  dbFile?: string;
+  namespace?: string;
+  /** `Name=Type` pairs, e.g. `Topic=Text`. */
+  searchAttributes?: string[];
+  /** Dynamic config `KEY=VALUE` (JSON value) pairs. */
+  dynamicConfig?: string[];
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  readyTimeoutMs?: number;
+  /** Where the server's own log lines go; dropped by default. */
+  onOutput?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  port: number;
+  uiUrl: string | undefined;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`Temporal dev server exited with code ${child.exitCode}:\n${output()}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`Temporal dev server at ${address} was not ready after ${timeoutMs}ms: ${String(lastError)}\n${output()}`);
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const port = options.port || (await freePort());
+  const uiPort = options.headless ? undefined : options.uiPort || port + 1000;
+  const address = `127.0.0.1:${port}`;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', options.logLevel ?? 'warn'];
+  if (options.headless) args.push('--headless');
+  else args.push('--ui-port', String(uiPort));
+  if (options.dbFile) {
+    await fs.mkdir(path.dirname(path.resolve(options.dbFile)), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
+  for (const attribute of options.searchAttributes ?? []) args.push('--search-attribute', attribute);
+  for (const value of options.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
+
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let recent = '';
+  const onData = (chunk: Buffer) => {
+    const text = chunk.toString();
+    recent = (recent + text).slice(-4_000);
+    if (options.onOutput) for (const line of text.split('\n')) if (line.trim()) options.onOutput(line);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  try {
+    await waitUntilServing(address, child, options.readyTimeoutMs ?? 60_000, () => recent);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { address, port, uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined, process: child, stop };
+}

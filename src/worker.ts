@@ -1,0 +1,116 @@
+/**
+ * Worker entry (`npm run worker`): real clients → activities → two workers, one per task queue.
+ * The ContentPipeline queue runs the parent workflow, writing and Slack activities; the research
+ * queue runs the ParallelResearchWorkflow child and its LLM activities. Both can be scaled apart.
+ */
+import { ChatOpenAI } from '@langchain/openai';
+import { WebClient } from '@slack/web-api';
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities/index.js';
+import type { Config } from './config.js';
+import { bundleWorkflows } from './temporal/bundle.js';
+import { installTemporalRuntime, isMainModule, loadConfigOrExit, onShutdownSignal } from './entry.js';
+
+/** The only place real clients are built. */
+export function buildActivityDeps(config: Config): ActivityDeps {
+  // LangChain retries 6 times by default; Temporal's retry policy alone decides here.
+  const chatModel = (model: string) => ({
+    name: model,
+    model: new ChatOpenAI({
+      model,
+      apiKey: config.openai.apiKey,
+      maxRetries: 0,
+      // A little under the activity's start-to-close timeout, so the HTTP call ends first and says why.
+      timeout: Math.max(1_000, config.pipeline.llmAttemptTimeoutMs - 2_000),
+      ...(config.openai.baseUrl ? { configuration: { baseURL: config.openai.baseUrl } } : {}),
+    }),
+  });
+  const slack = new WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    // The SDK would retry for ~30 minutes; Temporal's policy bounds and records the retries instead.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 15_000,
+  });
+  return {
+    research: chatModel(config.openai.researchModel),
+    writer: chatModel(config.openai.writerModel),
+    slack,
+    temporalUiUrl: config.temporal.uiUrl,
+    namespace: config.temporal.namespace,
+  };
+}
+
+export interface WorkerSetOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  researchTaskQueue: string;
+  activities: object;
+  /** A prebuilt bundle (tests share one); bundled here when absent. */
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export interface WorkerSet {
+  workers: Worker[];
+  /** Resolves when both workers have stopped. */
+  run(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
+  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+  const common = {
+    connection: options.connection,
+    namespace: options.namespace,
+    workflowBundle,
+    activities: options.activities,
+  };
+  const workers = [
+    await Worker.create({ ...common, taskQueue: options.taskQueue }),
+    await Worker.create({ ...common, taskQueue: options.researchTaskQueue }),
+  ];
+  let running: Promise<void> | undefined;
+  return {
+    workers,
+    run() {
+      running ??= Promise.all(workers.map((worker) => worker.run())).then(() => undefined);
+      return running;
+    },
+    async shutdown() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+export async function startWorkers(config: Config, address: string, workflowBundle?: WorkflowBundleOption) {
+  const connection = await NativeConnection.connect({ ...config.temporal.connection, address });
+  const set = await createWorkers({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    researchTaskQueue: config.temporal.researchTaskQueue,
+    activities: createActivities(buildActivityDeps(config)),
+    ...(workflowBundle ? { workflowBundle } : {}),
+  });
+  const done = set.run().finally(() => connection.close());
+  return {
+    set,
+    done,
+    async stop() {
+      await set.shutdown();
+      await done;
+    },
+  };
+}
+
+if (isMainModule(import.meta.url)) {
+  const config = loadConfigOrExit('worker');
+  installTemporalRuntime();
+  const address = config.temporal.connection.address ?? 'localhost:7233';
+  const worker = await startWorkers(config, address);
+  console.log(`Worker polling "${config.temporal.taskQueue}" and "${config.temporal.researchTaskQueue}" on ${address}`);
+  onShutdownSignal(() => worker.stop());
+  await worker.done;
+}

@@ -1,0 +1,101 @@
+/**
+ * ContentPipeline: research (child workflow) → write → post the draft → wait for a human → record it.
+ * Deterministic: all I/O lives in activities; time and IDs come from the workflow context.
+ */
+import { condition, executeChild, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { LlmActivities, SlackActivities } from '../activities/index.js';
+import { researchChildWorkflowId } from '../shared/ids.js';
+import {
+  approveSignal,
+  rejectSignal,
+  statusQuery,
+  type Decision,
+  type LlmStep,
+  type LlmUsage,
+  type Outcome,
+  type PipelineInput,
+  type PipelineResult,
+  type PipelineSettings,
+  type PipelineStatus,
+  type ReviewAction,
+  type Stage,
+  type StepUsage,
+} from './messages.js';
+import { parallelResearchWorkflow } from './parallel-research.js';
+import { DEFAULT_SETTINGS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS } from './policies.js';
+
+function summariseUsage(steps: StepUsage[]): PipelineResult['usage'] {
+  const sum = (pick: (u: LlmUsage) => number) => steps.reduce((total, step) => total + pick(step), 0);
+  return {
+    steps,
+    inputTokens: sum((u) => u.inputTokens),
+    outputTokens: sum((u) => u.outputTokens),
+    totalTokens: sum((u) => u.totalTokens),
+  };
+}
+
+export async function contentPipeline(input: PipelineInput): Promise<PipelineResult> {
+  const settings: PipelineSettings = { ...DEFAULT_SETTINGS, ...input.settings };
+  const { topic, requestedBy, channel } = input;
+  const { workflowId } = workflowInfo();
+
+  const slack = proxyActivities<SlackActivities>(SLACK_ACTIVITY_OPTIONS);
+  const llm = proxyActivities<LlmActivities>(llmActivityOptions(settings.llmAttemptTimeoutMs));
+
+  let stage: Stage = 'starting';
+  let threadTs: string | undefined;
+  let draftTs: string | undefined;
+  let decision: Decision | undefined;
+  const steps: StepUsage[] = [];
+  const record = (step: LlmStep, usage: LlmUsage) => steps.push({ step, ...usage });
+
+  setHandler(statusQuery, (): PipelineStatus => ({ stage, topic, requestedBy, channel, threadTs, draftTs, decision }));
+
+  // The first decision is final: Temporal does not dedupe signals, and two people may click at once.
+  // A click can arrive while postDraft's completion is still on its way back to us, hence 'posting-draft'.
+  const reviewOpen = () => stage === 'posting-draft' || stage === 'awaiting-review';
+  const decide = (outcome: Outcome) => (action: ReviewAction) => {
+    if (!reviewOpen() || decision) {
+      log.info('Ignoring review signal', { outcome, userId: action.userId, stage, decided: decision?.outcome });
+      return;
+    }
+    decision = { outcome, by: action.userId, at: new Date().toISOString() };
+  };
+  setHandler(approveSignal, decide('approved'));
+  setHandler(rejectSignal, decide('rejected'));
+
+  const root = await slack.announcePipeline({ channel, topic, requestedBy, workflowId });
+  threadTs = root.ts;
+
+  stage = 'researching';
+  const research = await executeChild(parallelResearchWorkflow, {
+    workflowId: researchChildWorkflowId(workflowId),
+    taskQueue: settings.researchTaskQueue,
+    args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs }],
+  });
+  record('researchTopic', research.usage.researchTopic);
+  record('findExamples', research.usage.findExamples);
+  record('getStatistics', research.usage.getStatistics);
+
+  stage = 'writing';
+  const { usage: writeUsage, output: article } = await llm.writeArticle({
+    topic,
+    research: { facts: research.facts, examples: research.examples, statistics: research.statistics },
+  });
+  record('writeArticle', writeUsage);
+
+  stage = 'posting-draft';
+  const card = { channel, threadTs, workflowId, topic, article, totalTokens: summariseUsage(steps).totalTokens };
+  draftTs = (await slack.postDraft(card)).ts;
+
+  stage = 'awaiting-review';
+  const decided = await condition(() => decision !== undefined, settings.reviewTimeoutMs);
+  const final: Decision = decided && decision ? decision : { outcome: 'expired', at: new Date().toISOString() };
+  decision = final;
+
+  stage = 'recording-decision';
+  await slack.recordDecision({ ...card, draftTs, decision: final });
+
+  stage = 'completed';
+  return { workflowId, topic, article, decision: final, usage: summariseUsage(steps) };
+}

@@ -1,0 +1,3 @@
+/** The worker's workflowsPath: every workflow type this project registers. */
+export { contentPipeline } from './content-pipeline.js';
+export { parallelResearchWorkflow } from './parallel-research.js';

@@ -1,0 +1,45 @@
+/**
+ * Timeouts and retry policies for every activity: the cost-safety net.
+ * startToClose bounds one attempt, scheduleToClose bounds all attempts together, and the
+ * retry policy fails fast on errors no retry can fix (bad key, no quota, unknown model).
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_LLM_FAILURES, NON_RETRYABLE_SLACK_FAILURES } from '../shared/failure-types.js';
+import type { PipelineSettings } from './messages.js';
+import { CONTENT_PIPELINE_TASK_QUEUE, RESEARCH_TASK_QUEUE } from './messages.js';
+
+export const DEFAULT_SETTINGS: PipelineSettings = {
+  researchTaskQueue: RESEARCH_TASK_QUEUE,
+  reviewTimeoutMs: 72 * 3_600_000,
+  llmAttemptTimeoutMs: 90_000,
+};
+
+export { CONTENT_PIPELINE_TASK_QUEUE };
+
+/** At most 3 attempts per LLM step, with backoff; scheduleToClose leaves room for them and their waits. */
+export function llmActivityOptions(attemptTimeoutMs: number): ActivityOptions {
+  return {
+    startToCloseTimeout: attemptTimeoutMs,
+    scheduleToCloseTimeout: attemptTimeoutMs * 3 + 60_000,
+    retry: {
+      maximumAttempts: 3,
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      nonRetryableErrorTypes: NON_RETRYABLE_LLM_FAILURES,
+    },
+  };
+}
+
+/** Slack writes are quick; a few more attempts ride out rate limits and blips. */
+export const SLACK_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '20s',
+  scheduleToCloseTimeout: '5m',
+  retry: {
+    maximumAttempts: 6,
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: NON_RETRYABLE_SLACK_FAILURES,
+  },
+};

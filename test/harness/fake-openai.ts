@@ -1,0 +1,168 @@
+/**
+ * A stand-in OpenAI-compatible server (`POST /v1/chat/completions`): real-shaped completions with
+ * `usage`, structured output for `response_format: json_schema` and tool calls, scripted failures
+ * and delays, and call counters per pipeline step.
+ */
+import http from 'node:http';
+import { close, listen, readBody, sendJson, sleep } from './http.js';
+
+export type Step = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'unknown';
+
+export interface ScriptedResponse {
+  /** HTTP status to answer with (401, 429, 500…); success when unset. */
+  status?: number;
+  /** OpenAI error `code`, e.g. `insufficient_quota`. */
+  code?: string;
+  headers?: Record<string, string>;
+  /** Wait this long before answering (to exceed timeouts). */
+  delayMs?: number;
+  /** Override the content of a successful answer. */
+  content?: string;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: Array<{ role: string; content: string | Array<{ type: string; text?: string }> }>;
+  response_format?: { type: string; json_schema?: { name: string; schema: unknown } };
+  tools?: Array<{ type: string; function: { name: string } }>;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+}
+
+export interface RecordedCompletion {
+  step: Step;
+  request: ChatRequest;
+  status: number;
+}
+
+function textOf(content: ChatRequest['messages'][number]['content']): string {
+  return typeof content === 'string' ? content : content.map((part) => part.text ?? '').join('');
+}
+
+/** Which pipeline step a request is, from the wording of our prompts (see src/activities/prompts.ts). */
+export function classify(request: ChatRequest): Step {
+  const user = request.messages.filter((m) => m.role === 'user').map((m) => textOf(m.content)).join('\n');
+  if (/Write an article/i.test(user)) return 'writeArticle';
+  if (/real-world examples/i.test(user)) return 'findExamples';
+  if (/key statistics/i.test(user)) return 'getStatistics';
+  if (/key facts/i.test(user)) return 'researchTopic';
+  return 'unknown';
+}
+
+function topicOf(request: ChatRequest): string {
+  const user = request.messages.filter((m) => m.role === 'user').map((m) => textOf(m.content)).join('\n');
+  return /<topic>([\s\S]*?)<\/topic>/.exec(user)?.[1] ?? 'the topic';
+}
+
+/** Rough token count (~4 characters a token), deterministic so cost tests can compute exact figures. */
+export function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+export function defaultContent(step: Step, topic: string): string {
+  switch (step) {
+    case 'researchTopic':
+      return [`- ${topic} keeps state durable across failures.`, '- Retries are automatic.', '- History is replayable.'].join('\n');
+    case 'findExamples':
+      return JSON.stringify({
+        examples: [1, 2, 3].map((n) => ({ title: `Example ${n} of ${topic}`, description: `How team ${n} used ${topic}.` })),
+      });
+    case 'getStatistics':
+      return ['1. 42% of teams (Survey, 2025)', '2. 3x fewer incidents', '3. 99.99% completion'].join('\n');
+    case 'writeArticle': {
+      const paragraph = `${topic} matters because it turns fragile scripts into reliable systems. `.repeat(8);
+      return [`# ${topic}`, '', paragraph, '', '## Why it matters', '', paragraph, '', '## In practice', '', paragraph, '', '## Conclusion', '', paragraph].join('\n');
+    }
+    default:
+      return 'OK';
+  }
+}
+
+export class FakeOpenAI {
+  readonly completions: RecordedCompletion[] = [];
+  private readonly scripts = new Map<Step | '*', ScriptedResponse[]>();
+  private server = http.createServer((req, res) => void this.handle(req, res));
+  port = 0;
+  /** Added to every answer, in ms (benchmarks set a fixed LLM latency). */
+  latencyMs = 0;
+  /** Cached prompt tokens reported on every answer. */
+  cachedTokens = 0;
+
+  async start(): Promise<this> {
+    this.port = await listen(this.server);
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return close(this.server);
+  }
+
+  /** Base URL for `configuration.baseURL` / OPENAI_BASE_URL. */
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}/v1`;
+  }
+
+  /** Queues responses for the next calls of a step ('*' = any step), consumed in order. */
+  script(step: Step | '*', ...responses: ScriptedResponse[]): void {
+    this.scripts.set(step, [...(this.scripts.get(step) ?? []), ...responses]);
+  }
+
+  /** Calls received for a step (every attempt, failed or not). */
+  count(step?: Step): number {
+    return step ? this.completions.filter((c) => c.step === step).length : this.completions.length;
+  }
+
+  private nextScripted(step: Step): ScriptedResponse | undefined {
+    return this.scripts.get(step)?.shift() ?? this.scripts.get('*')?.shift();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+      sendJson(res, 404, { error: { message: `No route ${req.method} ${req.url}`, type: 'invalid_request_error', code: null } });
+      return;
+    }
+    const request = JSON.parse(body) as ChatRequest;
+    const step = classify(request);
+    const scripted = this.nextScripted(step);
+    const status = scripted?.status ?? 200;
+    this.completions.push({ step, request, status });
+
+    const delay = (scripted?.delayMs ?? 0) + this.latencyMs;
+    if (delay > 0) await sleep(delay);
+    if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout or abort)
+
+    if (status !== 200) {
+      const type = status === 401 ? 'invalid_request_error' : status === 429 ? 'rate_limit_error' : 'server_error';
+      const code = scripted?.code ?? (status === 401 ? 'invalid_api_key' : null);
+      sendJson(res, status, { error: { message: `Stand-in error ${status}${code ? ` (${code})` : ''}`, type, param: null, code }, }, scripted?.headers);
+      return;
+    }
+    sendJson(res, 200, this.completion(step, request, scripted?.content));
+  }
+
+  private completion(step: Step, request: ChatRequest, override?: string) {
+    const content = override ?? defaultContent(step, topicOf(request));
+    const promptTokens = estimateTokens(request.messages.map((m) => textOf(m.content)).join('\n'));
+    const completionTokens = estimateTokens(content);
+    const tool = request.tools?.[0]?.function.name;
+    const message = tool
+      ? { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: `call_${this.completions.length}`, type: 'function', function: { name: tool, arguments: content } }] }
+      : { role: 'assistant', content, refusal: null };
+    return {
+      id: `chatcmpl-standin-${this.completions.length}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: `${request.model}-2024-07-18`,
+      system_fingerprint: 'fp_standin',
+      choices: [{ index: 0, message, logprobs: null, finish_reason: tool ? 'tool_calls' : 'stop' }],
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        prompt_tokens_details: { cached_tokens: Math.min(this.cachedTokens, promptTokens), audio_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      },
+    };
+  }
+}

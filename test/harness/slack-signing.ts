@@ -1,0 +1,79 @@
+/**
+ * Builds Slack requests exactly as Slack sends them: form-encoded bodies, signed with
+ * HMAC-SHA256 over `v0:<timestamp>:<raw body>` using the signing secret.
+ */
+import { createHmac } from 'node:crypto';
+
+export function slackSignature(signingSecret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export function signedHeaders(signingSecret: string, body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  return {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': slackSignature(signingSecret, timestamp, body),
+  };
+}
+
+export interface CommandFields {
+  text: string;
+  userId?: string;
+  channelId?: string;
+  responseUrl: string;
+  command?: string;
+}
+
+export function slashCommandBody({ text, userId = 'U0REQUESTER', channelId = 'C0CHANNEL', responseUrl, command = '/research' }: CommandFields): string {
+  return new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: 'T0TEST01',
+    team_domain: 'test-workspace',
+    channel_id: channelId,
+    channel_name: 'research',
+    user_id: userId,
+    user_name: userId.toLowerCase(),
+    command,
+    text,
+    api_app_id: 'A0TESTAPP',
+    is_enterprise_install: 'false',
+    response_url: responseUrl,
+    trigger_id: `trigger-${Date.now()}`,
+  }).toString();
+}
+
+export interface ButtonClickFields {
+  actionId: string;
+  value: string;
+  userId?: string;
+  channelId?: string;
+  messageTs: string;
+  responseUrl: string;
+}
+
+/** A `block_actions` payload for a button click on a message. */
+export function buttonClickBody({ actionId, value, userId = 'U0REVIEWER', channelId = 'C0CHANNEL', messageTs, responseUrl }: ButtonClickFields): string {
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0TEST01', domain: 'test-workspace' },
+    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: 'T0TEST01' },
+    api_app_id: 'A0TESTAPP',
+    token: 'legacy-verification-token',
+    container: { type: 'message', message_ts: messageTs, channel_id: channelId, is_ephemeral: false },
+    trigger_id: `trigger-${Date.now()}`,
+    channel: { id: channelId, name: 'research' },
+    message: { type: 'message', ts: messageTs, user: 'UBOT0001', text: 'Draft' },
+    response_url: responseUrl,
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: 'review',
+        value,
+        text: { type: 'plain_text', text: actionId, emoji: true },
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

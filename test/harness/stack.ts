@@ -1,0 +1,154 @@
+/**
+ * The whole product on a real Temporal server, with Slack and OpenAI replaced by local stand-ins:
+ * real Bolt HTTP receiver, real WebClient, real ChatOpenAI, real workers. Tests drive it with
+ * signed Slack requests and read what reached the stand-ins.
+ */
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../../src/activities/index.js';
+import { startBot, type RunningBot } from '../../src/bot.js';
+import { loadConfig, type Config, type Env } from '../../src/config.js';
+import { buildActivityDeps, createWorkers, type WorkerSet } from '../../src/worker.js';
+import { FakeOpenAI } from './fake-openai.js';
+import { FakeSlack } from './fake-slack.js';
+import { buttonClickBody, signedHeaders, slashCommandBody } from './slack-signing.js';
+import { waitFor } from './http.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const BOT_TOKEN = 'xoxb-test-bot-token';
+export const OPENAI_KEY = 'sk-test-openai-key';
+export const CHANNEL = 'C0CHANNEL';
+export const REQUESTER = 'U0REQUESTER';
+export const REVIEWER = 'U0REVIEWER';
+
+export interface StackOptions {
+  /** Extra environment for the config (e.g. REVIEW_TIMEOUT). */
+  env?: Env;
+  /** Start without workers (for tests of the bot alone). */
+  withoutWorkers?: boolean;
+}
+
+export interface SlackResponse {
+  status: number;
+  body: string;
+  json: Record<string, unknown> | undefined;
+}
+
+export class Stack {
+  readonly slack = new FakeSlack();
+  readonly openai = new FakeOpenAI();
+  config!: Config;
+  client!: Client;
+  private connection!: Connection;
+  private nativeConnection?: NativeConnection;
+  workers?: WorkerSet;
+  bot!: RunningBot;
+  private responseCounter = 0;
+
+  async start(options: StackOptions = {}): Promise<this> {
+    await Promise.all([this.slack.start(), this.openai.start()]);
+    const address = inject('temporalAddress');
+    const queueSuffix = randomUUID().slice(0, 8);
+    this.config = loadConfig(
+      {
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: this.slack.apiUrl,
+        OPENAI_API_KEY: OPENAI_KEY,
+        OPENAI_BASE_URL: this.openai.baseUrl,
+        TEMPORAL_ADDRESS: address,
+        // Each test file gets its own task queues, so files running side by side never share work.
+        TEMPORAL_TASK_QUEUE: `content-pipeline-${queueSuffix}`,
+        TEMPORAL_RESEARCH_TASK_QUEUE: `research-${queueSuffix}`,
+        PORT: '0',
+        LOG_LEVEL: 'error',
+        ...options.env,
+      },
+      'all',
+    );
+    this.connection = await Connection.connect({ address });
+    this.client = new Client({ connection: this.connection, namespace: this.config.temporal.namespace });
+    if (!options.withoutWorkers) await this.startWorkers();
+    this.bot = await startBot(this.config, address);
+    return this;
+  }
+
+  async startWorkers(): Promise<WorkerSet> {
+    this.nativeConnection ??= await NativeConnection.connect({ address: inject('temporalAddress') });
+    this.workers = await createWorkers({
+      connection: this.nativeConnection,
+      namespace: this.config.temporal.namespace,
+      taskQueue: this.config.temporal.taskQueue,
+      researchTaskQueue: this.config.temporal.researchTaskQueue,
+      activities: createActivities(buildActivityDeps(this.config)),
+      workflowBundle: { code: inject('workflowBundleCode') },
+    });
+    void this.workers.run();
+    return this.workers;
+  }
+
+  async stop(): Promise<void> {
+    await this.bot?.stop();
+    await this.workers?.shutdown();
+    await this.nativeConnection?.close();
+    await this.connection?.close();
+    await Promise.all([this.slack.stop(), this.openai.stop()]);
+  }
+
+  get botUrl(): string {
+    return `http://127.0.0.1:${this.bot.port}/slack/events`;
+  }
+
+  /** POSTs a body to the bot exactly as Slack would, signed unless `headers` say otherwise. */
+  async postToBot(body: string, headers: Record<string, string> = signedHeaders(SIGNING_SECRET, body)): Promise<SlackResponse> {
+    const response = await fetch(this.botUrl, { method: 'POST', headers, body });
+    const text = await response.text();
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, body: text, json };
+  }
+
+  /** `/research <text>` from a user in a channel. */
+  async research(text: string, { userId = REQUESTER, channelId = CHANNEL } = {}): Promise<SlackResponse> {
+    const body = slashCommandBody({ text, userId, channelId, responseUrl: this.slack.responseUrl(`cmd-${++this.responseCounter}`) });
+    return this.postToBot(body);
+  }
+
+  /** A click on a button of a message the bot posted. */
+  async click(actionId: string, value: string, messageTs: string, { userId = REVIEWER, channelId = CHANNEL } = {}): Promise<SlackResponse> {
+    const body = buttonClickBody({
+      actionId,
+      value,
+      userId,
+      channelId,
+      messageTs,
+      responseUrl: this.slack.responseUrl(`act-${++this.responseCounter}`),
+    });
+    return this.postToBot(body);
+  }
+
+  /** The workflow ID a `/research` produced, read from the parent message's metadata. */
+  async waitForPipeline(topicFragment: string, timeoutMs = 30_000): Promise<{ workflowId: string; threadTs: string }> {
+    return waitFor(`a thread for "${topicFragment}"`, () => {
+      const root = this.slack.channelMessages(CHANNEL).find((m) => m.text?.includes(topicFragment));
+      const workflowId = root?.metadata?.event_payload.workflow_id;
+      return root && typeof workflowId === 'string' ? { workflowId, threadTs: root.ts } : undefined;
+    }, timeoutMs);
+  }
+
+  /** The draft card posted in a thread (first reply with review buttons). */
+  async waitForDraft(threadTs: string, timeoutMs = 30_000) {
+    return waitFor('the draft card', () =>
+      this.slack.threadReplies(CHANNEL, threadTs).find((m) => m.metadata?.event_payload.kind === 'draft'), timeoutMs);
+  }
+}
+
+export async function startStack(options?: StackOptions): Promise<Stack> {
+  return new Stack().start(options);
+}
