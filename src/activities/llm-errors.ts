@@ -90,7 +90,12 @@ export function toLlmFailure(error: unknown, step: string): ApplicationFailure {
   if (className === 'APIConnectionError' || name === 'APIConnectionError') {
     return fail(LlmFailure.Connection, `Could not reach the LLM provider (${where})`, false, error);
   }
-  if (name === 'OutputParserException' || className === 'OutputParserException' || e.lc_error_code === 'OUTPUT_PARSING_FAILURE') {
+  const badShape =
+    name === 'OutputParserException' ||
+    e.lc_error_code === 'OUTPUT_PARSING_FAILURE' ||
+    name.endsWith('ZodError') || // structured output that failed its schema (zod 4 names it $ZodError)
+    name === 'SyntaxError'; // structured output that was not JSON
+  if (badShape) {
     return fail(LlmFailure.InvalidOutput, `The model's answer was not in the expected shape (${where})`, false, error);
   }
   return fail(LlmFailure.Unknown, `The LLM call failed (${where})`, false, error);

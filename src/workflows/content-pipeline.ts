@@ -42,32 +42,34 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
   const slack = proxyActivities<SlackActivities>(SLACK_ACTIVITY_OPTIONS);
   const llm = proxyActivities<LlmActivities>(llmActivityOptions(settings.llmAttemptTimeoutMs));
 
-  let stage: Stage = 'starting';
-  let threadTs: string | undefined;
-  let draftTs: string | undefined;
-  let decision: Decision | undefined;
+  // Everything the status query reports; handlers and the main path share it.
+  const state: Omit<PipelineStatus, 'topic' | 'requestedBy' | 'channel'> = { stage: 'starting' };
   const steps: StepUsage[] = [];
   const record = (step: LlmStep, usage: LlmUsage) => steps.push({ step, ...usage });
+  const enter = (stage: Stage) => {
+    state.stage = stage;
+  };
 
-  setHandler(statusQuery, (): PipelineStatus => ({ stage, topic, requestedBy, channel, threadTs, draftTs, decision }));
+  setHandler(statusQuery, (): PipelineStatus => ({ ...state, topic, requestedBy, channel }));
 
   // The first decision is final: Temporal does not dedupe signals, and two people may click at once.
   // A click can arrive while postDraft's completion is still on its way back to us, hence 'posting-draft'.
-  const reviewOpen = () => stage === 'posting-draft' || stage === 'awaiting-review';
+  const reviewOpen = () => state.stage === 'posting-draft' || state.stage === 'awaiting-review';
   const decide = (outcome: Outcome) => (action: ReviewAction) => {
-    if (!reviewOpen() || decision) {
-      log.info('Ignoring review signal', { outcome, userId: action.userId, stage, decided: decision?.outcome });
+    if (!reviewOpen() || state.decision) {
+      log.info('Ignoring review signal', { outcome, userId: action.userId, stage: state.stage, decided: state.decision?.outcome });
       return;
     }
-    decision = { outcome, by: action.userId, at: new Date().toISOString() };
+    state.decision = { outcome, by: action.userId, at: new Date().toISOString() };
   };
   setHandler(approveSignal, decide('approved'));
   setHandler(rejectSignal, decide('rejected'));
 
   const root = await slack.announcePipeline({ channel, topic, requestedBy, workflowId });
-  threadTs = root.ts;
+  const threadTs = root.ts;
+  state.threadTs = threadTs;
 
-  stage = 'researching';
+  enter('researching');
   const research = await executeChild(parallelResearchWorkflow, {
     workflowId: researchChildWorkflowId(workflowId),
     taskQueue: settings.researchTaskQueue,
@@ -77,25 +79,27 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
   record('findExamples', research.usage.findExamples);
   record('getStatistics', research.usage.getStatistics);
 
-  stage = 'writing';
+  enter('writing');
   const { usage: writeUsage, output: article } = await llm.writeArticle({
     topic,
     research: { facts: research.facts, examples: research.examples, statistics: research.statistics },
   });
   record('writeArticle', writeUsage);
 
-  stage = 'posting-draft';
+  enter('posting-draft');
   const card = { channel, threadTs, workflowId, topic, article, totalTokens: summariseUsage(steps).totalTokens };
-  draftTs = (await slack.postDraft(card)).ts;
+  const draftTs = (await slack.postDraft(card)).ts;
+  state.draftTs = draftTs;
 
-  stage = 'awaiting-review';
-  const decided = await condition(() => decision !== undefined, settings.reviewTimeoutMs);
-  const final: Decision = decided && decision ? decision : { outcome: 'expired', at: new Date().toISOString() };
-  decision = final;
+  enter('awaiting-review');
+  const decided = await condition(() => state.decision !== undefined, settings.reviewTimeoutMs);
+  const decision: Decision =
+    decided && state.decision ? state.decision : { outcome: 'expired', at: new Date().toISOString() };
+  state.decision = decision;
 
-  stage = 'recording-decision';
-  await slack.recordDecision({ ...card, draftTs, decision: final });
+  enter('recording-decision');
+  await slack.recordDecision({ ...card, draftTs, decision });
 
-  stage = 'completed';
-  return { workflowId, topic, article, decision: final, usage: summariseUsage(steps) };
+  enter('completed');
+  return { workflowId, topic, article, decision, usage: summariseUsage(steps) };
 }

@@ -1,5 +1,5 @@
 /** Small helpers shared by the stand-in servers. */
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export async function readBody(req: http.IncomingMessage): Promise<string> {

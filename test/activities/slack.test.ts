@@ -1,0 +1,89 @@
+/**
+ * Slack activities in MockActivityEnvironment with a real WebClient aimed at the stand-in Slack API.
+ */
+import { WebClient } from '@slack/web-api';
+import { ApplicationFailure } from '@temporalio/common';
+import { runActivity } from '../harness/activity-env.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSlackActivities, METADATA_EVENT_TYPE } from '../../src/activities/slack.js';
+import { SlackFailure } from '../../src/shared/failure-types.js';
+import { blockText, buttonsOf, FakeSlack } from '../harness/fake-slack.js';
+
+describe('Slack activities', () => {
+  const slack = new FakeSlack();
+  let activities: ReturnType<typeof createSlackActivities>;
+  const workflowId = 'research-crdts-20261125-abc123';
+  const draft = { channel: 'C1', threadTs: '1.000001', workflowId, topic: 'CRDTs', article: '# CRDTs\n\nMerge without locks.', totalTokens: 1234 };
+
+  beforeAll(async () => {
+    await slack.start();
+    const client = new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    activities = createSlackActivities({ slack: client, temporalUiUrl: 'http://ui.test:8233/', namespace: 'default' });
+  });
+  afterAll(() => slack.stop());
+  beforeEach(() => {
+    slack.calls.length = 0;
+    slack.messages.length = 0;
+  });
+
+  it('announcePipeline posts the parent message with a UI link and metadata naming the workflow', async () => {
+    const { ts } = await runActivity(activities.announcePipeline, { channel: 'C1', topic: 'CRDTs <!channel>', requestedBy: 'U1', workflowId });
+    const call = slack.callsOf('chat.postMessage')[0]!;
+    expect(call.token).toBe('xoxb-test');
+    expect(call.args.thread_ts).toBeUndefined();
+    const message = slack.message('C1', ts)!;
+    expect(message.metadata).toEqual({ event_type: METADATA_EVENT_TYPE, event_payload: { workflow_id: workflowId, kind: 'thread_root' } });
+    const text = blockText(message);
+    expect(text).toContain('Researching *CRDTs &lt;!channel&gt;* for <@U1>');
+    expect(text).toContain(`<http://ui.test:8233/namespaces/default/workflows/${workflowId}|open in Temporal UI>`);
+  });
+
+  it('postDraft replies in the thread with the article and both review buttons', async () => {
+    const { ts } = await runActivity(activities.postDraft, draft);
+    const message = slack.message('C1', ts)!;
+    expect(message.thread_ts).toBe('1.000001');
+    expect(blockText(message)).toContain('Merge without locks.');
+    expect(blockText(message)).toContain('1,234 tokens');
+    expect(buttonsOf(message)).toEqual([
+      { action_id: 'approve_draft', value: workflowId },
+      { action_id: 'reject_draft', value: workflowId },
+    ]);
+  });
+
+  it('recordDecision replaces the buttons with who decided', async () => {
+    const { ts } = await runActivity(activities.postDraft, draft);
+    await runActivity(activities.recordDecision, { ...draft, draftTs: ts, decision: { outcome: 'approved' as const, by: 'U9', at: '2026-11-25T10:00:00.000Z' } });
+    const card = slack.message('C1', ts)!;
+    expect(buttonsOf(card)).toEqual([]);
+    expect(blockText(card)).toContain('Approved by <@U9>');
+    expect(blockText(card)).toContain('Merge without locks.');
+  });
+
+  async function failureOf(run: () => Promise<unknown>): Promise<ApplicationFailure> {
+    const error = await run().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    return error as ApplicationFailure;
+  }
+
+  it.each([
+    { failure: { error: 'not_in_channel' }, type: SlackFailure.Channel, nonRetryable: true },
+    { failure: { error: 'invalid_auth' }, type: SlackFailure.Auth, nonRetryable: true },
+    { failure: { error: 'invalid_blocks' }, type: SlackFailure.InvalidRequest, nonRetryable: true },
+    { failure: { error: 'internal_error' }, type: SlackFailure.Unavailable, nonRetryable: false },
+    { failure: { status: 503 }, type: SlackFailure.Unavailable, nonRetryable: false },
+  ])('maps Slack $failure to $type, in a single HTTP call', async ({ failure, type, nonRetryable }) => {
+    slack.failNext('chat.postMessage', failure);
+    const error = await failureOf(() => runActivity(activities.postDraft, draft));
+    expect(error.type).toBe(type);
+    expect(error.nonRetryable).toBe(nonRetryable);
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('turns `ratelimited` into a retryable failure that waits Retry-After', async () => {
+    slack.failNext('chat.postMessage', { status: 429, headers: { 'retry-after': '3' } });
+    const error = await failureOf(() => runActivity(activities.postDraft, draft));
+    expect(error.type).toBe(SlackFailure.RateLimited);
+    expect(error.nextRetryDelay).toBe(3_000);
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
+  });
+});

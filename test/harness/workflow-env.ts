@@ -1,0 +1,84 @@
+/**
+ * Workflow tests: the real workflows on the shared dev server, with plain-function activities
+ * standing in for LLM and Slack so each test controls timing and results exactly.
+ */
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Activities } from '../../src/activities/index.js';
+import { createWorkers, type WorkerSet } from '../../src/worker.js';
+import type { LlmUsage } from '../../src/workflows/messages.js';
+import { sleep } from './http.js';
+
+export interface ActivityEvent {
+  name: string;
+  phase: 'start' | 'end';
+  at: number;
+}
+
+export function fakeUsage(model = 'gpt-4o-mini', inputTokens = 100, outputTokens = 50): LlmUsage {
+  return { model, inputTokens, outputTokens, cachedInputTokens: 0, totalTokens: inputTokens + outputTokens };
+}
+
+/** Activities that record when they run; `researchDelayMs` makes overlap measurable. */
+export function recordingActivities(options: { researchDelayMs?: number } = {}) {
+  const events: ActivityEvent[] = [];
+  const calls: Array<{ name: string; input: unknown }> = [];
+  let ts = 0;
+  const timed = async <T>(name: string, input: unknown, delayMs: number, result: () => T): Promise<T> => {
+    calls.push({ name, input });
+    events.push({ name, phase: 'start', at: Date.now() });
+    if (delayMs) await sleep(delayMs);
+    events.push({ name, phase: 'end', at: Date.now() });
+    return result();
+  };
+  const delay = options.researchDelayMs ?? 0;
+  const activities: Activities = {
+    researchTopic: (input) => timed('researchTopic', input, delay, () => ({ output: `facts about ${input.topic}`, usage: fakeUsage() })),
+    findExamples: (input) =>
+      timed('findExamples', input, delay, () => ({
+        output: [1, 2, 3].map((n) => ({ title: `E${n}`, description: `d${n}` })),
+        usage: fakeUsage(),
+      })),
+    getStatistics: (input) => timed('getStatistics', input, delay, () => ({ output: 'stats', usage: fakeUsage() })),
+    writeArticle: (input) => timed('writeArticle', input, 0, () => ({ output: `# ${input.topic}\n\nBody.`, usage: fakeUsage('gpt-4o', 400, 700) })),
+    announcePipeline: (input) => timed('announcePipeline', input, 0, () => ({ ts: `100.${++ts}`, channel: input.channel })),
+    postDraft: (input) => timed('postDraft', input, 0, () => ({ ts: `200.${++ts}` })),
+    recordDecision: (input) => timed('recordDecision', input, 0, () => undefined),
+  };
+  return { activities, events, calls };
+}
+
+export interface WorkflowTestEnv {
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  researchTaskQueue: string;
+  workers: WorkerSet;
+  stop(): Promise<void>;
+}
+
+export async function startWorkflowEnv(activities: Activities): Promise<WorkflowTestEnv> {
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
+  const suffix = randomUUID().slice(0, 8);
+  const taskQueue = `wf-test-${suffix}`;
+  const researchTaskQueue = `wf-research-${suffix}`;
+  const workers = await createWorkers({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    researchTaskQueue,
+    activities,
+    workflowBundle: { code: inject('workflowBundleCode') },
+  });
+  void workers.run();
+  return {
+    env,
+    taskQueue,
+    researchTaskQueue,
+    workers,
+    async stop() {
+      await workers.shutdown();
+      await env.teardown();
+    },
+  };
+}
