@@ -88,7 +88,8 @@ function formatProblems(problems: ConfigProblem[]): string {
 const HELP = {
   SLACK_BOT_TOKEN:
     'Bot User OAuth Token (xoxb-…): https://api.slack.com/apps → your app → OAuth & Permissions → Install to Workspace.',
-  SLACK_SIGNING_SECRET: 'https://api.slack.com/apps → your app → Basic Information → App Credentials → Signing Secret.',
+  SLACK_SIGNING_SECRET:
+    'https://api.slack.com/apps → your app → Basic Information → App Credentials → Signing Secret (not needed in Socket Mode, i.e. with SLACK_APP_TOKEN set).',
   SLACK_APP_TOKEN:
     'App-level token (xapp-…) with connections:write: Basic Information → App-Level Tokens. Leave unset to use HTTP mode.',
   SLACK_API_URL: 'Optional Web API base such as https://slack.com/api/ (used to point the bot at a stand-in).',
@@ -181,7 +182,8 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
   let connect: ClientConnectConfig = { connectionOptions: {} };
   try {
     const overrideEnvVars = Object.fromEntries(
-      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      // Blank lines copied from .env.example count as unset.
+      Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim())),
     );
     connect = loadClientConnectConfig({ overrideEnvVars });
   } catch (error) {

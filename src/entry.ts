@@ -4,7 +4,7 @@
 import 'dotenv/config';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { ConfigError, loadConfig, type Config, type Role } from './config.js';
 
 /** True when this module is the script node was started with (ESM has no `require.main`). */
@@ -30,8 +30,8 @@ export function loadConfigOrExit(role: Role): Config {
  * Call first in an entry point: Temporal's runtime must not take SIGINT/SIGTERM itself,
  * so that `onShutdownSignal` can stop things in order (workers, then bot, then server).
  */
-export function installTemporalRuntime(): void {
-  Runtime.install({ shutdownSignals: [] });
+export function installTemporalRuntime(level: Config['logLevel']): void {
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(level.toUpperCase() as LogLevel) });
 }
 
 /** Runs `stop` once on SIGINT/SIGTERM, then exits. A second Ctrl-C exits at once. */

@@ -10,7 +10,7 @@ import { startWorkers } from './worker.js';
 import { installTemporalRuntime, loadConfigOrExit, onShutdownSignal } from './entry.js';
 
 const config = loadConfigOrExit('all');
-installTemporalRuntime();
+installTemporalRuntime(config.logLevel);
 
 let devServer: DevServer | undefined;
 let address = config.temporal.connection.address;

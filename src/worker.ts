@@ -107,7 +107,7 @@ export async function startWorkers(config: Config, address: string, workflowBund
 
 if (isMainModule(import.meta.url)) {
   const config = loadConfigOrExit('worker');
-  installTemporalRuntime();
+  installTemporalRuntime(config.logLevel);
   const address = config.temporal.connection.address ?? 'localhost:7233';
   const worker = await startWorkers(config, address);
   console.log(`Worker polling "${config.temporal.taskQueue}" and "${config.temporal.researchTaskQueue}" on ${address}`);

@@ -88,8 +88,8 @@ export class FakeOpenAI {
   /** Cached prompt tokens reported on every answer. */
   cachedTokens = 0;
 
-  async start(): Promise<this> {
-    this.port = await listen(this.server);
+  async start(port = 0): Promise<this> {
+    this.port = await listen(this.server, port);
     return this;
   }
 

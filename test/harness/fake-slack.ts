@@ -53,8 +53,8 @@ export class FakeSlack {
   static readonly BOT_USER_ID = 'UBOT0001';
   static readonly TEAM_ID = 'T0TEST01';
 
-  async start(): Promise<this> {
-    this.port = await listen(this.server);
+  async start(port = 0): Promise<this> {
+    this.port = await listen(this.server, port);
     return this;
   }
 
@@ -108,6 +108,15 @@ export class FakeSlack {
     const url = new URL(req.url ?? '/', this.url);
     const token = req.headers.authorization?.replace(/^Bearer /, '');
 
+    // Inspection endpoints for people trying the bot by hand (scripts/stand-ins.ts).
+    if (req.method === 'GET' && url.pathname === '/_messages') {
+      sendJson(res, 200, this.messages);
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/_calls') {
+      sendJson(res, 200, this.calls);
+      return;
+    }
     if (url.pathname.startsWith('/respond/')) {
       this.calls.push({ method: 'response_url', args: parseArgs(body, 'application/json'), token });
       sendJson(res, 200, { ok: true });
