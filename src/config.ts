@@ -139,7 +139,8 @@ class Reader {
     const value = this.optional(name);
     if (value === undefined) return fallback;
     const port = Number(value);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    // Digits only: Number() would also take "0x1F90" or "1e3". 0 means "any free port".
+    if (!/^\d{1,5}$/.test(value) || port > 65_535) {
       this.problems.push({ variable: name, problem: `is not a port number: "${value}".`, help: HELP.PORT });
       return fallback;
     }

@@ -27,8 +27,10 @@ export function retryAfterMs(headers: unknown, now = Date.now()): number | undef
     if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
     raw = (headers as Headers).get('retry-after');
   } else if (headers && typeof headers === 'object') {
-    const record = headers as Record<string, unknown>;
-    const value = record['retry-after'] ?? record['Retry-After'];
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const ms = lower['retry-after-ms'];
+    if ((typeof ms === 'string' || typeof ms === 'number') && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+    const value = lower['retry-after'];
     raw = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
   }
   if (!raw) return undefined;

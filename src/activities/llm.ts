@@ -17,7 +17,7 @@ import type {
   ResearchBundle,
   ResearchInput,
 } from '../workflows/messages.js';
-import { articlePrompt, examplesPrompt, keyFactsPrompt, statisticsPrompt, type PromptMessages } from './prompts.js';
+import { articlePrompt, examplesPrompt, keyFactsPrompt, statisticsPrompt, type PromptMessages } from '../shared/prompts.js';
 import { toLlmFailure } from './llm-errors.js';
 
 /** A chat model plus the name we price it by (the provider may answer with a dated variant). */

@@ -26,7 +26,8 @@ export function parseDuration(text: string): number | undefined {
 
 /** Formats milliseconds compactly for people: `850ms`, `12s`, `3m 05s`, `4h 10m`, `3d 2h`. */
 export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${Math.max(0, Math.round(ms))}ms`;
+  const rounded = Math.max(0, Math.round(ms));
+  if (rounded < 1_000) return `${rounded}ms`;
   const totalSeconds = Math.round(ms / 1_000);
   if (totalSeconds < 60) return `${totalSeconds}s`;
   const minutes = Math.floor(totalSeconds / 60);

@@ -6,8 +6,12 @@
 const MAX_SLUG_LENGTH = 40;
 
 /** Lower-case ASCII slug: accents folded, anything else collapsed to single dashes. */
+const TRANSLITERATIONS: Record<string, string> = { ß: 'ss', ø: 'o', æ: 'ae', œ: 'oe', ł: 'l', đ: 'd', þ: 'th', ð: 'd' };
+
 export function slugify(text: string, maxLength = MAX_SLUG_LENGTH): string {
   const slug = text
+    .toLowerCase()
+    .replace(/[ßøæœłđþð]/g, (char) => TRANSLITERATIONS[char] ?? char)
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()

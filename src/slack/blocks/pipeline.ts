@@ -30,7 +30,7 @@ export interface ThreadRootInput {
 export function threadRootMessage({ topic, requestedBy, workflowId, workflowUrl }: ThreadRootInput): SlackMessage {
   const safeTopic = escapeMrkdwn(topic);
   return {
-    text: truncate(`Researching "${topic}" for ${userMention(requestedBy)}`, MAX_FALLBACK_CHARS),
+    text: `Researching "${truncate(safeTopic, MAX_FALLBACK_CHARS - 60)}" for ${userMention(requestedBy)}`,
     blocks: [
       {
         type: 'section',
@@ -96,7 +96,7 @@ function reviewActions(workflowId: string): ActionsBlock {
 
 export function draftCardMessage(input: DraftCardInput): SlackMessage {
   return {
-    text: truncate(`Draft ready for review: ${input.topic}`, MAX_FALLBACK_CHARS),
+    text: `Draft ready for review: ${truncate(escapeMrkdwn(input.topic), MAX_FALLBACK_CHARS - 30)}`,
     blocks: [...articleBlocks(input), usageContext(input.totalTokens), reviewActions(input.workflowId)],
   };
 }
@@ -127,7 +127,7 @@ export interface DecidedCardInput extends DraftCardInput {
 export function decidedCardMessage(input: DecidedCardInput): SlackMessage {
   const line = decisionLine(input.decision);
   return {
-    text: truncate(`Draft ${input.decision.outcome}: ${input.topic}`, MAX_FALLBACK_CHARS),
+    text: `Draft ${input.decision.outcome}: ${truncate(escapeMrkdwn(input.topic), MAX_FALLBACK_CHARS - 30)}`,
     blocks: [
       ...articleBlocks(input),
       usageContext(input.totalTokens),

@@ -16,7 +16,7 @@ export function emptyTopicReply(command = '/research'): string {
 }
 
 export function topicTooLongReply(limit: number): string {
-  return `That topic is a bit long: please keep it under ${limit} characters (a phrase works best).`;
+  return `That topic is a bit long: please keep it to ${limit} characters at most (a phrase works best).`;
 }
 
 export const TEMPORAL_UNAVAILABLE_REPLY =

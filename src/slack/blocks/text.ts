@@ -17,9 +17,15 @@ export function link(url: string, label: string): string {
   return `<${url}|${escapeMrkdwn(label)}>`;
 }
 
-/** Cuts text to `max` characters, ending with an ellipsis when it had to cut. */
+/**
+ * Cuts text to `max` characters (code points, so an emoji is never split), ending with an ellipsis
+ * when it had to cut, and never in the middle of an escaped entity such as `&amp;`.
+ */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const cut = chars.slice(0, Math.max(0, max - 1)).join('').replace(/&[a-z]{0,4}$/, '');
+  return `${cut}…`;
 }
 
 /** Deep link to one workflow in the Temporal Web UI. */

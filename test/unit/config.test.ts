@@ -1,0 +1,429 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ConfigError,
+  loadConfig,
+  temporalCliOverride,
+  type ConfigProblem,
+  type Env,
+  type Role,
+} from '../../src/config.js';
+
+/**
+ * Every env below is an explicit object. The Temporal envconfig loader falls back to a TOML file
+ * under $XDG_CONFIG_HOME / $HOME from the env it is given, so pointing TEMPORAL_CONFIG_FILE at a
+ * path that does not exist keeps these tests independent of the machine they run on.
+ */
+const scratch = mkdtempSync(join(tmpdir(), 'config-test-'));
+const NO_TOML = join(scratch, 'does-not-exist.toml');
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const VALID: Env = {
+  SLACK_BOT_TOKEN: 'xoxb-123-456-abc',
+  SLACK_SIGNING_SECRET: 'signing-secret',
+  OPENAI_API_KEY: 'sk-test',
+  TEMPORAL_CONFIG_FILE: NO_TOML,
+};
+
+function env(overrides: Env = {}, base: Env = VALID): Env {
+  return { ...base, ...overrides };
+}
+
+/** The ConfigError loadConfig throws; fails the test if it does not throw one. */
+function configError(e: Env, role?: Role): ConfigError {
+  try {
+    loadConfig(e, role);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+function problems(e: Env, role?: Role): ConfigProblem[] {
+  return configError(e, role).problems;
+}
+
+function variables(e: Env, role?: Role): string[] {
+  return problems(e, role).map((p) => p.variable);
+}
+
+function problemFor(e: Env, variable: string, role?: Role): ConfigProblem {
+  const found = problems(e, role).find((p) => p.variable === variable);
+  expect(found, `a problem for ${variable}`).toBeDefined();
+  return found!;
+}
+
+describe('loadConfig: missing variables', () => {
+  it('reports every missing variable at once for an empty env', () => {
+    const error = configError({});
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('ConfigError');
+    expect(error.problems.map((p) => p.variable)).toEqual([
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'OPENAI_API_KEY',
+    ]);
+    for (const problem of error.problems) expect(problem.problem).toBe('is missing.');
+  });
+
+  it('says where to get each missing variable', () => {
+    const [bot, signing, openai] = problems({});
+    expect(bot!.help).toContain('https://api.slack.com/apps');
+    expect(bot!.help).toContain('OAuth & Permissions');
+    expect(bot!.help).toContain('xoxb-');
+    expect(signing!.help).toContain('https://api.slack.com/apps');
+    expect(signing!.help).toContain('Signing Secret');
+    expect(openai!.help).toContain('https://platform.openai.com/api-keys');
+  });
+
+  it('puts every problem and its help in the error message, with a count', () => {
+    const error = configError({});
+    expect(error.message).toContain('Configuration is incomplete (3 problems)');
+    for (const problem of error.problems) {
+      expect(error.message).toContain(`${problem.variable} ${problem.problem}`);
+      expect(error.message).toContain(problem.help);
+    }
+    expect(error.message).toContain('.env.example');
+  });
+
+  it('uses the singular for one problem', () => {
+    const error = configError(env({ OPENAI_API_KEY: undefined }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.message).toContain('(1 problem)');
+  });
+
+  it('treats blank and whitespace-only values as missing', () => {
+    expect(variables(env({ SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '   ', OPENAI_API_KEY: '\t\n' }))).toEqual([
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'OPENAI_API_KEY',
+    ]);
+  });
+
+  it('trims surrounding whitespace from values', () => {
+    const config = loadConfig(env({ SLACK_BOT_TOKEN: '  xoxb-1  ', OPENAI_API_KEY: ' sk-x\n' }));
+    expect(config.slack.botToken).toBe('xoxb-1');
+    expect(config.openai.apiKey).toBe('sk-x');
+  });
+
+  it('defaults to role "all", which needs both the bot and the worker variables', () => {
+    expect(variables({ TEMPORAL_CONFIG_FILE: NO_TOML }, 'all')).toEqual(variables({ TEMPORAL_CONFIG_FILE: NO_TOML }));
+  });
+});
+
+describe('loadConfig: roles', () => {
+  it('role "bot" does not need OPENAI_API_KEY', () => {
+    const config = loadConfig(env({ OPENAI_API_KEY: undefined }), 'bot');
+    expect(config.openai.apiKey).toBe('');
+    expect(config.slack.signingSecret).toBe('signing-secret');
+    expect(variables({}, 'bot')).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
+  });
+
+  it('role "worker" does not need SLACK_SIGNING_SECRET', () => {
+    const config = loadConfig(env({ SLACK_SIGNING_SECRET: undefined }), 'worker');
+    expect(config.slack.signingSecret).toBeUndefined();
+    expect(config.openai.apiKey).toBe('sk-test');
+    expect(variables({}, 'worker')).toEqual(['SLACK_BOT_TOKEN', 'OPENAI_API_KEY']);
+  });
+
+  it('role "worker" still needs the bot token (activities post to Slack)', () => {
+    expect(variables(env({ SLACK_BOT_TOKEN: undefined }), 'worker')).toEqual(['SLACK_BOT_TOKEN']);
+  });
+
+  it('role "all" needs the signing secret and the OpenAI key', () => {
+    expect(variables(env({ SLACK_SIGNING_SECRET: undefined }), 'all')).toEqual(['SLACK_SIGNING_SECRET']);
+    expect(variables(env({ OPENAI_API_KEY: undefined }), 'all')).toEqual(['OPENAI_API_KEY']);
+  });
+});
+
+describe('loadConfig: Socket Mode', () => {
+  it('with SLACK_APP_TOKEN the signing secret is not required and the app token is kept', () => {
+    const config = loadConfig(env({ SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1-A1-abc' }));
+    expect(config.slack.appToken).toBe('xapp-1-A1-abc');
+    expect(config.slack.signingSecret).toBeUndefined();
+  });
+
+  it('with SLACK_APP_TOKEN, role "bot" needs only the bot token', () => {
+    expect(variables({ SLACK_APP_TOKEN: 'xapp-1', TEMPORAL_CONFIG_FILE: NO_TOML }, 'bot')).toEqual(['SLACK_BOT_TOKEN']);
+  });
+
+  it('without SLACK_APP_TOKEN the app token is undefined (HTTP mode)', () => {
+    const config = loadConfig(VALID);
+    expect(config.slack.appToken).toBeUndefined();
+    expect(config.slack.signingSecret).toBe('signing-secret');
+  });
+
+  it('a blank SLACK_APP_TOKEN means HTTP mode, so the signing secret is required again', () => {
+    expect(variables(env({ SLACK_APP_TOKEN: '  ', SLACK_SIGNING_SECRET: undefined }))).toEqual(['SLACK_SIGNING_SECRET']);
+  });
+});
+
+describe('loadConfig: token prefixes', () => {
+  it('rejects a bot token that is not xoxb-', () => {
+    const problem = problemFor(env({ SLACK_BOT_TOKEN: 'xoxp-user-token' }), 'SLACK_BOT_TOKEN');
+    expect(problem.problem).toBe('should start with "xoxb-".');
+    expect(problem.help).toContain('OAuth & Permissions');
+  });
+
+  it('rejects an app token that is not xapp-', () => {
+    const problem = problemFor(env({ SLACK_APP_TOKEN: 'xoxb-oops' }), 'SLACK_APP_TOKEN');
+    expect(problem.problem).toBe('should start with "xapp-".');
+    expect(problem.help).toContain('connections:write');
+  });
+
+  it('catches swapped tokens together', () => {
+    const found = problems(env({ SLACK_BOT_TOKEN: 'xapp-1', SLACK_APP_TOKEN: 'xoxb-1' }));
+    expect(found.map((p) => [p.variable, p.problem])).toEqual([
+      ['SLACK_BOT_TOKEN', 'should start with "xoxb-".'],
+      ['SLACK_APP_TOKEN', 'should start with "xapp-".'],
+    ]);
+  });
+
+  it('does not add a prefix complaint on top of "is missing."', () => {
+    const found = problems(env({ SLACK_BOT_TOKEN: undefined }));
+    expect(found).toEqual([expect.objectContaining({ variable: 'SLACK_BOT_TOKEN', problem: 'is missing.' })]);
+  });
+});
+
+describe('loadConfig: malformed values', () => {
+  it.each([
+    ['SLACK_API_URL', 'not a url'],
+    ['SLACK_API_URL', 'ftp://files.example.com/api/'],
+    ['OPENAI_BASE_URL', 'localhost:11434/v1'],
+    ['OPENAI_BASE_URL', 'file:///etc/passwd'],
+    ['TEMPORAL_UI_URL', 'javascript:alert(1)'],
+  ])('reports %s=%j as not an http(s) URL', (variable, value) => {
+    const problem = problemFor(env({ [variable]: value }), variable);
+    expect(problem.problem).toBe(`is not an http(s) URL: "${value}".`);
+    expect(problem.help.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '65536'],
+    ['PORT', '3000.5'],
+    ['PORT', '-1'],
+    ['TEMPORAL_DEV_SERVER_PORT', 'seven'],
+    ['TEMPORAL_DEV_SERVER_UI_PORT', '99999'],
+  ])('reports %s=%j as not a port number', (variable, value) => {
+    const problem = problemFor(env({ [variable]: value }), variable);
+    expect(problem.problem).toBe(`is not a port number: "${value}".`);
+    expect(problem.help).toContain('port');
+  });
+
+  it.each([
+    ['REVIEW_TIMEOUT', '3 days'],
+    ['REVIEW_TIMEOUT', '72'],
+    ['LLM_ATTEMPT_TIMEOUT', '0s'],
+    ['PIPELINE_TIMEOUT', '-4d'],
+  ])('reports %s=%j as not a duration', (variable, value) => {
+    const problem = problemFor(env({ [variable]: value }), variable);
+    expect(problem.problem).toBe(`is not a duration: "${value}".`);
+    expect(problem.help).toContain('30s, 30m, 4h or 3d');
+  });
+
+  it('reports an unknown LOG_LEVEL', () => {
+    const problem = problemFor(env({ LOG_LEVEL: 'verbose' }), 'LOG_LEVEL');
+    expect(problem.problem).toBe('is not a log level: "verbose".');
+    expect(problem.help).toBe('One of debug, info, warn, error.');
+  });
+
+  it('reports every malformed value together, alongside missing ones', () => {
+    const found = variables({
+      TEMPORAL_CONFIG_FILE: NO_TOML,
+      SLACK_BOT_TOKEN: 'bad-token',
+      SLACK_API_URL: 'nope',
+      OPENAI_BASE_URL: 'nope',
+      PORT: 'http',
+      REVIEW_TIMEOUT: 'forever',
+      LOG_LEVEL: 'loud',
+    });
+    expect(found.sort()).toEqual(
+      [
+        'SLACK_BOT_TOKEN',
+        'SLACK_SIGNING_SECRET',
+        'OPENAI_API_KEY',
+        'LOG_LEVEL',
+        'PORT',
+        'SLACK_API_URL',
+        'OPENAI_BASE_URL',
+        'REVIEW_TIMEOUT',
+      ].sort(),
+    );
+  });
+
+  it('reports a Temporal profile that cannot be loaded as a TEMPORAL_* problem', () => {
+    const toml = join(scratch, 'profiles.toml');
+    writeFileSync(toml, '[profile.default]\naddress = "localhost:7233"\n');
+    const problem = problemFor(env({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'missing' }), 'TEMPORAL_*');
+    expect(problem.problem).toContain("Profile 'missing' not found");
+    expect(problem.help).toContain('https://docs.temporal.io/develop/environment-configuration');
+  });
+});
+
+describe('loadConfig: defaults', () => {
+  const config = loadConfig(VALID);
+
+  it('uses gpt-4o-mini for both models', () => {
+    expect(config.openai.researchModel).toBe('gpt-4o-mini');
+    expect(config.openai.writerModel).toBe('gpt-4o-mini');
+    expect(config.openai.baseUrl).toBeUndefined();
+  });
+
+  it('listens on port 3000 and uses Slack’s own API URL', () => {
+    expect(config.slack.port).toBe(3000);
+    expect(config.slack.apiUrl).toBeUndefined();
+  });
+
+  it('points at the local Temporal UI on 8233', () => {
+    expect(config.temporal.uiUrl).toBe('http://localhost:8233');
+    expect(config.temporal.devServerPort).toBe(7233);
+    expect(config.temporal.devServerUiPort).toBe(8233);
+  });
+
+  it('uses the documented timeouts, in milliseconds', () => {
+    expect(config.pipeline.reviewTimeoutMs).toBe(72 * 60 * 60 * 1000);
+    expect(config.pipeline.llmAttemptTimeoutMs).toBe(90 * 1000);
+    expect(config.pipeline.executionTimeoutMs).toBe(4 * 24 * 60 * 60 * 1000);
+    expect(config.pipeline.maxTopicLength).toBe(200);
+  });
+
+  it('runs an embedded Temporal in the default namespace when TEMPORAL_ADDRESS is unset', () => {
+    expect(config.temporal.embedded).toBe(true);
+    expect(config.temporal.namespace).toBe('default');
+    expect(config.temporal.connection.address).toBeUndefined();
+  });
+
+  it('uses the standard task queues and dev-server files', () => {
+    expect(config.temporal.taskQueue).toBe('content-pipeline');
+    expect(config.temporal.researchTaskQueue).toBe('research');
+    expect(config.temporal.devServerDbFile).toBe('.temporal/dev-server.sqlite');
+    expect(config.temporal.cliPath).toBeUndefined();
+  });
+
+  it('logs at info', () => {
+    expect(config.logLevel).toBe('info');
+  });
+});
+
+describe('loadConfig: overrides', () => {
+  it('connects to an external Temporal when TEMPORAL_ADDRESS is set', () => {
+    const config = loadConfig(env({ TEMPORAL_ADDRESS: 'temporal.example.com:7233' }));
+    expect(config.temporal.embedded).toBe(false);
+    expect(config.temporal.connection.address).toBe('temporal.example.com:7233');
+  });
+
+  it('takes the namespace from TEMPORAL_NAMESPACE', () => {
+    const config = loadConfig(env({ TEMPORAL_ADDRESS: 'temporal.example.com:7233', TEMPORAL_NAMESPACE: 'prod' }));
+    expect(config.temporal.namespace).toBe('prod');
+  });
+
+  it('treats blank TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (as copied from .env.example) as unset', () => {
+    const config = loadConfig(env({ TEMPORAL_ADDRESS: '   ', TEMPORAL_NAMESPACE: '' }));
+    expect(config.temporal.embedded).toBe(true);
+    expect(config.temporal.namespace).toBe('default');
+  });
+
+  it('reads a Temporal profile from the TOML file named by TEMPORAL_CONFIG_FILE', () => {
+    const toml = join(scratch, 'temporal.toml');
+    writeFileSync(toml, '[profile.default]\naddress = "toml-host:7233"\nnamespace = "from-toml"\n');
+    const config = loadConfig(env({ TEMPORAL_CONFIG_FILE: toml }));
+    expect(config.temporal.embedded).toBe(false);
+    expect(config.temporal.connection.address).toBe('toml-host:7233');
+    expect(config.temporal.namespace).toBe('from-toml');
+  });
+
+  describe('with a leaky process.env', () => {
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+
+    it('reads only the env it is given, not process.env', () => {
+      vi.stubEnv('TEMPORAL_ADDRESS', 'leaked.example.com:7233');
+      vi.stubEnv('TEMPORAL_NAMESPACE', 'leaked');
+      vi.stubEnv('PORT', '9999');
+      const config = loadConfig(VALID);
+      expect(config.temporal.embedded).toBe(true);
+      expect(config.temporal.namespace).toBe('default');
+      expect(config.slack.port).toBe(3000);
+    });
+  });
+
+  it('appends a trailing slash to SLACK_API_URL', () => {
+    expect(loadConfig(env({ SLACK_API_URL: 'http://localhost:9999/api' })).slack.apiUrl).toBe(
+      'http://localhost:9999/api/',
+    );
+  });
+
+  it('leaves a SLACK_API_URL that already ends in a slash alone', () => {
+    expect(loadConfig(env({ SLACK_API_URL: 'https://slack.com/api/' })).slack.apiUrl).toBe('https://slack.com/api/');
+  });
+
+  it('keeps OPENAI_BASE_URL as given', () => {
+    expect(loadConfig(env({ OPENAI_BASE_URL: 'http://localhost:11434/v1' })).openai.baseUrl).toBe(
+      'http://localhost:11434/v1',
+    );
+  });
+
+  it('takes models, port, timeouts and queues from the env', () => {
+    const config = loadConfig(
+      env({
+        RESEARCH_MODEL: 'gpt-4.1-mini',
+        WRITER_MODEL: 'gpt-4.1',
+        PORT: '8080',
+        REVIEW_TIMEOUT: '30m',
+        LLM_ATTEMPT_TIMEOUT: '2m',
+        PIPELINE_TIMEOUT: '1d',
+        TEMPORAL_TASK_QUEUE: 'tq-a',
+        TEMPORAL_RESEARCH_TASK_QUEUE: 'tq-b',
+        TEMPORAL_CLI: '/opt/temporal',
+        TEMPORAL_DEV_SERVER_DB: '/tmp/dev.sqlite',
+      }),
+    );
+    expect(config.openai.researchModel).toBe('gpt-4.1-mini');
+    expect(config.openai.writerModel).toBe('gpt-4.1');
+    expect(config.slack.port).toBe(8080);
+    expect(config.pipeline.reviewTimeoutMs).toBe(30 * 60 * 1000);
+    expect(config.pipeline.llmAttemptTimeoutMs).toBe(2 * 60 * 1000);
+    expect(config.pipeline.executionTimeoutMs).toBe(24 * 60 * 60 * 1000);
+    expect(config.temporal.taskQueue).toBe('tq-a');
+    expect(config.temporal.researchTaskQueue).toBe('tq-b');
+    expect(config.temporal.cliPath).toBe('/opt/temporal');
+    expect(config.temporal.devServerDbFile).toBe('/tmp/dev.sqlite');
+  });
+
+  it('derives the default UI port and URL from TEMPORAL_DEV_SERVER_PORT', () => {
+    const config = loadConfig(env({ TEMPORAL_DEV_SERVER_PORT: '7300' }));
+    expect(config.temporal.devServerPort).toBe(7300);
+    expect(config.temporal.devServerUiPort).toBe(8300);
+    expect(config.temporal.uiUrl).toBe('http://localhost:8300');
+  });
+
+  it('prefers explicit TEMPORAL_DEV_SERVER_UI_PORT and TEMPORAL_UI_URL', () => {
+    const config = loadConfig(
+      env({ TEMPORAL_DEV_SERVER_UI_PORT: '9000', TEMPORAL_UI_URL: 'https://cloud.temporal.io' }),
+    );
+    expect(config.temporal.devServerUiPort).toBe(9000);
+    expect(config.temporal.uiUrl).toBe('https://cloud.temporal.io');
+  });
+
+  it.each(['debug', 'info', 'warn', 'error', 'DEBUG', ' Warn '])('accepts LOG_LEVEL=%j, lower-cased', (level) => {
+    expect(loadConfig(env({ LOG_LEVEL: level })).logLevel).toBe(level.trim().toLowerCase());
+  });
+});
+
+describe('temporalCliOverride', () => {
+  it('returns the trimmed TEMPORAL_CLI path', () => {
+    expect(temporalCliOverride({ TEMPORAL_CLI: '  /usr/local/bin/temporal ' })).toBe('/usr/local/bin/temporal');
+  });
+
+  it('returns undefined when TEMPORAL_CLI is unset or blank', () => {
+    expect(temporalCliOverride({})).toBeUndefined();
+    expect(temporalCliOverride({ TEMPORAL_CLI: '   ' })).toBeUndefined();
+  });
+});
