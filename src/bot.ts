@@ -25,6 +25,10 @@ export function pipelinesFor(client: Client, config: Config): Pipelines {
       researchTaskQueue: config.temporal.researchTaskQueue,
       reviewTimeoutMs: config.pipeline.reviewTimeoutMs,
       llmAttemptTimeoutMs: config.pipeline.llmAttemptTimeoutMs,
+      maxCostUsd: config.pipeline.maxCostUsd,
+      prices: config.pipeline.prices,
+      researchModel: config.openai.researchModel,
+      writerModel: config.openai.writerModel,
     },
   });
 }

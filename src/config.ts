@@ -4,6 +4,7 @@
  */
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { parseDuration } from './shared/duration.js';
+import { DEFAULT_PRICES, parsePriceTable, type PriceTable } from './shared/pricing.js';
 import { CONTENT_PIPELINE_TASK_QUEUE, RESEARCH_TASK_QUEUE } from './workflows/messages.js';
 
 export type Env = Record<string, string | undefined>;
@@ -47,6 +48,10 @@ export interface TemporalConfig {
 }
 
 export interface PipelineConfig {
+  /** Spending cap per run in USD. */
+  maxCostUsd: number;
+  /** Defaults merged with MODEL_PRICES. */
+  prices: PriceTable;
   reviewTimeoutMs: number;
   llmAttemptTimeoutMs: number;
   /** Hard cap on a whole pipeline run (Temporal workflowExecutionTimeout). */
@@ -99,6 +104,9 @@ const HELP = {
   TEMPORAL_UI_URL: 'Base URL of the Temporal Web UI, e.g. http://localhost:8233.',
   DURATION: 'A duration such as 30s, 30m, 4h or 3d.',
   LOG_LEVEL: 'One of debug, info, warn, error.',
+  MAX_COST_USD: 'A positive number of US dollars, e.g. 0.50.',
+  MODEL_PRICES:
+    'JSON: USD per 1M tokens by model, e.g. {"my-model":{"input":0.5,"output":1.5,"cachedInput":0.25}}. Merged over the built-in gpt-4o and gpt-4o-mini prices.',
 } as const;
 
 class Reader {
@@ -145,6 +153,28 @@ class Reader {
       return fallback;
     }
     return port;
+  }
+
+  positiveNumber(name: keyof typeof HELP, fallback: number): number {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    const number = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || !(number > 0)) {
+      this.problems.push({ variable: name, problem: `is not a positive number: "${value}".`, help: HELP[name] });
+      return fallback;
+    }
+    return number;
+  }
+
+  prices(name: keyof typeof HELP): PriceTable {
+    const value = this.optional(name);
+    if (value === undefined) return DEFAULT_PRICES;
+    const parsed = parsePriceTable(value);
+    if (typeof parsed === 'string') {
+      this.problems.push({ variable: name, problem: `${parsed}.`, help: HELP[name] });
+      return DEFAULT_PRICES;
+    }
+    return { ...DEFAULT_PRICES, ...parsed };
   }
 
   duration(name: string, fallback: string): number {
@@ -224,6 +254,8 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
       devServerUiPort,
     },
     pipeline: {
+      maxCostUsd: read.positiveNumber('MAX_COST_USD', 0.5),
+      prices: read.prices('MODEL_PRICES'),
       reviewTimeoutMs: read.duration('REVIEW_TIMEOUT', '72h'),
       llmAttemptTimeoutMs: read.duration('LLM_ATTEMPT_TIMEOUT', '90s'),
       executionTimeoutMs: read.duration('PIPELINE_TIMEOUT', '4d'),

@@ -8,20 +8,24 @@ import { WebClient } from '@slack/web-api';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Config } from './config.js';
+import { MAX_OUTPUT_TOKENS } from './shared/pricing.js';
 import { bundleWorkflows } from './temporal/bundle.js';
 import { installTemporalRuntime, isMainModule, loadConfigOrExit, onShutdownSignal } from './entry.js';
 
 /** The only place real clients are built. */
 export function buildActivityDeps(config: Config): ActivityDeps {
   // LangChain retries 6 times by default; Temporal's retry policy alone decides here.
-  const chatModel = (model: string) => ({
+  const attempt = config.pipeline.llmAttemptTimeoutMs;
+  const chatModel = (model: string, maxTokens: number) => ({
     name: model,
     model: new ChatOpenAI({
       model,
       apiKey: config.openai.apiKey,
       maxRetries: 0,
+      // The output cap is what makes the budget guard's worst-case estimate a real bound.
+      maxTokens,
       // A little under the activity's start-to-close timeout, so the HTTP call ends first and says why.
-      timeout: Math.max(1_000, config.pipeline.llmAttemptTimeoutMs - 2_000),
+      timeout: Math.max(attempt * 0.8, attempt - 2_000),
       ...(config.openai.baseUrl ? { configuration: { baseURL: config.openai.baseUrl } } : {}),
     }),
   });
@@ -33,8 +37,8 @@ export function buildActivityDeps(config: Config): ActivityDeps {
     timeout: 15_000,
   });
   return {
-    research: chatModel(config.openai.researchModel),
-    writer: chatModel(config.openai.writerModel),
+    research: chatModel(config.openai.researchModel, MAX_OUTPUT_TOKENS.research),
+    writer: chatModel(config.openai.writerModel, MAX_OUTPUT_TOKENS.writer),
     slack,
     temporalUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,

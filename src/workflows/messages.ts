@@ -4,6 +4,7 @@
  * Imports only @temporalio/workflow (defineSignal/defineQuery also work outside a workflow).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { PriceTable } from '../shared/pricing.js';
 
 export const CONTENT_PIPELINE_TASK_QUEUE = 'content-pipeline';
 export const RESEARCH_TASK_QUEUE = 'research';
@@ -25,6 +26,13 @@ export interface PipelineSettings {
   reviewTimeoutMs: number;
   /** start-to-close timeout of one LLM attempt. */
   llmAttemptTimeoutMs: number;
+  /** Spending cap of one run in USD; a call that could cross it waits for a person to allow more. */
+  maxCostUsd: number;
+  /** USD per 1M tokens by model name; a model missing here shows "cost unknown". */
+  prices: PriceTable;
+  /** Models by role, so the budget guard can price a call before making it. */
+  researchModel: string;
+  writerModel: string;
 }
 
 export interface PipelineInput extends PipelineRequest {
@@ -66,7 +74,7 @@ export interface ResearchBundle {
   usage: Record<ResearchStep, LlmUsage>;
 }
 
-export type Outcome = 'approved' | 'rejected' | 'expired';
+export type Outcome = 'approved' | 'rejected' | 'expired' | 'stopped';
 
 export interface Decision {
   outcome: Outcome;
@@ -82,11 +90,16 @@ export type Stage =
   | 'writing'
   | 'posting-draft'
   | 'awaiting-review'
+  | 'awaiting-budget'
   | 'recording-decision'
-  | 'completed';
+  | 'completed'
+  | 'stopped'
+  | 'failed';
 
 export interface StepUsage extends LlmUsage {
   step: LlmStep;
+  /** USD; absent when the model has no price. */
+  costUsd?: number;
 }
 
 export interface PipelineResult {
@@ -94,12 +107,18 @@ export interface PipelineResult {
   topic: string;
   article: string;
   decision: Decision;
-  usage: {
-    steps: StepUsage[];
-    inputTokens: number;
-    outputTokens: number;
-    totalTokens: number;
-  };
+  usage: UsageSummary;
+}
+
+export interface UsageSummary {
+  steps: StepUsage[];
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  /** Sum over priced steps, USD. */
+  costUsd: number;
+  /** Steps whose model has no price: their cost is not in `costUsd`. */
+  unpricedSteps: LlmStep[];
 }
 
 export interface PipelineStatus {
@@ -112,6 +131,8 @@ export interface PipelineStatus {
   /** `ts` of the draft card awaiting review. */
   draftTs?: string;
   decision?: Decision;
+  usage?: UsageSummary;
+  budgetUsd?: number;
 }
 
 /** A reviewer's click, forwarded by the Bolt app. */
@@ -120,6 +141,20 @@ export interface ReviewAction {
   userId: string;
 }
 
+/** The child's report that one research step finished, so the parent can tick it off at once. */
+export interface ResearchStepReport {
+  step: ResearchStep;
+  usage: LlmUsage;
+}
+
+export type BudgetAnswer = 'allow' | 'stop';
+
+export interface BudgetAction extends ReviewAction {
+  answer: BudgetAnswer;
+}
+
 export const approveSignal = defineSignal<[ReviewAction]>('approve');
 export const rejectSignal = defineSignal<[ReviewAction]>('reject');
+export const budgetSignal = defineSignal<[BudgetAction]>('budget');
+export const researchStepSignal = defineSignal<[ResearchStepReport]>('researchStepDone');
 export const statusQuery = defineQuery<PipelineStatus>('status');

@@ -1,10 +1,17 @@
 /**
  * ParallelResearchWorkflow: the three research steps at once, on the research task queue.
  * Completed steps are recorded in history, so a worker crash re-runs only what had not finished.
+ * Each step reports to the parent as soon as it completes, so the thread can tick it off.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { LlmActivities } from '../activities/index.js';
-import type { ResearchBundle, ResearchInput } from './messages.js';
+import {
+  researchStepSignal,
+  type LlmResult,
+  type ResearchBundle,
+  type ResearchInput,
+  type ResearchStep,
+} from './messages.js';
 import { DEFAULT_SETTINGS, llmActivityOptions } from './policies.js';
 
 export interface ParallelResearchInput extends ResearchInput {
@@ -16,12 +23,26 @@ export async function parallelResearchWorkflow(input: ParallelResearchInput): Pr
     ...llmActivityOptions(input.llmAttemptTimeoutMs ?? DEFAULT_SETTINGS.llmAttemptTimeoutMs),
     taskQueue: workflowInfo().taskQueue,
   });
+  const parentId = workflowInfo().parent?.workflowId;
   const request = { topic: input.topic };
 
+  async function step<T>(name: ResearchStep, call: Promise<LlmResult<T>>): Promise<LlmResult<T>> {
+    const result = await call;
+    if (parentId) {
+      try {
+        await getExternalWorkflowHandle(parentId).signal(researchStepSignal, { step: name, usage: result.usage });
+      } catch (error) {
+        // Progress is a courtesy; the parent also gets every usage figure from our result.
+        log.warn('Could not report research progress to the parent', { step: name, error: String(error) });
+      }
+    }
+    return result;
+  }
+
   const [facts, examples, statistics] = await Promise.all([
-    researchTopic(request),
-    findExamples(request),
-    getStatistics(request),
+    step('researchTopic', researchTopic(request)),
+    step('findExamples', findExamples(request)),
+    step('getStatistics', getStatistics(request)),
   ]);
 
   return {

@@ -5,6 +5,7 @@
  */
 import type { ActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_LLM_FAILURES, NON_RETRYABLE_SLACK_FAILURES } from '../shared/failure-types.js';
+import { DEFAULT_PRICES } from '../shared/pricing.js';
 import type { PipelineSettings } from './messages.js';
 import { CONTENT_PIPELINE_TASK_QUEUE, RESEARCH_TASK_QUEUE } from './messages.js';
 
@@ -12,6 +13,10 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   researchTaskQueue: RESEARCH_TASK_QUEUE,
   reviewTimeoutMs: 72 * 3_600_000,
   llmAttemptTimeoutMs: 90_000,
+  maxCostUsd: 0.5,
+  prices: DEFAULT_PRICES,
+  researchModel: 'gpt-4o-mini',
+  writerModel: 'gpt-4o-mini',
 };
 
 export { CONTENT_PIPELINE_TASK_QUEUE };
@@ -30,6 +35,22 @@ export function llmActivityOptions(attemptTimeoutMs: number): ActivityOptions {
     },
   };
 }
+
+/**
+ * Edits of the live status message: cosmetic, so a few quick attempts and then move on
+ * (the workflow logs and carries on rather than waiting minutes for a progress line).
+ */
+export const STATUS_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '45s',
+  retry: {
+    maximumAttempts: 3,
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    nonRetryableErrorTypes: NON_RETRYABLE_SLACK_FAILURES,
+  },
+};
 
 /** Slack writes are quick; a few more attempts ride out rate limits and blips. */
 export const SLACK_ACTIVITY_OPTIONS: ActivityOptions = {

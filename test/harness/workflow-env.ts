@@ -45,6 +45,12 @@ export function recordingActivities(options: { researchDelayMs?: number } = {}) 
     announcePipeline: (input) => timed('announcePipeline', input, 0, () => ({ ts: `100.${++ts}`, channel: input.channel })),
     postDraft: (input) => timed('postDraft', input, 0, () => ({ ts: `200.${++ts}` })),
     recordDecision: (input) => timed('recordDecision', input, 0, () => undefined),
+    postStatus: (input) => timed('postStatus', input, 0, () => ({ ts: `300.${++ts}` })),
+    updateStatus: (input) => timed('updateStatus', input, 0, () => undefined),
+    askBudget: (input) => timed('askBudget', input, 0, () => ({ ts: `400.${++ts}` })),
+    recordBudgetAnswer: (input) => timed('recordBudgetAnswer', input, 0, () => undefined),
+    postOutcome: (input) => timed('postOutcome', input, 0, () => ({ ts: `500.${++ts}` })),
+    postFailure: (input) => timed('postFailure', input, 0, () => ({ ts: `600.${++ts}` })),
   };
   return { activities, events, calls };
 }

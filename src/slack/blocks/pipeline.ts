@@ -4,6 +4,7 @@
  */
 import type { ActionsBlock, ContextBlock, KnownBlock } from '@slack/types';
 import type { Decision } from '../../workflows/messages.js';
+import { formatUsd } from '../../shared/pricing.js';
 import { escapeMrkdwn, link, truncate, userMention } from './text.js';
 
 export const APPROVE_ACTION_ID = 'approve_draft';
@@ -53,6 +54,10 @@ export interface DraftCardInput {
   article: string;
   /** Tokens spent so far by the whole pipeline. */
   totalTokens: number;
+  /** USD spent so far on priced steps. */
+  costUsd?: number;
+  /** False when some step used a model without a price. */
+  costComplete?: boolean;
 }
 
 function articleBlocks({ topic, article }: Pick<DraftCardInput, 'topic' | 'article'>): KnownBlock[] {
@@ -64,10 +69,11 @@ function articleBlocks({ topic, article }: Pick<DraftCardInput, 'topic' | 'artic
   ];
 }
 
-function usageContext(totalTokens: number): ContextBlock {
+function usageContext({ totalTokens, costUsd, costComplete = true }: Pick<DraftCardInput, 'totalTokens' | 'costUsd' | 'costComplete'>): ContextBlock {
+  const cost = costUsd === undefined ? '' : ` · ${formatUsd(costUsd)}${costComplete ? '' : ' + cost unknown'}`;
   return {
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `${totalTokens.toLocaleString('en-US')} tokens used so far` }],
+    elements: [{ type: 'mrkdwn', text: `${totalTokens.toLocaleString('en-US')} tokens used so far${cost}` }],
   };
 }
 
@@ -97,7 +103,7 @@ function reviewActions(workflowId: string): ActionsBlock {
 export function draftCardMessage(input: DraftCardInput): SlackMessage {
   return {
     text: `Draft ready for review: ${truncate(escapeMrkdwn(input.topic), MAX_FALLBACK_CHARS - 30)}`,
-    blocks: [...articleBlocks(input), usageContext(input.totalTokens), reviewActions(input.workflowId)],
+    blocks: [...articleBlocks(input), usageContext(input), reviewActions(input.workflowId)],
   };
 }
 
@@ -116,6 +122,8 @@ export function decisionLine(decision: Decision): string {
       return `:x: Rejected by ${userMention(decision.by ?? 'unknown')} · ${when}`;
     case 'expired':
       return `:hourglass: Review expired without a decision · ${when}`;
+    case 'stopped':
+      return `:octagonal_sign: Stopped${decision.by ? ` by ${userMention(decision.by)}` : ''} · ${when}`;
   }
 }
 
@@ -130,7 +138,7 @@ export function decidedCardMessage(input: DecidedCardInput): SlackMessage {
     text: `Draft ${input.decision.outcome}: ${truncate(escapeMrkdwn(input.topic), MAX_FALLBACK_CHARS - 30)}`,
     blocks: [
       ...articleBlocks(input),
-      usageContext(input.totalTokens),
+      usageContext(input),
       { type: 'section', block_id: 'decision', text: { type: 'mrkdwn', text: line } },
     ],
   };

@@ -1,0 +1,69 @@
+/**
+ * The replies that end a run: the outcome with the cost breakdown, or the failure with what to do.
+ */
+import type { Decision, UsageSummary } from '../../workflows/messages.js';
+import { formatBudget } from '../../shared/pricing.js';
+import type { SlackMessage } from './pipeline.js';
+import { escapeMrkdwn, link, truncate, userMention } from './text.js';
+import { breakdownLines, usageTotalLine } from './usage.js';
+
+function outcomeLine(decision: Decision): string {
+  switch (decision.outcome) {
+    case 'approved':
+      return `:white_check_mark: *Approved* by ${userMention(decision.by ?? 'unknown')}.`;
+    case 'rejected':
+      return `:no_entry_sign: *Rejected* by ${userMention(decision.by ?? 'unknown')}.`;
+    case 'expired':
+      return ':hourglass: *The review expired* without a decision.';
+    case 'stopped':
+      return decision.by
+        ? `:octagonal_sign: *Stopped* by ${userMention(decision.by)} at the budget limit.`
+        : ':octagonal_sign: *Stopped*: the budget question went unanswered.';
+  }
+}
+
+export interface OutcomeInput {
+  topic: string;
+  decision: Decision;
+  usage: UsageSummary;
+  budgetUsd: number;
+  workflowUrl: string;
+}
+
+export function outcomeMessage(input: OutcomeInput): SlackMessage {
+  const lines = [outcomeLine(input.decision), `${usageTotalLine(input.usage)} (budget ${formatBudget(input.budgetUsd)})`];
+  const breakdown = breakdownLines(input.usage);
+  return {
+    text: `${input.decision.outcome}: ${truncate(escapeMrkdwn(input.topic), 200)}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
+      ...(breakdown.length ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: breakdown.join('\n') } }] : []),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: link(input.workflowUrl, 'Workflow in Temporal UI') }] },
+    ],
+  };
+}
+
+export interface FailureInput {
+  step: string;
+  explanation: string;
+  detail: string;
+  usage: UsageSummary;
+  budgetUsd: number;
+  workflowUrl: string;
+}
+
+export function failureMessage(input: FailureInput): SlackMessage {
+  return {
+    text: `${input.step} failed: ${input.explanation}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `:x: *${escapeMrkdwn(input.step)} failed.* ${escapeMrkdwn(input.explanation)}` } },
+      {
+        type: 'context',
+        elements: [
+          { type: 'mrkdwn', text: `${usageTotalLine(input.usage)} spent before the failure (budget ${formatBudget(input.budgetUsd)}).` },
+          { type: 'mrkdwn', text: `${escapeMrkdwn(truncate(input.detail, 400))} · ${link(input.workflowUrl, 'details in Temporal UI')}` },
+        ],
+      },
+    ],
+  };
+}
