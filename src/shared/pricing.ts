@@ -69,9 +69,9 @@ export function formatUsd(amount: number | undefined): string {
   return amount === undefined ? 'cost unknown' : `$${amount.toFixed(4)}`;
 }
 
-/** `$0.50`: two decimals for budgets. */
+/** `$0.50`: two decimals for budgets (four below a cent, so a tiny budget never reads as $0.00). */
 export function formatBudget(amount: number): string {
-  return `$${amount.toFixed(2)}`;
+  return `$${amount.toFixed(amount > 0 && amount < 0.01 ? 4 : 2)}`;
 }
 
 /** Validates a MODEL_PRICES value; returns a message describing the first problem, or the table. */

@@ -6,7 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { pipelineWorkflowId } from '../shared/ids.js';
 import { contentPipeline } from '../workflows/content-pipeline.js';
-import { approveSignal, rejectSignal, type PipelineRequest, type PipelineSettings } from '../workflows/messages.js';
+import {
+  approveSignal,
+  budgetSignal,
+  rejectSignal,
+  type BudgetAnswer,
+  type PipelineRequest,
+  type PipelineSettings,
+} from '../workflows/messages.js';
 
 export interface PipelinesOptions {
   taskQueue: string;
@@ -53,9 +60,16 @@ export class Pipelines {
   }
 
   async review(workflowId: string, outcome: ReviewOutcome, userId: string): Promise<ReviewDelivery> {
-    const handle = this.client.workflow.getHandle(workflowId);
+    return this.deliver(() => this.client.workflow.getHandle(workflowId).signal(outcome === 'approved' ? approveSignal : rejectSignal, { userId }));
+  }
+
+  async answerBudget(workflowId: string, answer: BudgetAnswer, userId: string): Promise<ReviewDelivery> {
+    return this.deliver(() => this.client.workflow.getHandle(workflowId).signal(budgetSignal, { answer, userId }));
+  }
+
+  private async deliver(signal: () => Promise<void>): Promise<ReviewDelivery> {
     try {
-      await handle.signal(outcome === 'approved' ? approveSignal : rejectSignal, { userId });
+      await signal();
       return { delivered: true };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return { delivered: false, reason: 'finished' };

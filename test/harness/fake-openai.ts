@@ -33,6 +33,8 @@ export interface RecordedCompletion {
   step: Step;
   request: ChatRequest;
   status: number;
+  /** The `usage` we answered with (successful answers only). */
+  usage?: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details: { cached_tokens: number } };
 }
 
 function textOf(content: ChatRequest['messages'][number]['content']): string {
@@ -126,7 +128,8 @@ export class FakeOpenAI {
     const step = classify(request);
     const scripted = this.nextScripted(step);
     const status = scripted?.status ?? 200;
-    this.completions.push({ step, request, status });
+    const recorded: RecordedCompletion = { step, request, status };
+    this.completions.push(recorded);
 
     const delay = (scripted?.delayMs ?? 0) + this.latencyMs;
     if (delay > 0) await sleep(delay);
@@ -138,7 +141,9 @@ export class FakeOpenAI {
       sendJson(res, status, { error: { message: `Stand-in error ${status}${code ? ` (${code})` : ''}`, type, param: null, code }, }, scripted?.headers);
       return;
     }
-    sendJson(res, 200, this.completion(step, request, scripted?.content));
+    const completion = this.completion(step, request, scripted?.content);
+    recorded.usage = completion.usage;
+    sendJson(res, 200, completion);
   }
 
   private completion(step: Step, request: ChatRequest, override?: string) {

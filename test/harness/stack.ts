@@ -12,7 +12,7 @@ import { startBot, type RunningBot } from '../../src/bot.js';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
 import { buildActivityDeps, createWorkers, type WorkerSet } from '../../src/worker.js';
 import { FakeOpenAI } from './fake-openai.js';
-import { FakeSlack } from './fake-slack.js';
+import { blockText, FakeSlack } from './fake-slack.js';
 import { buttonClickBody, signedHeaders, slashCommandBody } from './slack-signing.js';
 import { waitFor } from './http.js';
 
@@ -140,6 +140,24 @@ export class Stack {
       const workflowId = root?.metadata?.event_payload.workflow_id;
       return root && typeof workflowId === 'string' ? { workflowId, threadTs: root.ts } : undefined;
     }, timeoutMs);
+  }
+
+  /** The thread reply of a given kind (from its metadata): status, draft, budget_question, outcome, failure. */
+  reply(threadTs: string, kind: string) {
+    return this.slack.threadReplies(CHANNEL, threadTs).find((m) => m.metadata?.event_payload.kind === kind);
+  }
+
+  async waitForReply(threadTs: string, kind: string, timeoutMs = 30_000) {
+    return waitFor(`a "${kind}" reply`, () => this.reply(threadTs, kind), timeoutMs);
+  }
+
+  /** Every version the status message went through: the post, then each chat.update. */
+  statusVersions(threadTs: string): string[] {
+    const status = this.reply(threadTs, 'status');
+    if (!status) return [];
+    const updates = this.slack.callsOf('chat.update').filter((call) => call.args.ts === status.ts);
+    const posted = this.slack.callsOf('chat.postMessage').find((call) => (call.args.metadata as { event_payload?: { kind?: string } })?.event_payload?.kind === 'status' && call.args.thread_ts === threadTs);
+    return [posted, ...updates].filter(Boolean).map((call) => blockText({ channel: CHANNEL, ts: '', blocks: call!.args.blocks as never }));
   }
 
   /** The draft card posted in a thread (first reply with review buttons). */

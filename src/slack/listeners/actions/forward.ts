@@ -1,0 +1,30 @@
+/**
+ * The shared shape of every button that carries a workflow ID: ack, check the value, forward the
+ * click as a signal, and answer the clicker (ephemerally) when nothing could change.
+ */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { isPipelineWorkflowId } from '../../../shared/ids.js';
+import type { ReviewDelivery } from '../../../temporal/pipelines.js';
+import { PIPELINE_FINISHED_REPLY, REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY } from '../../blocks/replies.js';
+
+export type Forward = (workflowId: string, userId: string) => Promise<ReviewDelivery>;
+
+export function registerForwardingButton(app: App, actionId: string, forward: Forward): void {
+  app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, logger }) => {
+    await ack();
+    const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const workflowId = action.value ?? '';
+    if (!isPipelineWorkflowId(workflowId)) {
+      logger.warn(`Ignoring ${actionId} from ${body.user.id}: button value is not a pipeline ID`);
+      await reply(UNKNOWN_BUTTON_REPLY);
+      return;
+    }
+    try {
+      const delivery = await forward(workflowId, body.user.id);
+      if (!delivery.delivered) await reply(PIPELINE_FINISHED_REPLY);
+    } catch (error) {
+      logger.error(`Could not forward ${actionId} on ${workflowId} from ${body.user.id}: ${String(error)}`);
+      await reply(REVIEW_FAILED_REPLY);
+    }
+  });
+}
