@@ -1,0 +1,119 @@
+/**
+ * Records one history per workflow path into test/fixtures/histories/, for the replay test.
+ * Run with `npm run record-histories` when a workflow change is intended to alter histories
+ * (and only then: a replay failure otherwise means the change broke running pipelines).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { ApplicationFailure } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, describe, inject, it } from 'vitest';
+import { LlmFailure } from '../../src/shared/failure-types.js';
+import { researchChildWorkflowId } from '../../src/shared/ids.js';
+import { contentPipeline } from '../../src/workflows/content-pipeline.js';
+import { approveSignal, budgetSignal, rejectSignal, statusQuery, type PipelineInput, type Stage } from '../../src/workflows/messages.js';
+import { waitFor } from '../harness/http.js';
+import { recordingActivities, startWorkflowEnv, type WorkflowTestEnv } from '../harness/workflow-env.js';
+
+const OUT = new URL('../fixtures/histories/', import.meta.url);
+
+describe('record workflow histories', () => {
+  let ok: WorkflowTestEnv;
+  let failing: WorkflowTestEnv;
+
+  beforeAll(async () => {
+    mkdirSync(OUT, { recursive: true });
+    ok = await startWorkflowEnv(recordingActivities().activities);
+    const broken = recordingActivities();
+    broken.activities.writeArticle = async () => {
+      throw ApplicationFailure.create({ type: LlmFailure.Authentication, message: 'stand-in 401', nonRetryable: true });
+    };
+    failing = await startWorkflowEnv(broken.activities);
+  });
+  afterAll(async () => {
+    await ok?.stop();
+    await failing?.stop();
+  });
+
+  async function start(t: WorkflowTestEnv, name: string, settings: PipelineInput['settings'] = {}) {
+    return t.env.client.workflow.start(contentPipeline, {
+      workflowId: `research-replay-${name}-20261125-abc123`,
+      taskQueue: t.taskQueue,
+      args: [{ topic: `replay ${name}`, requestedBy: 'U1', channel: 'C1', settings: { researchTaskQueue: t.researchTaskQueue, ...settings } }],
+      workflowExecutionTimeout: '1m',
+      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+    });
+  }
+
+  const stageOf = (handle: WorkflowHandle, stage: Stage) =>
+    waitFor(stage, async () => ((await handle.query(statusQuery)).stage === stage ? true : undefined));
+
+  /** The history as the Temporal CLI exports it (`temporal workflow show --output json`). */
+  function exportHistory(workflowId: string): string {
+    return execFileSync(
+      inject('temporalCliPath'),
+      ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', workflowId, '--output', 'json'],
+      { encoding: 'utf8' },
+    );
+  }
+
+  /** `{ workflowId, history }`: replay needs the ID the workflow ran under (child IDs derive from it). */
+  function write(file: string, workflowId: string) {
+    const history: unknown = JSON.parse(exportHistory(workflowId));
+    writeFileSync(new URL(file, OUT), `${JSON.stringify({ workflowId, history }, null, 1)}\n`);
+  }
+
+  async function save(name: string, handle: WorkflowHandle, withChild = false) {
+    await handle.result().catch(() => undefined);
+    write(`${name}.json`, handle.workflowId);
+    if (withChild) write(`${name}-parallel-research.json`, researchChildWorkflowId(handle.workflowId));
+  }
+
+  it('approve (and its research child)', async () => {
+    const handle = await start(ok, 'approve');
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(approveSignal, { userId: 'U2' });
+    await save('approve', handle, true);
+  });
+
+  it('reject', async () => {
+    const handle = await start(ok, 'reject');
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(rejectSignal, { userId: 'U2' });
+    await save('reject', handle);
+  });
+
+  it('second decision ignored', async () => {
+    const handle = await start(ok, 'double');
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(approveSignal, { userId: 'U2' });
+    await handle.signal(rejectSignal, { userId: 'U3' });
+    await save('double-decision', handle);
+  });
+
+  it('review expired', async () => {
+    const handle = await start(ok, 'expired', { reviewTimeoutMs: 1_000 });
+    await save('expired', handle);
+  });
+
+  it('budget allowed', async () => {
+    const handle = await start(ok, 'budget-allow', { maxCostUsd: 0.000001 });
+    await stageOf(handle, 'awaiting-budget');
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U2' });
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(approveSignal, { userId: 'U2' });
+    await save('budget-allow', handle);
+  });
+
+  it('budget stopped', async () => {
+    const handle = await start(ok, 'budget-stop', { maxCostUsd: 0.000001 });
+    await stageOf(handle, 'awaiting-budget');
+    await handle.signal(budgetSignal, { answer: 'stop', userId: 'U2' });
+    await save('budget-stop', handle);
+  });
+
+  it('failed step', async () => {
+    const handle = await start(failing, 'failed');
+    await save('failed', handle);
+  });
+});
