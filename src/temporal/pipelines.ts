@@ -15,6 +15,14 @@ import {
   type PipelineSettings,
 } from '../workflows/messages.js';
 
+/**
+ * How long a start or a signal may take before we tell the person to try again. Slack gives a
+ * command 3 s for its first answer; the ack goes first, and this bounds the follow-up so that an
+ * unreachable Temporal is reported promptly instead of after gRPC's own retries (the client's retry
+ * interceptor overshoots the deadline a little: ~2 s in all, measured). A healthy start takes tens of ms.
+ */
+export const TEMPORAL_CALL_DEADLINE_MS = 1_500;
+
 export interface PipelinesOptions {
   taskQueue: string;
   settings: PipelineSettings;
@@ -46,7 +54,7 @@ export class Pipelines {
   async start(request: PipelineRequest): Promise<{ workflowId: string }> {
     const now = this.options.now?.() ?? new Date();
     const workflowId = pipelineWorkflowId(request.topic, now, (this.options.suffix ?? randomSuffix)());
-    await this.client.workflow.start(contentPipeline, {
+    await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () => this.client.workflow.start(contentPipeline, {
       workflowId,
       taskQueue: this.options.taskQueue,
       args: [{ ...request, settings: this.options.settings }],
@@ -55,7 +63,7 @@ export class Pipelines {
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `Research "${request.topic}" for ${request.requestedBy}`,
       memo: { topic: request.topic, requestedBy: request.requestedBy, channel: request.channel },
-    });
+    }));
     return { workflowId };
   }
 
@@ -69,7 +77,7 @@ export class Pipelines {
 
   private async deliver(signal: () => Promise<void>): Promise<ReviewDelivery> {
     try {
-      await signal();
+      await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, signal);
       return { delivered: true };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return { delivered: false, reason: 'finished' };

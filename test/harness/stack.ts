@@ -71,7 +71,7 @@ export class Stack {
     this.connection = await Connection.connect({ address });
     this.client = new Client({ connection: this.connection, namespace: this.config.temporal.namespace });
     if (!options.withoutWorkers) await this.startWorkers();
-    this.bot = await startBot(this.config, address);
+    this.bot = await startBot(this.config, this.config.temporal.connection.address ?? address);
     return this;
   }
 

@@ -41,7 +41,12 @@ export function statusMessage(view: StatusView): SlackMessage {
     { type: 'section', text: { type: 'mrkdwn', text: view.steps.map(stepLine).join('\n') } },
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `${truncate(view.headline, 500)}\nTotal so far: ${total} · elapsed ${formatDuration(view.elapsedMs)}` }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${truncate(view.headline, 500)}\n${view.state === 'running' || view.state === 'waiting' ? 'Total so far' : 'Total'}: ${total} · elapsed ${formatDuration(view.elapsedMs)}`,
+        },
+      ],
     },
   ];
   return { text: `Pipeline status: ${view.state} · ${tokens(view.totalTokens)} · ${formatUsd(view.totalCostUsd)}`, blocks };
