@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { App } from '@slack/bolt';
+import { cachedDirectory } from './slack/listeners/authorization.js';
 import type { Config } from './config.js';
 import { createSlackApp } from './slack/app.js';
 import { Pipelines } from './temporal/pipelines.js';
@@ -29,6 +30,12 @@ export function pipelinesFor(client: Client, config: Config): Pipelines {
       prices: config.pipeline.prices,
       researchModel: config.openai.researchModel,
       writerModel: config.openai.writerModel,
+      maxRevisions: config.review.maxRevisions,
+      reviewers: config.review.reviewers,
+      reminderAfterMs: config.review.reminderAfterMs,
+      ...(config.review.publishChannel ? { publishChannel: config.review.publishChannel } : {}),
+      // Used once the server confirms the attributes are registered (Pipelines.refreshSearchAttributes).
+      searchAttributes: true,
     },
   });
 }
@@ -37,7 +44,20 @@ export async function startBot(config: Config, address: string): Promise<Running
   // Connects lazily: the bot comes up (and acks commands) even while Temporal is unreachable.
   const connection = Connection.lazy({ ...config.temporal.connection, address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const app = createSlackApp(config, { pipelines: pipelinesFor(client, config), maxTopicLength: config.pipeline.maxTopicLength });
+  const pipelines = pipelinesFor(client, config);
+  void pipelines.refreshSearchAttributes(config.temporal.namespace);
+  // Group membership for REVIEWERS, read with the bot's own Web API client (the app's, once it exists).
+  const slackClient: { current?: App['client'] } = {};
+  const directory = cachedDirectory(async (usergroup) => (await slackClient.current!.usergroups.users.list({ usergroup })).users ?? []);
+  const app = createSlackApp(config, {
+    pipelines,
+    maxTopicLength: config.pipeline.maxTopicLength,
+    reviewers: config.review.reviewers,
+    directory,
+    temporalUiUrl: config.temporal.uiUrl,
+    namespace: config.temporal.namespace,
+  });
+  slackClient.current = app.client;
 
   let port: number | undefined;
   if (config.slack.appToken) {

@@ -47,6 +47,15 @@ export interface TemporalConfig {
   devServerUiPort: number;
 }
 
+export interface ReviewConfig {
+  /** User IDs (U…/W…) and user-group IDs (S…) allowed to decide; empty = anyone in the channel. */
+  reviewers: string[];
+  maxRevisions: number;
+  reminderAfterMs: number;
+  /** Channel ID for approved articles; undefined = the request's channel. */
+  publishChannel: string | undefined;
+}
+
 export interface PipelineConfig {
   /** Spending cap per run in USD. */
   maxCostUsd: number;
@@ -64,6 +73,7 @@ export interface Config {
   openai: OpenAIConfig;
   temporal: TemporalConfig;
   pipeline: PipelineConfig;
+  review: ReviewConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -105,6 +115,10 @@ const HELP = {
   DURATION: 'A duration such as 30s, 30m, 4h or 3d.',
   LOG_LEVEL: 'One of debug, info, warn, error.',
   MAX_COST_USD: 'A positive number of US dollars, e.g. 0.50.',
+  REVIEWERS:
+    'Comma-separated Slack user IDs (U…, W…) and/or user-group IDs (S…): profile → ⋯ → Copy member ID; user groups: the group page URL. Leave empty to let anyone in the channel decide.',
+  MAX_REVISIONS: 'A whole number from 0 to 10.',
+  PUBLISH_CHANNEL: 'A Slack channel ID such as C0123456789 (channel details → About → Channel ID).',
   MODEL_PRICES:
     'JSON: USD per 1M tokens by model, e.g. {"my-model":{"input":0.5,"output":1.5,"cachedInput":0.25}}. Merged over the built-in gpt-4o and gpt-4o-mini prices.',
 } as const;
@@ -175,6 +189,26 @@ class Reader {
       return DEFAULT_PRICES;
     }
     return { ...DEFAULT_PRICES, ...parsed };
+  }
+
+  integer(name: keyof typeof HELP, fallback: number, min: number, max: number): number {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < min || number > max) {
+      this.problems.push({ variable: name, problem: `is not a whole number from ${min} to ${max}: "${value}".`, help: HELP[name] });
+      return fallback;
+    }
+    return number;
+  }
+
+  idList(name: keyof typeof HELP, pattern: RegExp): string[] {
+    const value = this.optional(name);
+    if (value === undefined) return [];
+    const ids = value.split(/[\s,]+/).filter(Boolean);
+    const bad = ids.filter((id) => !pattern.test(id));
+    if (bad.length) this.problems.push({ variable: name, problem: `has IDs Slack would not recognise: ${bad.join(', ')}.`, help: HELP[name] });
+    return ids.filter((id) => pattern.test(id));
   }
 
   duration(name: string, fallback: string): number {
@@ -260,6 +294,12 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
       llmAttemptTimeoutMs: read.duration('LLM_ATTEMPT_TIMEOUT', '90s'),
       executionTimeoutMs: read.duration('PIPELINE_TIMEOUT', '4d'),
       maxTopicLength: 200,
+    },
+    review: {
+      reviewers: read.idList('REVIEWERS', /^[UWS][A-Z0-9]{2,}$/),
+      maxRevisions: read.integer('MAX_REVISIONS', 3, 0, 10),
+      reminderAfterMs: read.duration('REVIEW_REMINDER_AFTER', '4h'),
+      publishChannel: read.idList('PUBLISH_CHANNEL', /^[CG][A-Z0-9]{2,}$/)[0],
     },
     logLevel: logLevel as Config['logLevel'],
   };

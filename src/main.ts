@@ -7,6 +7,7 @@ import { ensureTemporalCli } from './temporal/cli.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
 import { startBot } from './bot.js';
 import { startWorkers } from './worker.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from './workflows/search-attributes.js';
 import { installTemporalRuntime, loadConfigOrExit, onShutdownSignal } from './entry.js';
 
 const config = loadConfigOrExit('all');
@@ -23,6 +24,8 @@ if (!address) {
     uiPort: config.temporal.devServerUiPort,
     dbFile: config.temporal.devServerDbFile,
     namespace: config.temporal.namespace,
+    // So that `temporal workflow list --query "Stage='awaiting-review'"` works and the UI shows them.
+    searchAttributes: SEARCH_ATTRIBUTE_FLAGS,
   });
   address = devServer.address;
 }

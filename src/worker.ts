@@ -5,7 +5,7 @@
  */
 import { ChatOpenAI } from '@langchain/openai';
 import { WebClient } from '@slack/web-api';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Config } from './config.js';
 import { MAX_OUTPUT_TOKENS } from './shared/pricing.js';
@@ -45,6 +45,9 @@ export function buildActivityDeps(config: Config): ActivityDeps {
   };
 }
 
+/** Worker tuning (cache size, slots, pollers…) applied to both workers; everything else is set here. */
+export type WorkerTuning = Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'workflowBundle' | 'workflowsPath' | 'activities'>;
+
 export interface WorkerSetOptions {
   connection: NativeConnection;
   namespace: string;
@@ -53,6 +56,8 @@ export interface WorkerSetOptions {
   activities: object;
   /** A prebuilt bundle (tests share one); bundled here when absent. */
   workflowBundle?: WorkflowBundleOption;
+  /** Optional tuning for both workers (the benchmark uses it); Temporal's defaults when absent. */
+  tuning?: WorkerTuning;
 }
 
 export interface WorkerSet {
@@ -65,10 +70,14 @@ export interface WorkerSet {
 export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
   const common = {
+    ...options.tuning,
     connection: options.connection,
     namespace: options.namespace,
     workflowBundle,
     activities: options.activities,
+    // A cancellation reaches an activity with the answer to its next heartbeat; send them often
+    // enough that cancelling a run stops its LLM calls within a couple of seconds.
+    maxHeartbeatThrottleInterval: '2s' as const,
   };
   const workers = [
     await Worker.create({ ...common, taskQueue: options.taskQueue }),

@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { ensureTemporalCli } from '../src/temporal/cli.js';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 import { bundleWorkflows } from '../src/temporal/bundle.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../src/workflows/search-attributes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,7 +21,7 @@ let server: DevServer | undefined;
 export default async function setup(project: TestProject) {
   const cliPath = await ensureTemporalCli({ env: process.env });
   const [started, bundle] = await Promise.all([
-    startDevServer({ cliPath, headless: true, logLevel: 'error' }),
+    startDevServer({ cliPath, headless: true, logLevel: 'error', searchAttributes: SEARCH_ATTRIBUTE_FLAGS }),
     bundleWorkflows(),
   ]);
   server = started;

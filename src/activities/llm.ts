@@ -17,7 +17,14 @@ import type {
   ResearchBundle,
   ResearchInput,
 } from '../workflows/messages.js';
-import { articlePrompt, examplesPrompt, keyFactsPrompt, statisticsPrompt, type PromptMessages } from '../shared/prompts.js';
+import {
+  articlePrompt,
+  examplesPrompt,
+  keyFactsPrompt,
+  revisionPrompt,
+  statisticsPrompt,
+  type PromptMessages,
+} from '../shared/prompts.js';
 import { toLlmFailure } from './llm-errors.js';
 
 /** A chat model plus the name we price it by (the provider may answer with a dated variant). */
@@ -34,6 +41,13 @@ export interface LlmActivityDeps {
 export interface WriteArticleInput {
   topic: string;
   research: Omit<ResearchBundle, 'usage'>;
+}
+
+export interface ReviseArticleInput extends WriteArticleInput {
+  /** The draft being revised. */
+  article: string;
+  /** The reviewer's feedback. */
+  feedback: string;
 }
 
 const examplesSchema = z.object({
@@ -73,21 +87,33 @@ function textOf(message: AIMessage): string {
     .join('');
 }
 
-function callSignal(): AbortSignal | undefined {
+function activityContext(): Context | undefined {
   try {
-    return Context.current().cancellationSignal;
+    return Context.current();
   } catch {
     return undefined; // called outside an activity (plain unit use)
   }
 }
 
+function callSignal(): AbortSignal | undefined {
+  return activityContext()?.cancellationSignal;
+}
+
+/** Heartbeats while the model thinks: how cancellation reaches us, and how a dead worker is noticed. */
+const HEARTBEAT_EVERY_MS = 2_000;
+
 async function guarded<T>(step: LlmStep, call: () => Promise<T>): Promise<T> {
+  const context = activityContext();
+  const beat = context ? setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
   try {
+    context?.heartbeat();
     return await call();
   } catch (error) {
     // A cancelled attempt must surface as cancellation, not as a provider failure.
-    if (callSignal()?.aborted) throw error;
+    if (callSignal()?.aborted) throw context?.cancellationSignal.reason ?? error;
     throw toLlmFailure(error, step);
+  } finally {
+    clearInterval(beat);
   }
 }
 
@@ -120,6 +146,11 @@ export function createLlmActivities({ research, writer }: LlmActivityDeps) {
 
     async writeArticle({ topic, research: bundle }: WriteArticleInput): Promise<LlmResult<string>> {
       return completeText('writeArticle', writer, articlePrompt(topic, bundle));
+    },
+
+    /** A new version of the draft from the same research plus a reviewer's feedback. */
+    async reviseArticle({ topic, research: bundle, article, feedback }: ReviseArticleInput): Promise<LlmResult<string>> {
+      return completeText('reviseArticle', writer, revisionPrompt(topic, bundle, article, feedback));
     },
   };
 }

@@ -3,9 +3,12 @@
  * durable, retried by Temporal and visible in the workflow's history.
  */
 import type { WebClient } from '@slack/web-api';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { SlackFailure } from '../shared/failure-types.js';
 import type { StatusView } from '../shared/progress.js';
-import type { BudgetAnswer, Decision, UsageSummary } from '../workflows/messages.js';
-import { budgetAnsweredMessage, budgetQuestionMessage } from '../slack/blocks/budget.js';
+import type { Decision, UsageSummary } from '../workflows/messages.js';
+import { budgetAnsweredMessage, budgetQuestionMessage, type BudgetAnsweredInput } from '../slack/blocks/budget.js';
 import { failureMessage, outcomeMessage } from '../slack/blocks/outcome.js';
 import {
   decidedCardMessage,
@@ -14,12 +17,22 @@ import {
   type SlackMessage,
 } from '../slack/blocks/pipeline.js';
 import { statusMessage } from '../slack/blocks/status.js';
+import { publishMessages, type PublishInput } from '../slack/blocks/publish.js';
+import { reminderMessage } from '../slack/blocks/reminder.js';
+import { supersededCardMessage, type SupersededCardInput } from '../slack/blocks/pipeline.js';
 import { workflowUrl } from '../slack/blocks/text.js';
 import { toSlackFailure } from './slack-errors.js';
 
 /** The slice of the Web API the activities use; tests pass a real WebClient aimed at a stand-in. */
 export interface SlackChatApi {
   chat: Pick<WebClient['chat'], 'postMessage' | 'update'>;
+  /**
+   * Read access, to look before re-posting on a retry (scopes channels:history, groups:history).
+   * Without it a retried post cannot be recognised and is simply posted again.
+   */
+  conversations?: Pick<WebClient['conversations'], 'history' | 'replies'>;
+  /** For REVIEWERS that name user groups (scope usergroups:read). */
+  usergroups?: { users: Pick<WebClient['usergroups']['users'], 'list'> };
 }
 
 export interface SlackActivityDeps {
@@ -71,15 +84,9 @@ export interface AskBudgetInput extends ThreadTarget {
   increaseUsd: number;
 }
 
-export interface RecordBudgetAnswerInput {
+export interface RecordBudgetAnswerInput extends BudgetAnsweredInput {
   channel: string;
   ts: string;
-  step: string;
-  budgetUsd: number;
-  estimateUsd: number;
-  increaseUsd: number;
-  answer: BudgetAnswer;
-  by?: string;
 }
 
 export interface OutcomeReplyInput extends ThreadTarget {
@@ -87,6 +94,28 @@ export interface OutcomeReplyInput extends ThreadTarget {
   decision: Decision;
   usage: UsageSummary;
   budgetUsd: number;
+  versions?: number;
+  published?: { channel: string; ts: string; parts: number };
+}
+
+export interface SupersedeInput extends SupersededCardInput {
+  channel: string;
+  draftTs: string;
+}
+
+export interface ReminderInput extends ThreadTarget {
+  topic: string;
+  version: number;
+  reviewers: string[];
+  waitedMs: number;
+}
+
+export interface PublishArticleInput extends Omit<PublishInput, 'workflowUrl'> {
+  /** Where to publish (PUBLISH_CHANNEL or the request's channel). */
+  channel: string;
+  sourceChannel: string;
+  threadTs: string;
+  workflowId: string;
 }
 
 export interface FailureReplyInput extends ThreadTarget {
@@ -102,8 +131,63 @@ export interface RecordDecisionInput extends PostDraftInput {
   decision: Decision;
 }
 
+/** How far back before the first attempt a retry looks for its message (clock skew between us and Slack). */
+const LOOKUP_CLOCK_SKEW_MS = 60_000;
+const LOOKUP_PAGE_SIZE = 100;
+const LOOKUP_MAX_PAGES = 5;
+
+interface PostedPayload {
+  workflow_id: string;
+  kind: string;
+  key?: string;
+}
+
+interface LookupQuery {
+  channel: string;
+  threadTs: string | undefined;
+  payload: PostedPayload;
+  text: string;
+  /** When the activity was first scheduled: its message cannot be older. */
+  sinceMs: number;
+}
+
+interface PostedMessage {
+  ts?: string;
+  text?: string;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+}
+
+function isPostedMessage(message: PostedMessage, payload: PostedPayload, text: string): boolean {
+  const { event_type: eventType, event_payload: found } = message.metadata ?? {};
+  if (eventType !== METADATA_EVENT_TYPE || !found) return false;
+  if (found.workflow_id !== payload.workflow_id || found.kind !== payload.kind || found.key !== payload.key) return false;
+  return payload.key !== undefined || message.text === text;
+}
+
+/** This activity's attempt number and when its first attempt was scheduled; undefined outside an activity. */
+function currentAttempt(): { attempt: number; firstScheduledMs: number } | undefined {
+  try {
+    const { attempt, scheduledTimestampMs } = Context.current().info;
+    return { attempt, firstScheduledMs: scheduledTimestampMs };
+  } catch {
+    return undefined;
+  }
+}
+
 export function createSlackActivities({ slack, temporalUiUrl, namespace }: SlackActivityDeps) {
-  async function post(kind: string, channel: string, workflowId: string, message: SlackMessage, threadTs?: string) {
+  /**
+   * Posts a message marked with metadata (workflow, kind and, when a kind can occur more than once
+   * per workflow, a distinguishing `key` such as a draft's version). Exactly once: on a retry the
+   * earlier attempt may have been accepted by Slack with its answer lost (a 500 or a timeout after
+   * the write, a worker killed mid-call), so it first looks for that message and returns it.
+   */
+  async function post(kind: string, channel: string, workflowId: string, message: SlackMessage, threadTs?: string, key?: string) {
+    const payload = { workflow_id: workflowId, kind, ...(key !== undefined ? { key } : {}) };
+    const retry = currentAttempt();
+    if (retry && retry.attempt > 1) {
+      const earlier = await findPosted({ channel, threadTs, payload, text: message.text, sinceMs: retry.firstScheduledMs });
+      if (earlier) return earlier;
+    }
     try {
       const result = await slack.chat.postMessage({
         channel,
@@ -112,12 +196,45 @@ export function createSlackActivities({ slack, temporalUiUrl, namespace }: Slack
         blocks: message.blocks,
         unfurl_links: false,
         unfurl_media: false,
-        metadata: { event_type: METADATA_EVENT_TYPE, event_payload: { workflow_id: workflowId, kind } },
+        metadata: { event_type: METADATA_EVENT_TYPE, event_payload: payload },
       });
       if (!result.ts) throw new Error('chat.postMessage returned no ts');
       return { ts: result.ts, channel: result.channel ?? channel };
     } catch (error) {
       throw toSlackFailure(error, 'chat.postMessage');
+    }
+  }
+
+  /**
+   * The message an earlier attempt posted, if Slack has it: same metadata, and (without a key)
+   * the same fallback text, so a later message of the same kind is never mistaken for it.
+   * Reads the thread's replies, or the channel's history since the activity was first scheduled.
+   * If the bot may not read the channel, it says so in the log and the caller posts.
+   */
+  async function findPosted(query: LookupQuery): Promise<{ ts: string; channel: string } | undefined> {
+    const conversations = slack.conversations;
+    if (!conversations) return undefined;
+    const { channel, threadTs, payload, text } = query;
+    const oldest = ((query.sinceMs - LOOKUP_CLOCK_SKEW_MS) / 1000).toFixed(6);
+    const method = threadTs ? 'conversations.replies' : 'conversations.history';
+    let cursor: string | undefined;
+    try {
+      for (let page = 0; page < LOOKUP_MAX_PAGES; page += 1) {
+        const common = { channel, include_all_metadata: true, oldest, limit: LOOKUP_PAGE_SIZE, ...(cursor ? { cursor } : {}) };
+        const result = threadTs ? await conversations.replies({ ...common, ts: threadTs }) : await conversations.history(common);
+        const found = (result.messages as PostedMessage[] | undefined)?.find((m) => isPostedMessage(m, payload, text));
+        if (found?.ts) return { ts: found.ts, channel };
+        cursor = result.response_metadata?.next_cursor || undefined;
+        if (!result.has_more || !cursor) return undefined;
+      }
+      return undefined;
+    } catch (error) {
+      const failure = toSlackFailure(error, method);
+      if (!failure.nonRetryable) throw failure;
+      Context.current().log.warn(`Cannot look for an earlier ${payload.kind} post before retrying (${failure.message}); posting again`, {
+        workflowId: payload.workflow_id,
+      });
+      return undefined;
     }
   }
 
@@ -174,6 +291,42 @@ export function createSlackActivities({ slack, temporalUiUrl, namespace }: Slack
       const message = outcomeMessage({ ...input, workflowUrl: urlOf(input.workflowId) });
       const { ts } = await post('outcome', input.channel, input.workflowId, message, input.threadTs);
       return { ts };
+    },
+
+    /** Expands REVIEWERS (user IDs and user-group IDs) into the user IDs allowed to decide. */
+    async resolveReviewers({ reviewers }: { reviewers: string[] }): Promise<string[]> {
+      const users = new Set(reviewers.filter((id) => !id.startsWith('S')));
+      for (const group of reviewers.filter((id) => id.startsWith('S'))) {
+        if (!slack.usergroups) throw ApplicationFailure.create({ type: SlackFailure.Auth, message: 'REVIEWERS names a user group, but no usergroups client is configured', nonRetryable: true });
+        try {
+          const result = await slack.usergroups.users.list({ usergroup: group });
+          for (const user of result.users ?? []) users.add(user);
+        } catch (error) {
+          throw toSlackFailure(error, 'usergroups.users.list');
+        }
+      }
+      return [...users].sort();
+    },
+
+    /** The older card once changes are requested: buttons gone, "superseded by vN". */
+    async supersedeDraft(input: SupersedeInput): Promise<void> {
+      await update(input.channel, input.draftTs, supersededCardMessage(input));
+    },
+
+    /** One reminder in the thread, mentioning the reviewers. */
+    async postReminder(input: ReminderInput): Promise<{ ts: string }> {
+      const { ts } = await post('reminder', input.channel, input.workflowId, reminderMessage(input), input.threadTs);
+      return { ts };
+    },
+
+    /** The approved article as new top-level message(s); further parts go in the first one's thread. */
+    async publishArticle(input: PublishArticleInput): Promise<{ channel: string; ts: string; parts: number }> {
+      const messages = publishMessages({ ...input, workflowUrl: urlOf(input.workflowId) });
+      const first = await post('publish_1', input.channel, input.workflowId, messages[0]!);
+      for (const [index, message] of messages.slice(1).entries()) {
+        await post(`publish_${index + 2}`, first.channel, input.workflowId, message, first.ts);
+      }
+      return { channel: first.channel, ts: first.ts, parts: messages.length };
     },
 
     /** What failed, why, and what to do about it. */

@@ -23,6 +23,8 @@ export interface StepView {
 export type RunState = 'running' | 'waiting' | 'completed' | 'stopped' | 'failed';
 
 export interface StatusView {
+  /** For the Cancel button while the run is live. */
+  workflowId: string;
   topic: string;
   state: RunState;
   steps: StepView[];
@@ -41,5 +43,6 @@ export const STEP_LABELS: Record<StepView['key'], string> = {
   findExamples: 'Real-world examples',
   getStatistics: 'Statistics',
   writeArticle: 'Writing the article',
+  reviseArticle: 'Revision',
   review: 'Review',
 };

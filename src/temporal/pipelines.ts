@@ -2,18 +2,52 @@
  * The bot's only door into Temporal: start a pipeline, forward a review decision.
  * Typed workflow and signal objects, never string names.
  */
-import { randomBytes } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { createHash, randomBytes } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { pipelineWorkflowId } from '../shared/ids.js';
 import { contentPipeline } from '../workflows/content-pipeline.js';
+import { TypedSearchAttributes } from '@temporalio/common';
 import {
+  approveEditedSignal,
   approveSignal,
   budgetSignal,
+  cancelRequestedSignal,
+  draftQuery,
   rejectSignal,
+  requestChangesSignal,
   type BudgetAnswer,
+  type DraftSnapshot,
   type PipelineRequest,
   type PipelineSettings,
 } from '../workflows/messages.js';
+import { RequestedByAttribute, SEARCH_ATTRIBUTES, StageAttribute, TopicAttribute } from '../workflows/search-attributes.js';
+
+export interface PipelineFacts {
+  running: boolean;
+  status: string;
+  channel?: string;
+  requestedBy?: string;
+  topic?: string;
+  outcome?: string;
+  decidedBy?: string;
+  stage?: string;
+  startTime: Date;
+}
+
+export interface PipelineListing {
+  workflowId: string;
+  topic: string;
+  stage: string;
+  startTime: Date;
+}
+
+function initialSearchAttributes(request: PipelineRequest): TypedSearchAttributes {
+  return new TypedSearchAttributes([
+    { key: TopicAttribute, value: request.topic },
+    { key: RequestedByAttribute, value: request.requestedBy },
+    { key: StageAttribute, value: 'starting' },
+  ]);
+}
 
 /**
  * How long a start or a signal may take before we tell the person to try again. Slack gives a
@@ -45,34 +79,156 @@ export function randomSuffix(): string {
   return (randomBytes(5).readUIntBE(0, 5) % 36 ** 6).toString(36).padStart(6, '0');
 }
 
+/** The same 6 base-36 characters, derived from a key: the same key always gives the same suffix. */
+export function suffixFor(idempotencyKey: string): string {
+  return (createHash('sha256').update(idempotencyKey).digest().readUIntBE(0, 5) % 36 ** 6).toString(36).padStart(6, '0');
+}
+
+export interface StartOptions {
+  /**
+   * Identifies one request (e.g. one slash-command delivery): a repeated start with the same key,
+   * such as Slack delivering the command again, gets the same workflow ID and so the same pipeline,
+   * running or finished, instead of a second one.
+   */
+  idempotencyKey?: string;
+}
+
 export class Pipelines {
   constructor(
     private readonly client: Client,
     private readonly options: PipelinesOptions,
   ) {}
 
-  async start(request: PipelineRequest): Promise<{ workflowId: string }> {
+  async start(request: PipelineRequest, { idempotencyKey }: StartOptions = {}): Promise<{ workflowId: string }> {
     const now = this.options.now?.() ?? new Date();
-    const workflowId = pipelineWorkflowId(request.topic, now, (this.options.suffix ?? randomSuffix)());
-    await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () => this.client.workflow.start(contentPipeline, {
-      workflowId,
-      taskQueue: this.options.taskQueue,
-      args: [{ ...request, settings: this.options.settings }],
-      workflowExecutionTimeout: this.options.executionTimeoutMs,
-      // A retried start of the same ID attaches to the running pipeline instead of failing.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `Research "${request.topic}" for ${request.requestedBy}`,
-      memo: { topic: request.topic, requestedBy: request.requestedBy, channel: request.channel },
-    }));
+    const suffix = idempotencyKey === undefined ? (this.options.suffix ?? randomSuffix)() : suffixFor(idempotencyKey);
+    const workflowId = pipelineWorkflowId(request.topic, now, suffix);
+    try {
+      await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () => this.client.workflow.start(contentPipeline, {
+        workflowId,
+        taskQueue: this.options.taskQueue,
+        args: [{ ...request, settings: { ...this.options.settings, searchAttributes: this.searchAttributesReady() } }],
+        ...(this.searchAttributesReady() ? { typedSearchAttributes: initialSearchAttributes(request) } : {}),
+        workflowExecutionTimeout: this.options.executionTimeoutMs,
+        // A retried start of the same ID attaches to the running pipeline instead of failing,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // and never starts a second run once that pipeline has closed.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `Research "${request.topic}" for ${request.requestedBy}`,
+        memo: { topic: request.topic, requestedBy: request.requestedBy, channel: request.channel },
+      }));
+    } catch (error) {
+      // The same request again after its pipeline already finished: that pipeline was the answer.
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { workflowId };
+      throw error;
+    }
     return { workflowId };
   }
 
-  async review(workflowId: string, outcome: ReviewOutcome, userId: string): Promise<ReviewDelivery> {
-    return this.deliver(() => this.client.workflow.getHandle(workflowId).signal(outcome === 'approved' ? approveSignal : rejectSignal, { userId }));
+  async review(workflowId: string, outcome: ReviewOutcome, userId: string, version?: number): Promise<ReviewDelivery> {
+    const action = { userId, ...(version !== undefined ? { version } : {}) };
+    return this.deliver(() => this.client.workflow.getHandle(workflowId).signal(outcome === 'approved' ? approveSignal : rejectSignal, action));
   }
 
   async answerBudget(workflowId: string, answer: BudgetAnswer, userId: string): Promise<ReviewDelivery> {
     return this.deliver(() => this.client.workflow.getHandle(workflowId).signal(budgetSignal, { answer, userId }));
+  }
+
+  async requestChanges(workflowId: string, userId: string, version: number, feedback: string): Promise<ReviewDelivery> {
+    return this.deliver(() => this.client.workflow.getHandle(workflowId).signal(requestChangesSignal, { userId, version, feedback }));
+  }
+
+  async approveEdited(workflowId: string, userId: string, version: number, article: string): Promise<ReviewDelivery> {
+    return this.deliver(() => this.client.workflow.getHandle(workflowId).signal(approveEditedSignal, { userId, version, article }));
+  }
+
+  async reject(workflowId: string, userId: string, version: number | undefined, reason: string | undefined): Promise<ReviewDelivery> {
+    return this.deliver(() =>
+      this.client.workflow.getHandle(workflowId).signal(rejectSignal, { userId, ...(version !== undefined ? { version } : {}), ...(reason ? { reason } : {}) }),
+    );
+  }
+
+  /** Says who is cancelling (a signal), then asks Temporal to cancel the run. */
+  async cancel(workflowId: string, userId: string): Promise<ReviewDelivery> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    return this.deliver(async () => {
+      await handle.signal(cancelRequestedSignal, { userId });
+      await handle.cancel();
+    });
+  }
+
+  /** Who started a pipeline, where, and how it ended, from its memo (works on closed runs, no worker needed). */
+  async describe(workflowId: string): Promise<PipelineFacts | undefined> {
+    try {
+      const description = await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(workflowId).describe(),
+      );
+      const memo = (description.memo ?? {}) as Record<string, unknown>;
+      const text = (key: string) => (typeof memo[key] === 'string' ? (memo[key] as string) : undefined);
+      return {
+        running: description.status.name === 'RUNNING',
+        status: description.status.name,
+        channel: text('channel'),
+        requestedBy: text('requestedBy'),
+        topic: text('topic'),
+        outcome: text('outcome'),
+        decidedBy: text('decidedBy'),
+        stage: text('stage'),
+        startTime: description.startTime,
+      };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The current draft (for the Edit modal), straight from the workflow. */
+  async draft(workflowId: string): Promise<DraftSnapshot> {
+    return this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () => this.client.workflow.getHandle(workflowId).query(draftQuery));
+  }
+
+  /** A user's running pipelines in one channel, newest first (Temporal visibility). */
+  async listRunning(userId: string, channel: string, limit = 20): Promise<PipelineListing[]> {
+    const query = this.searchAttributesReady()
+      ? `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running' AND RequestedBy = '${userId.replace(/[^A-Z0-9]/gi, '')}'`
+      : `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running'`;
+    const listings: PipelineListing[] = [];
+    await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS * 2, async () => {
+      for await (const run of this.client.workflow.list({ query, pageSize: 100 })) {
+        const memo = (run.memo ?? {}) as Record<string, unknown>;
+        if (memo.requestedBy !== userId || memo.channel !== channel) continue;
+        listings.push({
+          workflowId: run.workflowId,
+          topic: typeof memo.topic === 'string' ? memo.topic : run.workflowId,
+          stage: typeof memo.stage === 'string' ? memo.stage : 'starting',
+          startTime: run.startTime,
+        });
+        if (listings.length >= limit) break;
+      }
+    });
+    return listings.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+  }
+
+  // ── Search attributes: used only once the server is known to have them ────────────────────
+  private searchAttributesKnown: boolean | undefined;
+  private searchAttributesCheck: Promise<void> | undefined;
+
+  /** Asks the server (once it answers) whether Topic, RequestedBy, Stage and CostUsd are registered. */
+  refreshSearchAttributes(namespace: string): Promise<void> {
+    this.searchAttributesCheck ??= this.client.connection.operatorService
+      .listSearchAttributes({ namespace })
+      .then((response) => {
+        const names = Object.keys(response.customAttributes ?? {});
+        this.searchAttributesKnown = SEARCH_ATTRIBUTES.every((key) => names.includes(key.name));
+      })
+      .catch(() => {
+        this.searchAttributesCheck = undefined; // try again next time
+      });
+    return this.searchAttributesCheck;
+  }
+
+  private searchAttributesReady(): boolean {
+    return this.options.settings.searchAttributes && this.searchAttributesKnown === true;
   }
 
   private async deliver(signal: () => Promise<void>): Promise<ReviewDelivery> {

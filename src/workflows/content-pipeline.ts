@@ -1,12 +1,17 @@
 /**
- * ContentPipeline: research (child workflow) → write → post the draft → wait for a human → record it.
- * Along the way it keeps one status message in the thread current, prices every LLM step from the
- * usage it returns, and never starts a call that could cross the budget without a person's yes.
+ * ContentPipeline: research (child workflow) → write → editorial review in Slack → publish.
+ *
+ * Review is a loop: reviewers approve, approve their own edit, reject, or send the draft back with
+ * feedback, which produces a revision from the stored research (no research call is repeated).
+ * Along the way the workflow keeps one status message current, prices every LLM step from the
+ * usage it returns, never starts a call that could cross the budget without a person's yes,
+ * reminds reviewers once and expires the review after a timeout, and honours cancellation.
  * Deterministic: all I/O lives in activities; time and IDs come from the workflow context.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
   executeChild,
   isCancellation,
@@ -16,9 +21,11 @@ import {
   setHandler,
   TimeoutFailure,
   upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LlmActivities, SlackActivities } from '../activities/index.js';
+import { editSize } from '../shared/edit-size.js';
 import { explainFailure } from '../shared/explain.js';
 import { researchChildWorkflowId } from '../shared/ids.js';
 import {
@@ -30,22 +37,36 @@ import {
   worstCaseCost,
 } from '../shared/pricing.js';
 import { STEP_LABELS, type RunState, type StatusView, type StepState, type StepView } from '../shared/progress.js';
-import { articlePrompt, examplesPrompt, keyFactsPrompt, statisticsPrompt, type PromptMessages } from '../shared/prompts.js';
 import {
+  articlePrompt,
+  examplesPrompt,
+  keyFactsPrompt,
+  revisionPrompt,
+  statisticsPrompt,
+  type PromptMessages,
+} from '../shared/prompts.js';
+import {
+  approveEditedSignal,
   approveSignal,
   budgetSignal,
+  cancelRequestedSignal,
+  draftQuery,
   rejectSignal,
+  requestChangesSignal,
   researchStepSignal,
   statusQuery,
   type BudgetAction,
+  type ChangesRequest,
   type Decision,
+  type DraftSnapshot,
+  type EditedApproval,
   type LlmStep,
   type LlmUsage,
-  type Outcome,
   type PipelineInput,
   type PipelineResult,
   type PipelineSettings,
   type PipelineStatus,
+  type RejectAction,
   type ResearchBundle,
   type ReviewAction,
   type Stage,
@@ -53,17 +74,27 @@ import {
 } from './messages.js';
 import { parallelResearchWorkflow } from './parallel-research.js';
 import { DEFAULT_SETTINGS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
+import { CostUsdAttribute, StageAttribute } from './search-attributes.js';
 
-const LLM_STEPS: LlmStep[] = ['researchTopic', 'findExamples', 'getStatistics', 'writeArticle'];
 const RESEARCH_STEPS = ['researchTopic', 'findExamples', 'getStatistics'] as const;
 
 interface StepRecord {
+  step: LlmStep;
+  label: string;
+  version?: number;
   state: StepState;
   startedAt?: number;
   endedAt?: number;
   usage?: LlmUsage;
   costUsd?: number;
 }
+
+/** What a reviewer asked for; the first one that passes the checks is acted on. */
+type ReviewEvent =
+  | { kind: 'approve'; action: ReviewAction }
+  | { kind: 'approveEdited'; action: EditedApproval }
+  | { kind: 'reject'; action: RejectAction }
+  | { kind: 'requestChanges'; action: ChangesRequest };
 
 /** Where a failure came from: the failed activity's type and the innermost typed failure. */
 function rootCause(error: unknown): { activity?: string; type?: string; message: string } {
@@ -90,22 +121,31 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
   const status = proxyActivities<SlackActivities>(STATUS_ACTIVITY_OPTIONS);
   const llm = proxyActivities<LlmActivities>(llmActivityOptions(settings.llmAttemptTimeoutMs));
 
-  // ── State: everything the status query and the status message report ─────────────────────
+  // ── State: everything the queries and the status message report ─────────────────────────
   let stage: Stage = 'starting';
-  // Message timestamps, known once the first Slack posts are done.
-  const posted: { threadTs?: string; statusTs?: string } = {};
-  let draftTs: string | undefined;
+  const posted: { threadTs?: string; statusTs?: string; draftTs?: string } = {};
   let decision: Decision | undefined;
   let budgetUsd = settings.maxCostUsd;
   let budgetAnswer: BudgetAction | undefined;
+  let budgetQuestionOpen = false;
   let headline = 'Starting…';
-  const steps = new Map<LlmStep, StepRecord>(LLM_STEPS.map((step) => [step, { state: 'pending' }]));
+  let version = 0;
+  let article = '';
+  let revisions = 0;
+  let pendingReview: ReviewEvent | undefined;
+  /** Expanded reviewer user IDs (groups resolved), or undefined when anyone may decide. */
+  let allowedReviewers: string[] | undefined;
+  let cancelledBy: string | undefined;
+  const steps: StepRecord[] = RESEARCH_STEPS.map((step) => ({ step, label: STEP_LABELS[step], state: 'pending' }));
+  steps.push({ step: 'writeArticle', label: STEP_LABELS.writeArticle, state: 'pending', version: 1 });
+  const stepOf = (step: LlmStep, v?: number) => steps.find((s) => s.step === step && (v === undefined || s.version === v))!;
 
   const usageSummary = (): UsageSummary => {
-    const done = LLM_STEPS.flatMap((step) => {
-      const record = steps.get(step)!;
-      return record.usage ? [{ step, ...record.usage, ...(record.costUsd !== undefined ? { costUsd: record.costUsd } : {}) }] : [];
-    });
+    const done = steps.flatMap((s) =>
+      s.usage
+        ? [{ step: s.step, ...(s.version !== undefined ? { version: s.version } : {}), ...s.usage, ...(s.costUsd !== undefined ? { costUsd: s.costUsd } : {}) }]
+        : [],
+    );
     const sum = (pick: (u: LlmUsage) => number) => done.reduce((total, u) => total + pick(u), 0);
     return {
       steps: done,
@@ -116,40 +156,40 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       unpricedSteps: done.filter((u) => u.costUsd === undefined).map((u) => u.step),
     };
   };
+  const unpricedLabels = () => steps.filter((s) => s.usage && s.costUsd === undefined).map((s) => s.label);
 
-  const statusView = (state: RunState): StatusView => {
+  let runState: RunState = 'running';
+  const statusView = (): StatusView => {
     const usage = usageSummary();
     const now = Date.now();
-    const stepViews: StepView[] = LLM_STEPS.map((key) => {
-      const record = steps.get(key)!;
-      return {
-        key,
-        label: STEP_LABELS[key],
-        state: record.state,
-        ...(record.usage ? { tokens: record.usage.totalTokens, unpriced: record.costUsd === undefined } : {}),
-        ...(record.costUsd !== undefined ? { costUsd: record.costUsd } : {}),
-        ...(record.startedAt !== undefined ? { durationMs: (record.endedAt ?? now) - record.startedAt } : {}),
-      };
-    });
+    const stepViews: StepView[] = steps.map((s) => ({
+      key: s.step,
+      label: s.label,
+      state: s.state,
+      ...(s.usage ? { tokens: s.usage.totalTokens, unpriced: s.costUsd === undefined } : {}),
+      ...(s.costUsd !== undefined ? { costUsd: s.costUsd } : {}),
+      ...(s.startedAt !== undefined ? { durationMs: (s.endedAt ?? now) - s.startedAt } : {}),
+    }));
     const reviewState: StepState =
       decision ? (decision.outcome === 'approved' || decision.outcome === 'rejected' ? 'done' : 'skipped')
-      : stage === 'awaiting-review' || stage === 'posting-draft' ? 'running'
-      : stage === 'failed' || stage === 'stopped' ? 'skipped'
+      : stage === 'awaiting-review' || stage === 'posting-draft' || stage === 'revising' ? 'running'
+      : stage === 'failed' || stage === 'stopped' || stage === 'cancelled' ? 'skipped'
       : 'pending';
     const reviewNote =
-      decision?.outcome === 'approved' ? `approved by <@${decision.by}>`
+      decision?.outcome === 'approved' ? `approved by <@${decision.by}>${decision.edit ? ' (edited)' : ''}`
       : decision?.outcome === 'rejected' ? `rejected by <@${decision.by}>`
       : decision?.outcome === 'expired' ? 'expired without a decision'
-      : reviewState === 'running' ? 'waiting for Approve or Reject'
+      : reviewState === 'running' ? `v${Math.max(version, 1)} waiting for a reviewer`
       : undefined;
     stepViews.push({ key: 'review', label: STEP_LABELS.review, state: reviewState, ...(reviewNote ? { note: reviewNote } : {}) });
     return {
+      workflowId,
       topic,
-      state,
+      state: runState,
       steps: stepViews,
       totalTokens: usage.totalTokens,
       totalCostUsd: usage.costUsd,
-      unpricedSteps: usage.unpricedSteps.map((step) => STEP_LABELS[step]),
+      unpricedSteps: unpricedLabels(),
       budgetUsd,
       elapsedMs: now - startedAt,
       headline,
@@ -157,20 +197,31 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
   };
 
   setHandler(statusQuery, (): PipelineStatus => ({
-    stage, topic, requestedBy, channel, threadTs: posted.threadTs, draftTs, decision, usage: usageSummary(), budgetUsd,
+    stage, topic, requestedBy, channel, threadTs: posted.threadTs, draftTs: posted.draftTs, decision,
+    usage: usageSummary(), budgetUsd, version, maxRevisions: settings.maxRevisions, ...(cancelledBy ? { cancelledBy } : {}),
+  }));
+  setHandler(draftQuery, (): DraftSnapshot => ({
+    version, article, revisionsLeft: Math.max(0, settings.maxRevisions - revisions), decided: decision !== undefined,
   }));
 
   // ── The live status message: one writer, so edits never arrive out of order ──────────────
   let statusDirty = false;
   let statusClosing = false;
-  let runState: RunState = 'running';
-
   const refreshStatus = (line?: string) => {
     if (line) headline = line;
     statusDirty = true;
     const usage = usageSummary();
-    upsertMemo({ stage, totalTokens: usage.totalTokens, costUsd: Number(usage.costUsd.toFixed(6)), budgetUsd });
-    setCurrentDetails(`**${stage}** · ${usage.totalTokens} tokens · ${formatUsd(usage.costUsd)} of ${formatBudget(budgetUsd)}`);
+    upsertMemo({
+      stage, version, totalTokens: usage.totalTokens, costUsd: Number(usage.costUsd.toFixed(6)), budgetUsd,
+      ...(decision ? { outcome: decision.outcome, decidedBy: decision.by ?? null } : {}),
+    });
+    if (settings.searchAttributes) {
+      upsertSearchAttributes([
+        { key: StageAttribute, value: stage },
+        { key: CostUsdAttribute, value: Number(usage.costUsd.toFixed(6)) },
+      ]);
+    }
+    setCurrentDetails(`**${stage}** · v${version} · ${usage.totalTokens} tokens · ${formatUsd(usage.costUsd)} of ${formatBudget(budgetUsd)}`);
   };
   const enter = (next: Stage, line: string) => {
     stage = next;
@@ -183,8 +234,9 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       if (!statusDirty) return;
       statusDirty = false;
       try {
-        await status.updateStatus({ channel, ts: posted.statusTs!, view: statusView(runState) });
+        await status.updateStatus({ channel, ts: posted.statusTs!, view: statusView() });
       } catch (error) {
+        if (isCancellation(error)) throw error;
         // A stale progress line is not worth failing a pipeline over.
         log.warn('Could not update the status message', { error: String(error) });
       }
@@ -192,43 +244,63 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
   }
 
   // ── Cost: every step priced from the usage its activity returned ────────────────────────
-  const record = (step: LlmStep, usage: LlmUsage) => {
-    const entry = steps.get(step)!;
+  const record = (entry: StepRecord, usage: LlmUsage) => {
     entry.usage = usage;
     entry.costUsd = costOf(usage, settings.prices);
     entry.state = 'done';
     entry.endedAt ??= Date.now();
   };
-  const begin = (...names: LlmStep[]) => {
-    for (const name of names) Object.assign(steps.get(name)!, { state: 'running', startedAt: Date.now() });
+  const begin = (...entries: StepRecord[]) => {
+    for (const entry of entries) Object.assign(entry, { state: 'running', startedAt: Date.now() });
   };
 
   // ── Signals ──────────────────────────────────────────────────────────────────────────────
   setHandler(researchStepSignal, ({ step, usage }) => {
-    if (steps.get(step)?.state !== 'running') return; // late or duplicate report
-    record(step, usage);
+    const entry = stepOf(step);
+    if (entry.state !== 'running') return; // late or duplicate report
+    record(entry, usage);
     refreshStatus();
   });
 
-  // The first decision is final: Temporal does not dedupe signals, and two people may click at once.
-  // A click can arrive while postDraft's completion is still on its way back to us, hence 'posting-draft'.
-  const decide = (outcome: Outcome) => (action: ReviewAction) => {
-    if ((stage !== 'posting-draft' && stage !== 'awaiting-review') || decision) {
-      log.info('Ignoring review signal', { outcome, userId: action.userId, stage, decided: decision?.outcome });
+  /**
+   * The checks every review click passes in the workflow, whatever the bot checked before:
+   * review open, the card's version is the current one, the clicker may decide, nothing decided yet.
+   * A click can arrive while postDraft's completion is still on its way back, hence 'posting-draft'.
+   */
+  const acceptReview = (event: ReviewEvent): void => {
+    const { action } = event;
+    const reason =
+      stage !== 'posting-draft' && stage !== 'awaiting-review' ? `stage is ${stage}`
+      : decision || pendingReview ? 'a decision was already taken'
+      : action.version !== undefined && action.version !== version ? `the click was on v${action.version}, current is v${version}`
+      : allowedReviewers && !allowedReviewers.includes(action.userId) ? 'the user is not a reviewer'
+      : event.kind === 'requestChanges' && revisions >= settings.maxRevisions ? 'no revisions left'
+      : undefined;
+    if (reason) {
+      log.info('Ignoring review signal', { kind: event.kind, userId: action.userId, reason });
       return;
     }
-    decision = { outcome, by: action.userId, at: new Date().toISOString() };
+    pendingReview = event;
+    // Final decisions show in the memo at once, so a later click can be told who decided.
+    if (event.kind !== 'requestChanges') {
+      upsertMemo({ outcome: event.kind === 'reject' ? 'rejected' : 'approved', decidedBy: action.userId });
+    }
   };
-  setHandler(approveSignal, decide('approved'));
-  setHandler(rejectSignal, decide('rejected'));
+  setHandler(approveSignal, (action) => acceptReview({ kind: 'approve', action }));
+  setHandler(approveEditedSignal, (action) => acceptReview({ kind: 'approveEdited', action }));
+  setHandler(rejectSignal, (action) => acceptReview({ kind: 'reject', action }));
+  setHandler(requestChangesSignal, (action) => acceptReview({ kind: 'requestChanges', action }));
 
-  let budgetQuestionOpen = false;
   setHandler(budgetSignal, (action) => {
     if (!budgetQuestionOpen || budgetAnswer) {
       log.info('Ignoring budget signal', { answer: action.answer, userId: action.userId });
       return;
     }
     budgetAnswer = action;
+  });
+
+  setHandler(cancelRequestedSignal, ({ userId }) => {
+    cancelledBy ??= userId;
   });
 
   /**
@@ -241,12 +313,13 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       const spent = usageSummary().costUsd;
       const increase = Math.ceil(Math.max(settings.maxCostUsd, spent + worstCaseUsd - budgetUsd) * 100) / 100;
       const previousStage = stage;
-      enter('awaiting-budget', `Waiting for a budget decision before ${label}`);
+      const previousRunState = runState;
       runState = 'waiting';
+      enter('awaiting-budget', `Waiting for a budget decision before ${label}`);
       budgetAnswer = undefined;
       budgetQuestionOpen = true;
       const question = await slack.askBudget({
-        channel, threadTs, workflowId, step: label, budgetUsd, spentUsd: spent, estimateUsd: worstCaseUsd, increaseUsd: increase,
+        channel, threadTs: posted.threadTs!, workflowId, step: label, budgetUsd, spentUsd: spent, estimateUsd: worstCaseUsd, increaseUsd: increase,
       });
       const answered = await condition(() => budgetAnswer !== undefined, settings.reviewTimeoutMs);
       budgetQuestionOpen = false;
@@ -255,7 +328,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
         channel, ts: question.ts, step: label, budgetUsd, estimateUsd: worstCaseUsd, increaseUsd: increase,
         answer: answer.answer, ...(answered ? { by: answer.userId } : {}),
       });
-      runState = 'running';
+      runState = previousRunState;
       if (answer.answer === 'stop') {
         return { outcome: 'stopped', ...(answered ? { by: answer.userId } : {}), at: new Date().toISOString() };
       }
@@ -275,31 +348,65 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
     return total;
   };
 
-  // ── The pipeline ─────────────────────────────────────────────────────────────────────────
-  async function finish(outcome: Decision, article: string, draftCard?: { draftTs: string; base: Parameters<SlackActivities['postDraft']>[0] }): Promise<PipelineResult> {
+  /** The card fields shared by every version's draft card. */
+  const cardFor = (text: string) => {
+    const usage = usageSummary();
+    return {
+      channel, threadTs: posted.threadTs!, workflowId, topic, article: text, version,
+      revisionsLeft: Math.max(0, settings.maxRevisions - revisions),
+      totalTokens: usage.totalTokens, costUsd: usage.costUsd, costComplete: usage.unpricedSteps.length === 0,
+    };
+  };
+
+  async function finish(outcome: Decision, finalArticle: string): Promise<PipelineResult> {
     decision = outcome;
-    for (const entry of steps.values()) if (entry.state === 'pending') entry.state = 'skipped';
-    if (draftCard) {
+    for (const entry of steps) if (entry.state === 'pending') entry.state = 'skipped';
+    if (posted.draftTs) {
       enter('recording-decision', 'Recording the decision');
-      await slack.recordDecision({ ...draftCard.base, draftTs: draftCard.draftTs, decision: outcome });
+      await slack.recordDecision({ ...cardFor(article), draftTs: posted.draftTs, decision: outcome });
+    }
+    let published: PipelineResult['published'];
+    if (outcome.outcome === 'approved') {
+      enter('publishing', 'Publishing the approved article');
+      const usage = usageSummary();
+      published = await slack.publishArticle({
+        channel: settings.publishChannel ?? channel, sourceChannel: channel, threadTs: posted.threadTs!, workflowId, topic,
+        article: finalArticle, requestedBy, approvedBy: outcome.by ?? '', versions: version, edited: outcome.edit !== undefined,
+        costUsd: usage.costUsd, costComplete: usage.unpricedSteps.length === 0,
+      });
     }
     const usage = usageSummary();
-    await slack.postOutcome({ channel, threadTs, workflowId, topic, decision: outcome, usage, budgetUsd });
+    await slack.postOutcome({ channel, threadTs: posted.threadTs!, workflowId, topic, decision: outcome, usage, budgetUsd, versions: version, ...(published ? { published } : {}) });
     runState = outcome.outcome === 'stopped' ? 'stopped' : 'completed';
-    const endStage: Stage = outcome.outcome === 'stopped' ? 'stopped' : 'completed';
     const endLine =
-      outcome.outcome === 'approved' ? `Approved by <@${outcome.by}>`
+      outcome.outcome === 'approved' ? `Approved by <@${outcome.by}>${published ? ' and published' : ''}`
       : outcome.outcome === 'rejected' ? `Rejected by <@${outcome.by}>`
       : outcome.outcome === 'expired' ? 'Review expired without a decision'
       : outcome.by ? `Stopped by <@${outcome.by}> at the budget limit` : 'Stopped: the budget question went unanswered';
-    enter(endStage, endLine);
-    return { workflowId, topic, article, decision: outcome, usage };
+    enter(outcome.outcome === 'stopped' ? 'stopped' : 'completed', endLine);
+    return { workflowId, topic, article: finalArticle, decision: outcome, versions: version, usage, ...(published ? { published } : {}) };
   }
 
+  /** Waits for a reviewer: one reminder after `reminderAfterMs`, expiry after `reviewTimeoutMs`. */
+  async function awaitReview(): Promise<ReviewEvent | undefined> {
+    const reminderAt = Math.min(settings.reminderAfterMs, settings.reviewTimeoutMs);
+    if (await condition(() => pendingReview !== undefined, reminderAt)) return pendingReview;
+    if (reminderAt < settings.reviewTimeoutMs) {
+      await slack.postReminder({
+        channel, threadTs: posted.threadTs!, workflowId, topic, version,
+        reviewers: settings.reviewers.length ? settings.reviewers : [requestedBy], waitedMs: reminderAt,
+      });
+      if (await condition(() => pendingReview !== undefined, settings.reviewTimeoutMs - reminderAt)) return pendingReview;
+    }
+    return undefined;
+  }
+
+  // ── The pipeline ─────────────────────────────────────────────────────────────────────────
   const threadTs = (await slack.announcePipeline({ channel, topic, requestedBy, workflowId })).ts;
   posted.threadTs = threadTs;
-  posted.statusTs = (await slack.postStatus({ channel, threadTs, workflowId, view: statusView('running') })).ts;
-  const writer = statusWriter();
+  posted.statusTs = (await slack.postStatus({ channel, threadTs, workflowId, view: statusView() })).ts;
+  // Not cancellable: when the run is cancelled, the writer still shows how it ended.
+  const writer = CancellationScope.nonCancellable(() => statusWriter());
 
   try {
     const result = await (async (): Promise<PipelineResult> => {
@@ -310,7 +417,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       const stopBeforeResearch = await guardBudget('research (3 calls)', researchWorstCase);
       if (stopBeforeResearch) return finish(stopBeforeResearch, '');
 
-      begin(...RESEARCH_STEPS);
+      begin(...RESEARCH_STEPS.map((step) => stepOf(step)));
       enter('researching', 'Researching: key facts, examples and statistics in parallel');
       const research: ResearchBundle = await executeChild(parallelResearchWorkflow, {
         workflowId: researchChildWorkflowId(workflowId),
@@ -318,7 +425,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
         args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs }],
       });
       // The result is authoritative; progress signals may have been missed or come late.
-      for (const step of RESEARCH_STEPS) if (steps.get(step)!.state !== 'done') record(step, research.usage[step]);
+      for (const step of RESEARCH_STEPS) if (stepOf(step).state !== 'done') record(stepOf(step), research.usage[step]);
       refreshStatus();
 
       const findings = { facts: research.facts, examples: research.examples, statistics: research.statistics };
@@ -328,43 +435,90 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       );
       if (stopBeforeWriting) return finish(stopBeforeWriting, '');
 
-      begin('writeArticle');
+      const writing = stepOf('writeArticle');
+      begin(writing);
       enter('writing', 'Writing the article');
       const written = await llm.writeArticle({ topic, research: findings });
-      record('writeArticle', written.usage);
+      record(writing, written.usage);
+      article = written.output;
+      version = 1;
 
-      enter('posting-draft', 'Posting the draft');
-      const card = {
-        channel, threadTs, workflowId, topic, article: written.output,
-        totalTokens: usageSummary().totalTokens, costUsd: usageSummary().costUsd, costComplete: usageSummary().unpricedSteps.length === 0,
-      };
-      draftTs = (await slack.postDraft(card)).ts;
+      if (settings.reviewers.length) allowedReviewers = await slack.resolveReviewers({ reviewers: settings.reviewers });
 
-      enter('awaiting-review', 'Draft posted: awaiting review');
-      runState = 'waiting';
-      const decided = await condition(() => decision !== undefined, settings.reviewTimeoutMs);
-      runState = 'running';
-      const final: Decision = decided && decision ? decision : { outcome: 'expired', at: new Date().toISOString() };
-      return finish(final, written.output, { draftTs, base: card });
+      // Review loop: each pass posts a version and waits for a reviewer.
+      for (;;) {
+        enter('posting-draft', `Posting draft v${version}`);
+        pendingReview = undefined;
+        posted.draftTs = (await slack.postDraft(cardFor(article))).ts;
+        runState = 'waiting';
+        enter('awaiting-review', `Draft v${version} posted: awaiting review`);
+        const event = await awaitReview();
+        runState = 'running';
+        const at = new Date().toISOString();
+
+        if (!event) return finish({ outcome: 'expired', at, version }, article);
+        if (event.kind === 'approve') return finish({ outcome: 'approved', by: event.action.userId, at, version }, article);
+        if (event.kind === 'approveEdited') {
+          const edit = editSize(article, event.action.article);
+          article = event.action.article;
+          return finish({ outcome: 'approved', by: event.action.userId, at, version, edit }, article);
+        }
+        if (event.kind === 'reject') {
+          const reason = event.action.reason?.trim();
+          return finish({ outcome: 'rejected', by: event.action.userId, at, version, ...(reason ? { reason } : {}) }, article);
+        }
+
+        // Request changes: a revision from the stored research; no research call is repeated.
+        const { feedback, userId } = event.action;
+        const stop = await guardBudget(
+          `revision v${version + 1}`,
+          promptWorstCase(settings.writerModel, MAX_OUTPUT_TOKENS.writer, [revisionPrompt(topic, findings, article, feedback)]),
+        );
+        if (stop) return finish(stop, article);
+        revisions += 1;
+        await slack.supersedeDraft({ ...cardFor(article), draftTs: posted.draftTs, nextVersion: version + 1, requestedBy: userId, feedback });
+        const revising: StepRecord = { step: 'reviseArticle', label: `Revision v${version + 1}`, state: 'pending', version: version + 1 };
+        steps.push(revising);
+        begin(revising);
+        enter('revising', `Revising after feedback from <@${userId}>`);
+        const revised = await llm.reviseArticle({ topic, research: findings, article, feedback });
+        record(revising, revised.usage);
+        article = revised.output;
+        version += 1;
+      }
     })();
     statusClosing = true;
     await writer;
     return result;
   } catch (error) {
-    if (isCancellation(error)) throw error;
-    const cause = rootCause(error);
-    const failedStep = LLM_STEPS.find((step) => step === cause.activity) ?? LLM_STEPS.find((step) => steps.get(step)!.state === 'running');
-    for (const step of LLM_STEPS) {
-      const entry = steps.get(step)!;
-      if (entry.state === 'running') Object.assign(entry, { state: step === failedStep ? 'failed' : 'skipped', endedAt: Date.now() });
+    if (isCancellation(error)) {
+      // Report in a scope the cancellation cannot interrupt, then end as Cancelled.
+      await CancellationScope.nonCancellable(async () => {
+        decision = { outcome: 'cancelled', ...(cancelledBy ? { by: cancelledBy } : {}), at: new Date().toISOString(), version };
+        for (const entry of steps) if (entry.state === 'running' || entry.state === 'pending') entry.state = 'skipped';
+        runState = 'stopped';
+        enter('cancelled', cancelledBy ? `Cancelled by <@${cancelledBy}>` : 'Cancelled');
+        try {
+          if (posted.draftTs) await slack.recordDecision({ ...cardFor(article), draftTs: posted.draftTs, decision });
+          await slack.postOutcome({ channel, threadTs: posted.threadTs!, workflowId, topic, decision, usage: usageSummary(), budgetUsd, versions: version });
+        } catch (postError) {
+          log.error('Could not report the cancellation', { error: String(postError) });
+        }
+        statusClosing = true;
+        await writer;
+      });
+      throw error;
     }
-    if (failedStep) steps.get(failedStep)!.state = 'failed';
-    const where = failedStep ? STEP_LABELS[failedStep] : (cause.activity ?? stage);
+    const cause = rootCause(error);
+    const running = steps.filter((s) => s.state === 'running');
+    const failed = running.find((s) => s.step === cause.activity) ?? running[0];
+    for (const entry of running) Object.assign(entry, { state: entry === failed ? 'failed' : 'skipped', endedAt: Date.now() });
+    const where = failed?.label ?? cause.activity ?? stage;
     const explanation = explainFailure(cause.type);
     runState = 'failed';
     enter('failed', `${where} failed: ${explanation}`);
     try {
-      await slack.postFailure({ channel, threadTs, workflowId, step: where, explanation, detail: cause.message, usage: usageSummary(), budgetUsd });
+      await slack.postFailure({ channel, threadTs: posted.threadTs!, workflowId, step: where, explanation, detail: cause.message, usage: usageSummary(), budgetUsd });
     } catch (postError) {
       log.error('Could not post the failure reply', { error: String(postError) });
     }

@@ -33,14 +33,24 @@ export interface PipelineSettings {
   /** Models by role, so the budget guard can price a call before making it. */
   researchModel: string;
   writerModel: string;
+  /** How many times reviewers may send a draft back with feedback. */
+  maxRevisions: number;
+  /** Slack user IDs (U…/W…) and user-group IDs (S…) who may decide; empty means anyone in the channel. */
+  reviewers: string[];
+  /** One reminder to the reviewers after the draft has waited this long. */
+  reminderAfterMs: number;
+  /** Where approved articles are published; the request's channel when unset. */
+  publishChannel?: string;
+  /** Whether the server has our search attributes (Topic, RequestedBy, Stage, CostUsd) registered. */
+  searchAttributes: boolean;
 }
 
 export interface PipelineInput extends PipelineRequest {
   settings?: Partial<PipelineSettings>;
 }
 
-export type LlmStep = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle';
-export type ResearchStep = Exclude<LlmStep, 'writeArticle'>;
+export type LlmStep = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle';
+export type ResearchStep = 'researchTopic' | 'findExamples' | 'getStatistics';
 
 /** Token usage of one LLM call, as reported by the provider (`usage_metadata`). */
 export interface LlmUsage {
@@ -74,7 +84,7 @@ export interface ResearchBundle {
   usage: Record<ResearchStep, LlmUsage>;
 }
 
-export type Outcome = 'approved' | 'rejected' | 'expired' | 'stopped';
+export type Outcome = 'approved' | 'rejected' | 'expired' | 'stopped' | 'cancelled';
 
 export interface Decision {
   outcome: Outcome;
@@ -82,6 +92,12 @@ export interface Decision {
   by?: string;
   /** ISO timestamp (workflow time, deterministic). */
   at: string;
+  /** Draft version the decision applies to. */
+  version?: number;
+  /** Optional reason given with a rejection. */
+  reason?: string;
+  /** Set when the reviewer approved their own edit of the draft. */
+  edit?: { charactersChanged: number; originalLength: number; editedLength: number };
 }
 
 export type Stage =
@@ -91,13 +107,18 @@ export type Stage =
   | 'posting-draft'
   | 'awaiting-review'
   | 'awaiting-budget'
+  | 'revising'
   | 'recording-decision'
+  | 'publishing'
   | 'completed'
   | 'stopped'
+  | 'cancelled'
   | 'failed';
 
 export interface StepUsage extends LlmUsage {
   step: LlmStep;
+  /** Draft version a writing or revision step produced. */
+  version?: number;
   /** USD; absent when the model has no price. */
   costUsd?: number;
 }
@@ -105,9 +126,14 @@ export interface StepUsage extends LlmUsage {
 export interface PipelineResult {
   workflowId: string;
   topic: string;
+  /** The final text: as approved (edited if the reviewer edited it), or the last draft. */
   article: string;
   decision: Decision;
+  /** Draft versions posted (1 + revisions). */
+  versions: number;
   usage: UsageSummary;
+  /** Where the approved article was published. */
+  published?: { channel: string; ts: string; parts: number };
 }
 
 export interface UsageSummary {
@@ -133,12 +159,39 @@ export interface PipelineStatus {
   decision?: Decision;
   usage?: UsageSummary;
   budgetUsd?: number;
+  /** Current draft version (0 before the first draft). */
+  version: number;
+  maxRevisions: number;
+  /** Slack user who cancelled the run, if someone did. */
+  cancelledBy?: string;
+}
+
+/** The current draft, for the Edit modal. */
+export interface DraftSnapshot {
+  version: number;
+  article: string;
+  revisionsLeft: number;
+  decided: boolean;
 }
 
 /** A reviewer's click, forwarded by the Bolt app. */
 export interface ReviewAction {
   /** Slack user ID of whoever clicked. */
   userId: string;
+  /** The draft version the click was made on; a click on an older card is ignored. */
+  version?: number;
+}
+
+export interface RejectAction extends ReviewAction {
+  reason?: string;
+}
+
+export interface ChangesRequest extends ReviewAction {
+  feedback: string;
+}
+
+export interface EditedApproval extends ReviewAction {
+  article: string;
 }
 
 /** The child's report that one research step finished, so the parent can tick it off at once. */
@@ -154,7 +207,12 @@ export interface BudgetAction extends ReviewAction {
 }
 
 export const approveSignal = defineSignal<[ReviewAction]>('approve');
-export const rejectSignal = defineSignal<[ReviewAction]>('reject');
+export const rejectSignal = defineSignal<[RejectAction]>('reject');
+export const requestChangesSignal = defineSignal<[ChangesRequest]>('requestChanges');
+export const approveEditedSignal = defineSignal<[EditedApproval]>('approveEdited');
+/** Who is cancelling; sent just before the Temporal cancellation request, so the thread can say. */
+export const cancelRequestedSignal = defineSignal<[ReviewAction]>('cancelRequested');
+export const draftQuery = defineQuery<DraftSnapshot>('draft');
 export const budgetSignal = defineSignal<[BudgetAction]>('budget');
 export const researchStepSignal = defineSignal<[ResearchStepReport]>('researchStepDone');
 export const statusQuery = defineQuery<PipelineStatus>('status');

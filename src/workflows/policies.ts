@@ -17,6 +17,10 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   prices: DEFAULT_PRICES,
   researchModel: 'gpt-4o-mini',
   writerModel: 'gpt-4o-mini',
+  maxRevisions: 3,
+  reviewers: [],
+  reminderAfterMs: 4 * 3_600_000,
+  searchAttributes: false,
 };
 
 export { CONTENT_PIPELINE_TASK_QUEUE };
@@ -26,6 +30,9 @@ export function llmActivityOptions(attemptTimeoutMs: number): ActivityOptions {
   return {
     startToCloseTimeout: attemptTimeoutMs,
     scheduleToCloseTimeout: attemptTimeoutMs * 3 + 60_000,
+    // LLM activities heartbeat while they wait for the model, which is how a cancellation reaches
+    // them (and aborts the HTTP call) and how a dead worker is noticed before the attempt times out.
+    heartbeatTimeout: Math.min(attemptTimeoutMs, 10_000),
     retry: {
       maximumAttempts: 3,
       initialInterval: '2s',

@@ -46,7 +46,9 @@ describe('Slack activities', () => {
     expect(blockText(message)).toContain('1,234 tokens');
     expect(buttonsOf(message)).toEqual([
       { action_id: 'approve_draft', value: workflowId },
+      { action_id: 'edit_draft', value: workflowId },
       { action_id: 'reject_draft', value: workflowId },
+      { action_id: 'cancel_pipeline', value: workflowId },
     ]);
   });
 

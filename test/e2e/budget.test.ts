@@ -7,6 +7,7 @@ import { BUDGET_ALLOW_ACTION_ID, BUDGET_STOP_ACTION_ID } from '../../src/slack/b
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import type { PipelineResult } from '../../src/workflows/messages.js';
 import { blockText, buttonsOf } from '../harness/fake-slack.js';
+import { waitFor } from '../harness/http.js';
 import { REVIEWER, startStack, type Stack } from '../harness/stack.js';
 
 describe('budget guard', () => {
@@ -29,7 +30,8 @@ describe('budget guard', () => {
     const [allow, stop] = buttonsOf(question);
     expect(allow).toEqual({ action_id: BUDGET_ALLOW_ACTION_ID, value: workflowId });
     expect(stop).toEqual({ action_id: BUDGET_STOP_ACTION_ID, value: workflowId });
-    expect(stack.statusVersions(threadTs).at(-1)).toContain('Pipeline waiting for you');
+    // The status message follows the question (edited by the workflow's status writer).
+    await waitFor('the status to say it waits', () => stack.statusVersions(threadTs).at(-1)?.includes('Pipeline waiting for you'));
 
     await stack.click(BUDGET_ALLOW_ACTION_ID, workflowId, question.ts);
     const draft = await stack.waitForDraft(threadTs);

@@ -8,6 +8,7 @@ import { DEFAULT_PRICES, formatUsd } from '../../src/shared/pricing.js';
 import type { PipelineResult } from '../../src/workflows/messages.js';
 import type { RecordedCompletion } from '../harness/fake-openai.js';
 import { blockText } from '../harness/fake-slack.js';
+import { waitFor } from '../harness/http.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
 /** What a completion should cost at list price, from the usage the stand-in answered with. */
@@ -51,8 +52,10 @@ describe('status and cost in the thread', () => {
       (v) => /:white_check_mark: \*Key facts\*/.test(v) && /:hourglass_flowing_sand: \*Statistics\*/.test(v),
     );
     expect(partial, 'a version with key facts done and statistics still running').toBeDefined();
-    expect(versions.at(-1)).toMatch(/:hourglass_flowing_sand: \*Review\* · waiting for Approve or Reject/);
-    expect(versions.at(-1)).toMatch(/elapsed \d/);
+    // The status writer edits the message right after the draft is posted.
+    const waiting = await waitFor('the status to show the review waiting', () =>
+      stack.statusVersions(threadTs).find((v) => /:hourglass_flowing_sand: \*Review\* · v1 waiting for a reviewer/.test(v)));
+    expect(waiting).toMatch(/elapsed \d/);
 
     // Only people-facing moments are new replies: status, then the draft.
     expect(replies.map((r) => r.metadata?.event_payload.kind)).toEqual(['status', 'draft']);
@@ -67,7 +70,7 @@ describe('status and cost in the thread', () => {
     await stack.click(APPROVE_ACTION_ID, workflowId, draft.ts);
     const result = (await stack.client.workflow.getHandle(workflowId).result()) as PipelineResult;
 
-    const expected = {
+    const expected: Record<string, number> = {
       researchTopic: expectedCost(completionFor(stack, 'zero downtime deploys', 'researchTopic'), 'gpt-4o-mini'),
       findExamples: expectedCost(completionFor(stack, 'zero downtime deploys', 'findExamples'), 'gpt-4o-mini'),
       getStatistics: expectedCost(completionFor(stack, 'zero downtime deploys', 'getStatistics'), 'gpt-4o-mini'),
@@ -75,22 +78,22 @@ describe('status and cost in the thread', () => {
     };
     for (const step of result.usage.steps) {
       expect(step.cachedInputTokens).toBe(12);
-      expect(step.costUsd).toBeCloseTo(expected[step.step], 12);
+      expect(step.costUsd).toBeCloseTo(expected[step.step]!, 12);
     }
     const total = Object.values(expected).reduce((a, b) => a + b, 0);
     expect(result.usage.costUsd).toBeCloseTo(total, 12);
     expect(result.usage.unpricedSteps).toEqual([]);
 
     // The running total on the draft card, four decimals.
-    const researchTotal = expected.researchTopic + expected.findExamples + expected.getStatistics;
-    expect(blockText(stack.slack.message('C0CHANNEL', draft.ts))).toContain(formatUsd(researchTotal + expected.writeArticle));
+    const researchTotal = expected.researchTopic! + expected.findExamples! + expected.getStatistics!;
+    expect(blockText(stack.slack.message('C0CHANNEL', draft.ts))).toContain(formatUsd(researchTotal + expected.writeArticle!));
     // The final reply: outcome, total and a per-step breakdown.
     const outcome = await stack.waitForReply(threadTs, 'outcome');
     const text = blockText(outcome);
     expect(text).toContain('*Approved* by <@U0REVIEWER>');
     expect(text).toContain(`Total: ${result.usage.totalTokens.toLocaleString('en-US')} tokens · ${formatUsd(total)}`);
     expect(text).toContain(`• Key facts (gpt-4o-mini):`);
-    expect(text).toContain(`· ${formatUsd(expected.writeArticle)}`);
+    expect(text).toContain(`· ${formatUsd(expected.writeArticle!)}`);
     expect(text).toContain('• Writing the article (gpt-4o):');
     // And on the finished status message.
     const finalStatus = stack.statusVersions(threadTs).at(-1)!;

@@ -3,6 +3,7 @@
  * the draft card with both buttons in the thread (stand-in Slack) → a signed click → decision.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REJECT_VIEW_ID } from '../../src/slack/blocks/modals.js';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import type { PipelineResult } from '../../src/workflows/messages.js';
 import { blockText, buttonsOf } from '../harness/fake-slack.js';
@@ -39,10 +40,9 @@ describe('/research → draft → review, end to end', () => {
     const draft = await stack.waitForDraft(threadTs);
     expect(draft.thread_ts).toBe(threadTs);
     expect(blockText(draft)).toContain('# event sourcing');
-    expect(buttonsOf(draft)).toEqual([
-      { action_id: APPROVE_ACTION_ID, value: workflowId },
-      { action_id: REJECT_ACTION_ID, value: workflowId },
-    ]);
+    const buttons = buttonsOf(draft);
+    expect(buttons.map((b) => b.action_id)).toEqual([APPROVE_ACTION_ID, 'request_changes', 'edit_draft', REJECT_ACTION_ID, 'cancel_pipeline']);
+    expect(buttons.every((b) => b.value === workflowId)).toBe(true);
 
     const click = await stack.click(APPROVE_ACTION_ID, workflowId, draft.ts);
     expect(click.status).toBe(200);
@@ -68,13 +68,17 @@ describe('/research → draft → review, end to end', () => {
     const { workflowId, threadTs } = await stack.waitForPipeline('saga pattern');
     const draft = await stack.waitForDraft(threadTs);
 
-    await stack.click(REJECT_ACTION_ID, workflowId, draft.ts);
+    // Reject asks for an optional reason in a modal; the reason lands on the card and in the result.
+    const { view, response } = await stack.clickAndSubmit(REJECT_ACTION_ID, REJECT_VIEW_ID, workflowId, draft.ts, { reason: 'Off-brand tone' });
+    expect(JSON.parse(view.private_metadata)).toEqual({ workflowId, version: 1, channel: CHANNEL });
+    expect(response.status).toBe(200);
     const result = (await stack.client.workflow.getHandle(workflowId).result()) as PipelineResult;
-    expect(result.decision).toMatchObject({ outcome: 'rejected', by: REVIEWER });
+    expect(result.decision).toMatchObject({ outcome: 'rejected', by: REVIEWER, reason: 'Off-brand tone', version: 1 });
 
     const card = stack.slack.message(CHANNEL, draft.ts);
     expect(buttonsOf(card)).toEqual([]);
     expect(blockText(card)).toContain(`Rejected by <@${REVIEWER}>`);
+    expect(blockText(card)).toContain('Reason: “Off-brand tone”');
   });
 
   it('answers a click on a finished pipeline politely and changes nothing', async () => {
@@ -88,7 +92,7 @@ describe('/research → draft → review, end to end', () => {
     await stack.click(REJECT_ACTION_ID, workflowId, draft.ts, { userId: 'U0LATECOMER' });
     const reply = await waitFor('an ephemeral reply', () => stack.slack.callsOf('response_url').slice(before)[0]);
     expect(reply.args).toMatchObject({ response_type: 'ephemeral' });
-    expect(String(reply.args.text)).toContain('already finished');
+    expect(String(reply.args.text)).toContain(`already approved by <@${REVIEWER}>`);
     const result = (await stack.client.workflow.getHandle(workflowId).result()) as PipelineResult;
     expect(result.decision.outcome).toBe('approved');
   });

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { close, listen, readBody, sendJson, sleep } from './http.js';
 
-export type Step = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'unknown';
+export type Step = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle' | 'unknown';
 
 export interface ScriptedResponse {
   /** HTTP status to answer with (401, 429, 500…); success when unset. */
@@ -33,6 +33,8 @@ export interface RecordedCompletion {
   step: Step;
   request: ChatRequest;
   status: number;
+  /** True when the client hung up before the answer was sent (timeout, cancellation). */
+  aborted?: boolean;
   /** The `usage` we answered with (successful answers only). */
   usage?: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details: { cached_tokens: number } };
 }
@@ -44,6 +46,7 @@ function textOf(content: ChatRequest['messages'][number]['content']): string {
 /** Which pipeline step a request is, from the wording of our prompts (see src/activities/prompts.ts). */
 export function classify(request: ChatRequest): Step {
   const user = request.messages.filter((m) => m.role === 'user').map((m) => textOf(m.content)).join('\n');
+  if (/Revise the draft/i.test(user)) return 'reviseArticle';
   if (/Write an article/i.test(user)) return 'writeArticle';
   if (/real-world examples/i.test(user)) return 'findExamples';
   if (/key statistics/i.test(user)) return 'getStatistics';
@@ -71,6 +74,8 @@ export function defaultContent(step: Step, topic: string): string {
       });
     case 'getStatistics':
       return ['1. 42% of teams (Survey, 2025)', '2. 3x fewer incidents', '3. 99.99% completion'].join('\n');
+    case 'reviseArticle':
+      return `# ${topic} (revised)\n\nA tighter version that takes the editor's feedback into account.`;
     case 'writeArticle': {
       const paragraph = `${topic} matters because it turns fragile scripts into reliable systems. `.repeat(8);
       return [`# ${topic}`, '', paragraph, '', '## Why it matters', '', paragraph, '', '## In practice', '', paragraph, '', '## Conclusion', '', paragraph].join('\n');
@@ -130,6 +135,9 @@ export class FakeOpenAI {
     const status = scripted?.status ?? 200;
     const recorded: RecordedCompletion = { step, request, status };
     this.completions.push(recorded);
+    res.on('close', () => {
+      if (!res.writableFinished) recorded.aborted = true;
+    });
 
     const delay = (scripted?.delayMs ?? 0) + this.latencyMs;
     if (delay > 0) await sleep(delay);

@@ -28,7 +28,27 @@ export interface InjectedFailure {
   delayMs?: number;
   /** Process the call normally, then fail (Slack accepted it but the answer was lost). */
   afterSuccess?: boolean;
+  /**
+   * With `afterSuccess`: wait this long after the write before answering. Longer than the client's
+   * timeout, it is a post Slack accepted whose answer never arrived (the client times out).
+   */
+  hangMs?: number;
 }
+
+/** A failure for the next call of a method whose arguments match (e.g. only the draft's post). */
+interface MatchedFailure {
+  method: string;
+  match: (args: Record<string, unknown>) => boolean;
+  failure: InjectedFailure;
+}
+
+/** The metadata `kind` our activities put on a chat.postMessage (see src/activities/slack.ts). */
+export function postedKind(args: Record<string, unknown>): string | undefined {
+  const kind = (args.metadata as { event_payload?: { kind?: unknown } } | undefined)?.event_payload?.kind;
+  return typeof kind === 'string' ? kind : undefined;
+}
+
+const truthy = (value: unknown) => value === true || value === 'true' || value === '1' || value === 1;
 
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'view']);
 
@@ -46,6 +66,9 @@ export class FakeSlack {
   readonly calls: RecordedCall[] = [];
   readonly messages: StoredMessage[] = [];
   private readonly failures = new Map<string, InjectedFailure[]>();
+  private readonly matchedFailures: MatchedFailure[] = [];
+  /** Members of user groups, for usergroups.users.list. */
+  readonly userGroups = new Map<string, string[]>();
   private server = http.createServer((req, res) => void this.handle(req, res));
   private tsCounter = 0;
   port = 0;
@@ -79,6 +102,21 @@ export class FakeSlack {
   /** Queues failures for the next calls of `method`, in order. */
   failNext(method: string, ...failures: InjectedFailure[]): void {
     this.failures.set(method, [...(this.failures.get(method) ?? []), ...failures]);
+  }
+
+  /**
+   * Queues failures for the next calls of `method` whose arguments match, in order, ahead of
+   * `failNext`'s. E.g. `failNextWhere('chat.postMessage', (a) => postedKind(a) === 'draft', …)`.
+   */
+  failNextWhere(method: string, match: (args: Record<string, unknown>) => boolean, ...failures: InjectedFailure[]): void {
+    for (const failure of failures) this.matchedFailures.push({ method, match, failure });
+  }
+
+  /** Posts of one kind (from their metadata) in a thread, or top-level in a channel without `threadTs`. */
+  postedOfKind(channel: string, kind: string, threadTs?: string): StoredMessage[] {
+    return this.messages.filter(
+      (m) => m.channel === channel && m.metadata?.event_payload.kind === kind && (threadTs === undefined ? !m.thread_ts : m.thread_ts === threadTs),
+    );
   }
 
   callsOf(method: string): RecordedCall[] {
@@ -127,7 +165,8 @@ export class FakeSlack {
     const recorded: RecordedCall = { method, args, token: token ?? (args.token as string | undefined) };
     this.calls.push(recorded);
 
-    const failure = this.failures.get(method)?.shift();
+    const matched = this.matchedFailures.findIndex((f) => f.method === method && f.match(args));
+    const failure = matched >= 0 ? this.matchedFailures.splice(matched, 1)[0]!.failure : this.failures.get(method)?.shift();
     if (failure?.delayMs) await sleep(failure.delayMs);
     if (failure && !failure.afterSuccess) {
       this.sendFailure(res, failure);
@@ -135,6 +174,8 @@ export class FakeSlack {
     }
     const result = this.answer(method, args);
     if (failure?.afterSuccess) {
+      if (failure.hangMs) await sleep(failure.hangMs);
+      if (res.destroyed || req.socket.destroyed) return; // the client gave up waiting
       this.sendFailure(res, failure);
       return;
     }
@@ -150,6 +191,35 @@ export class FakeSlack {
     } else {
       sendJson(res, 200, { ok: false, error: failure.error ?? 'internal_error' }, failure.headers);
     }
+  }
+
+  /** One page of a conversations.* answer: oldest/latest bounds, limit, cursor, metadata on request. */
+  private page(messages: StoredMessage[], args: Record<string, unknown>): Record<string, unknown> {
+    const inclusive = truthy(args.inclusive);
+    const oldest = args.oldest === undefined ? -Infinity : Number(args.oldest);
+    const latest = args.latest === undefined ? Infinity : Number(args.latest);
+    const inRange = messages.filter((m) => {
+      const ts = Number(m.ts);
+      return (inclusive ? ts >= oldest : ts > oldest) && (inclusive ? ts <= latest : ts < latest);
+    });
+    const start = Number(args.cursor ?? 0) || 0;
+    const limit = Math.max(1, Math.min(Number(args.limit ?? 100) || 100, 1000));
+    const slice = inRange.slice(start, start + limit);
+    const hasMore = start + limit < inRange.length;
+    const withMetadata = truthy(args.include_all_metadata);
+    return {
+      ok: true,
+      messages: slice.map(({ metadata, channel: _channel, ...message }) => ({
+        type: 'message',
+        user: FakeSlack.BOT_USER_ID,
+        bot_id: 'BBOT0001',
+        app_id: 'A0TESTAPP',
+        ...message,
+        ...(withMetadata && metadata ? { metadata } : {}),
+      })),
+      has_more: hasMore,
+      response_metadata: { next_cursor: hasMore ? String(start + limit) : '' },
+    };
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
@@ -193,6 +263,25 @@ export class FakeSlack {
       }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
+      case 'conversations.history': {
+        // Top-level messages, newest first, as Slack returns them.
+        const messages = this.messages.filter((m) => m.channel === String(args.channel ?? '') && !m.thread_ts).reverse();
+        return this.page(messages, args);
+      }
+      case 'conversations.replies': {
+        // The parent first, then its replies oldest first.
+        const channel = String(args.channel ?? '');
+        const parent = this.message(channel, String(args.ts ?? ''));
+        if (!parent) return { ok: false, error: 'thread_not_found' };
+        return this.page([parent, ...this.threadReplies(channel, parent.ts)], args);
+      }
+      case 'views.open':
+        if (!args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
+        return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, ...(args.view as object) } };
+      case 'usergroups.users.list': {
+        const users = this.userGroups.get(String(args.usergroup));
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      }
       default:
         return { ok: true };
     }

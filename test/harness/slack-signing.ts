@@ -77,3 +77,40 @@ export function buttonClickBody({ actionId, value, userId = 'U0REVIEWER', channe
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+export interface ViewSubmissionFields {
+  /** The view as the bot opened it (views.open arguments), so callback_id and private_metadata match. */
+  view: { callback_id?: string; private_metadata?: string; blocks?: unknown[] };
+  /** Text per input block ID. */
+  values: Record<string, string>;
+  userId?: string;
+}
+
+/** A `view_submission` payload for a modal the bot opened, with plain-text inputs filled in. */
+export function viewSubmissionBody({ view, values, userId = 'U0REVIEWER' }: ViewSubmissionFields): string {
+  const state = Object.fromEntries(
+    Object.entries(values).map(([blockId, value]) => [blockId, { text: { type: 'plain_text_input', value } }]),
+  );
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T0TEST01', domain: 'test-workspace' },
+    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: 'T0TEST01' },
+    api_app_id: 'A0TESTAPP',
+    token: 'legacy-verification-token',
+    trigger_id: `trigger-${Date.now()}`,
+    view: {
+      id: `V${Date.now()}`,
+      team_id: 'T0TEST01',
+      type: 'modal',
+      callback_id: view.callback_id,
+      private_metadata: view.private_metadata ?? '',
+      blocks: view.blocks ?? [],
+      state: { values: state },
+      hash: 'h',
+      app_id: 'A0TESTAPP',
+      bot_id: 'BBOT0001',
+    },
+    response_urls: [],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../../src/activities/index.js';
+import { createActivities, type ActivityDeps } from '../../src/activities/index.js';
 import { startBot, type RunningBot } from '../../src/bot.js';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
 import { buildActivityDeps, createWorkers, type WorkerSet } from '../../src/worker.js';
 import { FakeOpenAI } from './fake-openai.js';
 import { blockText, FakeSlack } from './fake-slack.js';
-import { buttonClickBody, signedHeaders, slashCommandBody } from './slack-signing.js';
+import { buttonClickBody, signedHeaders, slashCommandBody, viewSubmissionBody } from './slack-signing.js';
 import { waitFor } from './http.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -28,6 +28,8 @@ export interface StackOptions {
   env?: Env;
   /** Start without workers (for tests of the bot alone). */
   withoutWorkers?: boolean;
+  /** Adjusts the workers' real clients, e.g. a Slack WebClient with a shorter timeout. */
+  activityDeps?: (deps: ActivityDeps) => ActivityDeps;
 }
 
 export interface SlackResponse {
@@ -46,8 +48,10 @@ export class Stack {
   workers?: WorkerSet;
   bot!: RunningBot;
   private responseCounter = 0;
+  private options: StackOptions = {};
 
   async start(options: StackOptions = {}): Promise<this> {
+    this.options = options;
     await Promise.all([this.slack.start(), this.openai.start()]);
     const address = inject('temporalAddress');
     const queueSuffix = randomUUID().slice(0, 8);
@@ -82,7 +86,7 @@ export class Stack {
       namespace: this.config.temporal.namespace,
       taskQueue: this.config.temporal.taskQueue,
       researchTaskQueue: this.config.temporal.researchTaskQueue,
-      activities: createActivities(buildActivityDeps(this.config)),
+      activities: createActivities((this.options.activityDeps ?? ((deps) => deps))(buildActivityDeps(this.config))),
       workflowBundle: { code: inject('workflowBundleCode') },
     });
     void this.workers.run();
@@ -120,6 +124,25 @@ export class Stack {
     return this.postToBot(body);
   }
 
+  /**
+   * A `/research` body with a trigger_id of its own, as Slack gives every invocation (the default
+   * body's is time-based, so bodies built in the same millisecond would share one).
+   */
+  commandBody(text: string, { userId = REQUESTER, channelId = CHANNEL, triggerId = `${Date.now()}.${++this.responseCounter}.${randomUUID().slice(0, 8)}` } = {}): string {
+    const body = new URLSearchParams(slashCommandBody({ text, userId, channelId, responseUrl: this.slack.responseUrl(`cmd-${++this.responseCounter}`) }));
+    body.set('trigger_id', triggerId);
+    return body.toString();
+  }
+
+  /** IDs of the pipelines started on this stack's task queue (Temporal visibility). */
+  async workflowIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const run of this.client.workflow.list({ query: `TaskQueue = '${this.config.temporal.taskQueue}' AND WorkflowType = 'contentPipeline'` })) {
+      ids.push(run.workflowId);
+    }
+    return ids.sort();
+  }
+
   /** A click on a button of a message the bot posted. */
   async click(actionId: string, value: string, messageTs: string, { userId = REVIEWER, channelId = CHANNEL } = {}): Promise<SlackResponse> {
     const body = buttonClickBody({
@@ -131,6 +154,27 @@ export class Stack {
       responseUrl: this.slack.responseUrl(`act-${++this.responseCounter}`),
     });
     return this.postToBot(body);
+  }
+
+  /** Waits for the bot to open a modal (views.open) and returns the view it opened. */
+  async waitForModal(callbackId: string, after = 0): Promise<{ callback_id: string; private_metadata: string; blocks: Array<Record<string, unknown>> }> {
+    const call = await waitFor(`a ${callbackId} modal`, () =>
+      this.slack.callsOf('views.open').slice(after).find((c) => (c.args.view as { callback_id?: string }).callback_id === callbackId),
+    );
+    return call.args.view as { callback_id: string; private_metadata: string; blocks: Array<Record<string, unknown>> };
+  }
+
+  /** Submits a modal the bot opened, as Slack would, with text per input block. */
+  async submitModal(view: { callback_id: string; private_metadata: string; blocks?: unknown[] }, values: Record<string, string>, userId = REVIEWER): Promise<SlackResponse> {
+    return this.postToBot(viewSubmissionBody({ view, values, userId }));
+  }
+
+  /** Click a card button and submit the modal it opens. */
+  async clickAndSubmit(actionId: string, callbackId: string, workflowId: string, messageTs: string, values: Record<string, string>, userId = REVIEWER) {
+    const before = this.slack.callsOf('views.open').length;
+    await this.click(actionId, workflowId, messageTs, { userId });
+    const view = await this.waitForModal(callbackId, before);
+    return { view, response: await this.submitModal(view, values, userId) };
   }
 
   /** The workflow ID a `/research` produced, read from the parent message's metadata. */

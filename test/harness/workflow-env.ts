@@ -51,6 +51,11 @@ export function recordingActivities(options: { researchDelayMs?: number } = {}) 
     recordBudgetAnswer: (input) => timed('recordBudgetAnswer', input, 0, () => undefined),
     postOutcome: (input) => timed('postOutcome', input, 0, () => ({ ts: `500.${++ts}` })),
     postFailure: (input) => timed('postFailure', input, 0, () => ({ ts: `600.${++ts}` })),
+    reviseArticle: (input) => timed('reviseArticle', input, 0, () => ({ output: `# ${input.topic} revised\n\n${input.feedback}`, usage: fakeUsage('gpt-4o', 500, 600) })),
+    resolveReviewers: (input) => timed('resolveReviewers', input, 0, () => input.reviewers.filter((id) => !id.startsWith('S'))),
+    supersedeDraft: (input) => timed('supersedeDraft', input, 0, () => undefined),
+    postReminder: (input) => timed('postReminder', input, 0, () => ({ ts: `700.${++ts}` })),
+    publishArticle: (input) => timed('publishArticle', input, 0, () => ({ channel: input.channel, ts: `800.${++ts}`, parts: 1 })),
   };
   return { activities, events, calls };
 }

@@ -11,7 +11,17 @@ import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { LlmFailure } from '../../src/shared/failure-types.js';
 import { researchChildWorkflowId } from '../../src/shared/ids.js';
 import { contentPipeline } from '../../src/workflows/content-pipeline.js';
-import { approveSignal, budgetSignal, rejectSignal, statusQuery, type PipelineInput, type Stage } from '../../src/workflows/messages.js';
+import {
+  approveEditedSignal,
+  approveSignal,
+  budgetSignal,
+  cancelRequestedSignal,
+  rejectSignal,
+  requestChangesSignal,
+  statusQuery,
+  type PipelineInput,
+  type Stage,
+} from '../../src/workflows/messages.js';
 import { waitFor } from '../harness/http.js';
 import { recordingActivities, startWorkflowEnv, type WorkflowTestEnv } from '../harness/workflow-env.js';
 
@@ -110,6 +120,30 @@ describe('record workflow histories', () => {
     await stageOf(handle, 'awaiting-budget');
     await handle.signal(budgetSignal, { answer: 'stop', userId: 'U2' });
     await save('budget-stop', handle);
+  });
+
+  it('changes requested, then approved', async () => {
+    const handle = await start(ok, 'revision');
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(requestChangesSignal, { userId: 'U2', version: 1, feedback: 'shorter' });
+    await waitFor('v2', async () => ((await handle.query(statusQuery)).version === 2 && (await handle.query(statusQuery)).stage === 'awaiting-review' ? true : undefined));
+    await handle.signal(approveSignal, { userId: 'U2', version: 2 });
+    await save('revision', handle);
+  });
+
+  it('approved with edits', async () => {
+    const handle = await start(ok, 'edited');
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(approveEditedSignal, { userId: 'U2', version: 1, article: '# edited' });
+    await save('edited', handle);
+  });
+
+  it('cancelled', async () => {
+    const handle = await start(ok, 'cancelled');
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(cancelRequestedSignal, { userId: 'U1' });
+    await handle.cancel();
+    await save('cancelled', handle);
   });
 
   it('failed step', async () => {

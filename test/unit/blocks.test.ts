@@ -5,6 +5,7 @@ import {
   MAX_ARTICLE_CHARS,
   REJECT_ACTION_ID,
   REVIEW_BLOCK_ID,
+  versionFromBlockId,
   decidedCardMessage,
   decisionLine,
   draftCardMessage,
@@ -184,20 +185,24 @@ describe('draftCardMessage', () => {
   it('has a header naming the topic', () => {
     const header: HeaderBlock = only(blocksOfType(message, 'header'));
     expect(header.text.type).toBe('plain_text');
-    expect(header.text.text).toBe(`Draft: ${draftInput.topic}`);
+    expect(header.text.text).toBe(`Draft v1: ${draftInput.topic}`);
+    const v3 = only(blocksOfType(draftCardMessage({ ...draftInput, version: 3 }), 'header'));
+    expect(v3.text.text).toBe(`Draft v3: ${draftInput.topic}`);
   });
 
   it('reports tokens used, formatted for reading', () => {
-    const context = only(blocksOfType(message, 'context'));
-    expect(context.elements).toEqual([{ type: 'mrkdwn', text: '12,345 tokens used so far' }]);
+    const [usage] = blocksOfType(message, 'context');
+    expect(usage!.elements).toEqual([{ type: 'mrkdwn', text: '12,345 tokens used so far' }]);
   });
 
-  it('has one actions block, "review", with exactly Approve and Reject carrying the workflow ID', () => {
+  it('has one actions block, "review:v<version>", with Approve, Edit, Reject and Cancel carrying the workflow ID', () => {
     const actions: ActionsBlock = only(blocksOfType(message, 'actions'));
-    expect(actions.block_id).toBe(REVIEW_BLOCK_ID);
+    expect(actions.block_id).toBe(`${REVIEW_BLOCK_ID}:v1`);
     expect(REVIEW_BLOCK_ID).toBe('review');
-    expect(actions.elements).toHaveLength(2);
-    const [approve, reject] = actions.elements as Button[];
+    expect(versionFromBlockId(actions.block_id)).toBe(1);
+    expect((actions.elements as Button[]).map((b) => b.action_id)).toEqual([APPROVE_ACTION_ID, 'edit_draft', REJECT_ACTION_ID, 'cancel_pipeline']);
+    expect((actions.elements as Button[]).every((b) => b.value === WORKFLOW_ID)).toBe(true);
+    const [approve, , reject] = actions.elements as Button[];
     expect(approve).toMatchObject({
       type: 'button',
       action_id: APPROVE_ACTION_ID,
@@ -215,8 +220,23 @@ describe('draftCardMessage', () => {
     expect([APPROVE_ACTION_ID, REJECT_ACTION_ID]).toEqual(['approve_draft', 'reject_draft']);
   });
 
+  it('offers Request changes only while revisions are left, and says how many', () => {
+    const withRevisions = draftCardMessage({ ...draftInput, revisionsLeft: 2 });
+    const ids = (only(blocksOfType(withRevisions, 'actions')).elements as Button[]).map((b) => b.action_id);
+    expect(ids).toEqual([APPROVE_ACTION_ID, 'request_changes', 'edit_draft', REJECT_ACTION_ID, 'cancel_pipeline']);
+    expect(JSON.stringify(withRevisions.blocks)).toContain('request changes (2 revisions left)');
+    expect(JSON.stringify(message.blocks)).toContain('No revisions left');
+  });
+
+  it('reads the version back from a block ID, and nothing from a foreign one', () => {
+    expect(versionFromBlockId('review:v12')).toBe(12);
+    expect(versionFromBlockId('review')).toBeUndefined();
+    expect(versionFromBlockId('review:v1; drop')).toBeUndefined();
+    expect(versionFromBlockId(undefined)).toBeUndefined();
+  });
+
   it('puts the buttons last, after the article', () => {
-    expect(message.blocks.map((b) => b.type)).toEqual(['header', 'markdown', 'divider', 'context', 'actions']);
+    expect(message.blocks.map((b) => b.type)).toEqual(['header', 'markdown', 'divider', 'context', 'context', 'actions']);
   });
 
   it('stays within Slack limits (≤ 50 blocks, fallback ≤ 300 chars, header ≤ 150 chars)', () => {
@@ -230,7 +250,7 @@ describe('draftCardMessage', () => {
   });
 
   it('has a fallback text that names the draft', () => {
-    expect(message.text).toBe(`Draft ready for review: ${draftInput.topic}`);
+    expect(message.text).toBe(`Draft v1 ready for review: ${draftInput.topic}`);
   });
 
   it('truncates a very long article to MAX_ARTICLE_CHARS, ending with an ellipsis', () => {

@@ -17,10 +17,13 @@ describe('replay of recorded histories', () => {
       'approve.json',
       'budget-allow.json',
       'budget-stop.json',
+      'cancelled.json',
       'double-decision.json',
+      'edited.json',
       'expired.json',
       'failed.json',
       'reject.json',
+      'revision.json',
     ]);
   });
 

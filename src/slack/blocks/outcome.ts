@@ -19,7 +19,20 @@ function outcomeLine(decision: Decision): string {
       return decision.by
         ? `:octagonal_sign: *Stopped* by ${userMention(decision.by)} at the budget limit.`
         : ':octagonal_sign: *Stopped*: the budget question went unanswered.';
+    case 'cancelled':
+      return `:no_entry_sign: *Cancelled*${decision.by ? ` by ${userMention(decision.by)}` : ''}. Nothing more will be called or posted.`;
   }
+}
+
+function decisionDetails(decision: Decision, versions: number, published?: { channel: string; ts: string; parts: number }): string[] {
+  const lines: string[] = [];
+  if (decision.edit) {
+    lines.push(`Approved with the reviewer's edits: ${decision.edit.charactersChanged.toLocaleString('en-US')} characters changed.`);
+  }
+  if (decision.reason) lines.push(`Reason: “${escapeMrkdwn(truncate(decision.reason, 1_000))}”`);
+  if (versions > 1) lines.push(`${versions} versions were drafted.`);
+  if (published) lines.push(`Published in <#${published.channel}>${published.parts > 1 ? ` in ${published.parts} parts` : ''}.`);
+  return lines;
 }
 
 export interface OutcomeInput {
@@ -28,10 +41,16 @@ export interface OutcomeInput {
   usage: UsageSummary;
   budgetUsd: number;
   workflowUrl: string;
+  versions?: number;
+  published?: { channel: string; ts: string; parts: number };
 }
 
 export function outcomeMessage(input: OutcomeInput): SlackMessage {
-  const lines = [outcomeLine(input.decision), `${usageTotalLine(input.usage)} (budget ${formatBudget(input.budgetUsd)})`];
+  const lines = [
+    outcomeLine(input.decision),
+    ...decisionDetails(input.decision, input.versions ?? 1, input.published),
+    `${usageTotalLine(input.usage)} (budget ${formatBudget(input.budgetUsd)})`,
+  ];
   const breakdown = breakdownLines(input.usage);
   return {
     text: `${input.decision.outcome}: ${truncate(escapeMrkdwn(input.topic), 200)}`,

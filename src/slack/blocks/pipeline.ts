@@ -2,13 +2,16 @@
  * Pure Block Kit builders for everything the pipeline posts: the thread's parent message,
  * the draft card with its review buttons, and the card once a decision is recorded.
  */
-import type { ActionsBlock, ContextBlock, KnownBlock } from '@slack/types';
+import type { ActionsBlock, Button, ContextBlock, KnownBlock } from '@slack/types';
 import type { Decision } from '../../workflows/messages.js';
 import { formatUsd } from '../../shared/pricing.js';
 import { escapeMrkdwn, link, truncate, userMention } from './text.js';
 
 export const APPROVE_ACTION_ID = 'approve_draft';
+export const REQUEST_CHANGES_ACTION_ID = 'request_changes';
+export const EDIT_ACTION_ID = 'edit_draft';
 export const REJECT_ACTION_ID = 'reject_draft';
+export const CANCEL_ACTION_ID = 'cancel_pipeline';
 export const REVIEW_BLOCK_ID = 'review';
 
 /** Slack's `markdown` block accepts about 12,000 characters; keep headroom for the rest of the card. */
@@ -52,6 +55,10 @@ export interface DraftCardInput {
   workflowId: string;
   topic: string;
   article: string;
+  /** Draft version: 1 for the first draft, +1 per revision. */
+  version?: number;
+  /** How many more times reviewers may request changes. */
+  revisionsLeft?: number;
   /** Tokens spent so far by the whole pipeline. */
   totalTokens: number;
   /** USD spent so far on priced steps. */
@@ -60,9 +67,9 @@ export interface DraftCardInput {
   costComplete?: boolean;
 }
 
-function articleBlocks({ topic, article }: Pick<DraftCardInput, 'topic' | 'article'>): KnownBlock[] {
+function articleBlocks({ topic, article, version = 1 }: Pick<DraftCardInput, 'topic' | 'article' | 'version'>): KnownBlock[] {
   return [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`Draft: ${topic}`, 150), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: truncate(`Draft v${version}: ${topic}`, 150), emoji: true } },
     // The markdown block renders standard Markdown, which is what the writer produces.
     { type: 'markdown', text: truncate(article, MAX_ARTICLE_CHARS) },
     { type: 'divider' },
@@ -77,33 +84,73 @@ function usageContext({ totalTokens, costUsd, costComplete = true }: Pick<DraftC
   };
 }
 
-function reviewActions(workflowId: string): ActionsBlock {
+/** The actions block of version N is `review:vN`, so a click says which version it was made on. */
+export function reviewBlockId(version: number): string {
+  return `${REVIEW_BLOCK_ID}:v${version}`;
+}
+
+/** The version a review click was made on, from its block ID; undefined for cards without one. */
+export function versionFromBlockId(blockId: string | undefined): number | undefined {
+  const match = /^review:v(\d{1,4})$/.exec(blockId ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+function button(actionId: string, text: string, workflowId: string, style?: 'primary' | 'danger'): Button {
+  return { type: 'button', action_id: actionId, text: { type: 'plain_text', text, emoji: true }, value: workflowId, ...(style ? { style } : {}) };
+}
+
+function reviewActions({ workflowId, version = 1, revisionsLeft = 0 }: DraftCardInput): ActionsBlock {
   return {
     type: 'actions',
-    block_id: REVIEW_BLOCK_ID,
+    block_id: reviewBlockId(version),
     elements: [
-      {
-        type: 'button',
-        action_id: APPROVE_ACTION_ID,
-        text: { type: 'plain_text', text: 'Approve', emoji: true },
-        style: 'primary',
-        value: workflowId,
-      },
-      {
-        type: 'button',
-        action_id: REJECT_ACTION_ID,
-        text: { type: 'plain_text', text: 'Reject', emoji: true },
-        style: 'danger',
-        value: workflowId,
-      },
+      button(APPROVE_ACTION_ID, 'Approve', workflowId, 'primary'),
+      ...(revisionsLeft > 0 ? [button(REQUEST_CHANGES_ACTION_ID, 'Request changes', workflowId)] : []),
+      button(EDIT_ACTION_ID, 'Edit', workflowId),
+      button(REJECT_ACTION_ID, 'Reject', workflowId, 'danger'),
+      button(CANCEL_ACTION_ID, 'Cancel pipeline', workflowId),
     ],
   };
 }
 
 export function draftCardMessage(input: DraftCardInput): SlackMessage {
+  const left = input.revisionsLeft ?? 0;
+  const note =
+    left > 0
+      ? `Approve it, edit it yourself, request changes (${left} revision${left === 1 ? '' : 's'} left), or reject it.`
+      : 'No revisions left: approve it, edit it yourself, or reject it.';
   return {
-    text: `Draft ready for review: ${truncate(escapeMrkdwn(input.topic), MAX_FALLBACK_CHARS - 30)}`,
-    blocks: [...articleBlocks(input), usageContext(input), reviewActions(input.workflowId)],
+    text: `Draft v${input.version ?? 1} ready for review: ${truncate(escapeMrkdwn(input.topic), MAX_FALLBACK_CHARS - 40)}`,
+    blocks: [
+      ...articleBlocks(input),
+      usageContext(input),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: note }] },
+      reviewActions(input),
+    ],
+  };
+}
+
+export interface SupersededCardInput extends DraftCardInput {
+  nextVersion: number;
+  requestedBy: string;
+  feedback: string;
+}
+
+/** An older version once changes were requested: no buttons, a pointer to the next version. */
+export function supersededCardMessage(input: SupersededCardInput): SlackMessage {
+  return {
+    text: `Draft v${input.version ?? 1} superseded by v${input.nextVersion}`,
+    blocks: [
+      ...articleBlocks(input),
+      {
+        type: 'section',
+        block_id: 'superseded',
+        text: {
+          type: 'mrkdwn',
+          text: `:arrows_counterclockwise: Superseded by v${input.nextVersion}: ${userMention(input.requestedBy)} requested changes: “${escapeMrkdwn(truncate(input.feedback, 1_500))}”`,
+        },
+      },
+    ],
   };
 }
 
@@ -115,15 +162,20 @@ function slackDate(iso: string): string {
 
 export function decisionLine(decision: Decision): string {
   const when = slackDate(decision.at);
+  const by = userMention(decision.by ?? 'unknown');
   switch (decision.outcome) {
     case 'approved':
-      return `:white_check_mark: Approved by ${userMention(decision.by ?? 'unknown')} · ${when}`;
+      return decision.edit
+        ? `:white_check_mark: Approved by ${by} with their edits (${decision.edit.charactersChanged.toLocaleString('en-US')} characters changed) · ${when}`
+        : `:white_check_mark: Approved by ${by} · ${when}`;
     case 'rejected':
-      return `:x: Rejected by ${userMention(decision.by ?? 'unknown')} · ${when}`;
+      return `:x: Rejected by ${by} · ${when}${decision.reason ? `\nReason: “${escapeMrkdwn(truncate(decision.reason, 1_000))}”` : ''}`;
     case 'expired':
       return `:hourglass: Review expired without a decision · ${when}`;
     case 'stopped':
-      return `:octagonal_sign: Stopped${decision.by ? ` by ${userMention(decision.by)}` : ''} · ${when}`;
+      return `:octagonal_sign: Stopped${decision.by ? ` by ${by}` : ''} · ${when}`;
+    case 'cancelled':
+      return `:no_entry_sign: Pipeline cancelled${decision.by ? ` by ${by}` : ''} · ${when}`;
   }
 }
 

@@ -26,6 +26,8 @@ export const PIPELINE_FINISHED_REPLY = 'This pipeline has already finished, so t
 
 export const UNKNOWN_BUTTON_REPLY = 'That button does not belong to a pipeline I know, so nothing changed.';
 
+export const OTHER_CHANNEL_REPLY = 'That button belongs to a pipeline in another channel, so nothing changed.';
+
 export const REVIEW_FAILED_REPLY =
   ':warning: I could not pass your decision on right now, so nothing changed. Please try the button again in a minute.';
 

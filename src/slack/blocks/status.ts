@@ -5,7 +5,7 @@ import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../shared/duration.js';
 import { formatBudget, formatUsd } from '../../shared/pricing.js';
 import type { RunState, StatusView, StepState, StepView } from '../../shared/progress.js';
-import type { SlackMessage } from './pipeline.js';
+import { CANCEL_ACTION_ID, type SlackMessage } from './pipeline.js';
 import { escapeMrkdwn, truncate } from './text.js';
 import { tokens, totalCost } from './usage.js';
 
@@ -36,6 +36,7 @@ export function stepLine(step: StepView): string {
 
 export function statusMessage(view: StatusView): SlackMessage {
   const total = `${tokens(view.totalTokens)} · ${totalCost(view.totalCostUsd, view.unpricedSteps)} of ${formatBudget(view.budgetUsd)} budget`;
+  const live = view.state === 'running' || view.state === 'waiting';
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `${RUN_TITLES[view.state]} · ${truncate(escapeMrkdwn(view.topic), 150)}` } },
     { type: 'section', text: { type: 'mrkdwn', text: view.steps.map(stepLine).join('\n') } },
@@ -44,10 +45,17 @@ export function statusMessage(view: StatusView): SlackMessage {
       elements: [
         {
           type: 'mrkdwn',
-          text: `${truncate(view.headline, 500)}\n${view.state === 'running' || view.state === 'waiting' ? 'Total so far' : 'Total'}: ${total} · elapsed ${formatDuration(view.elapsedMs)}`,
+          text: `${truncate(view.headline, 500)}\n${live ? 'Total so far' : 'Total'}: ${total} · elapsed ${formatDuration(view.elapsedMs)}`,
         },
       ],
     },
   ];
+  if (live) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'status_actions',
+      elements: [{ type: 'button', action_id: CANCEL_ACTION_ID, text: { type: 'plain_text', text: 'Cancel pipeline' }, value: view.workflowId }],
+    });
+  }
   return { text: `Pipeline status: ${view.state} · ${tokens(view.totalTokens)} · ${formatUsd(view.totalCostUsd)}`, blocks };
 }

@@ -17,7 +17,7 @@ export function totalCost(costUsd: number, unpricedLabels: string[]): string {
 export function breakdownLines(usage: UsageSummary): string[] {
   return usage.steps.map(
     (step) =>
-      `• ${STEP_LABELS[step.step]} (${step.model}): ${tokens(step.totalTokens)} ` +
+      `• ${STEP_LABELS[step.step]}${step.step === 'reviseArticle' ? ` v${step.version}` : ''} (${step.model}): ${tokens(step.totalTokens)} ` +
       `(${step.inputTokens.toLocaleString('en-US')} in / ${step.outputTokens.toLocaleString('en-US')} out) · ${formatUsd(step.costUsd)}`,
   );
 }

@@ -1,7 +1,16 @@
 import type { Pipelines } from '../../temporal/pipelines.js';
+import type { ReviewerDirectory } from './authorization.js';
 
 /** What listeners need; the bot entry builds it, tests build it over a test server. */
 export interface ListenerDeps {
-  pipelines: Pick<Pipelines, 'start' | 'review' | 'answerBudget'>;
+  pipelines: Pick<
+    Pipelines,
+    'start' | 'review' | 'answerBudget' | 'requestChanges' | 'approveEdited' | 'reject' | 'cancel' | 'describe' | 'draft' | 'listRunning'
+  >;
   maxTopicLength: number;
+  /** REVIEWERS: user and user-group IDs; empty = anyone in the channel. */
+  reviewers: string[];
+  directory: ReviewerDirectory;
+  temporalUiUrl: string;
+  namespace: string;
 }

@@ -2,6 +2,7 @@
 import type { App } from '@slack/bolt';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
+import { registerViews } from './views/index.js';
 import type { ListenerDeps } from './deps.js';
 
 export type { ListenerDeps } from './deps.js';
@@ -9,4 +10,5 @@ export type { ListenerDeps } from './deps.js';
 export function registerListeners(app: App, deps: ListenerDeps): void {
   registerCommands(app, deps);
   registerActions(app, deps);
+  registerViews(app, deps);
 }

@@ -1,15 +1,21 @@
 /**
- * The shared shape of every button that carries a workflow ID: ack, check the value, forward the
+ * The shared shape of every button that carries a workflow ID: ack, check the value (and, when a
+ * `channelOf` lookup is given, that the pipeline belongs to the channel of the click), forward the
  * click as a signal, and answer the clicker (ephemerally) when nothing could change.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { isPipelineWorkflowId } from '../../../shared/ids.js';
 import type { ReviewDelivery } from '../../../temporal/pipelines.js';
-import { PIPELINE_FINISHED_REPLY, REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY } from '../../blocks/replies.js';
+import { OTHER_CHANNEL_REPLY, PIPELINE_FINISHED_REPLY, REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY } from '../../blocks/replies.js';
 
 export type Forward = (workflowId: string, userId: string) => Promise<ReviewDelivery>;
 
-export function registerForwardingButton(app: App, actionId: string, forward: Forward): void {
+export interface ForwardOptions {
+  /** The channel a pipeline was started in (its memo); undefined when unknown. */
+  channelOf?: (workflowId: string) => Promise<string | undefined>;
+}
+
+export function registerForwardingButton(app: App, actionId: string, forward: Forward, { channelOf }: ForwardOptions = {}): void {
   app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, logger }) => {
     await ack();
     const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
@@ -20,6 +26,13 @@ export function registerForwardingButton(app: App, actionId: string, forward: Fo
       return;
     }
     try {
+      const clickedIn = body.channel?.id;
+      const channel = channelOf && clickedIn ? await channelOf(workflowId) : undefined;
+      if (channel && channel !== clickedIn) {
+        logger.warn(`Ignoring ${actionId} on ${workflowId} from ${body.user.id} in ${clickedIn}: the pipeline belongs to ${channel}`);
+        await reply(OTHER_CHANNEL_REPLY);
+        return;
+      }
       const delivery = await forward(workflowId, body.user.id);
       if (!delivery.delivered) await reply(PIPELINE_FINISHED_REPLY);
     } catch (error) {

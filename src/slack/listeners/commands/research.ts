@@ -1,9 +1,12 @@
 /**
  * `/research <topic>`: ack at once (Slack allows 3 s), then start the pipeline.
- * Validation is pure and synchronous, so a bad topic is answered in the ack itself.
+ * Validation is pure and synchronous, so a bad topic is answered in the ack itself. The topic is
+ * sanitized first (Slack markup becomes plain words), so nothing the bot posts about it can ping.
+ * The workflow ID is derived from the command delivery, so Slack delivering the same command again
+ * (`X-Slack-Retry-Num`) reaches the pipeline the first delivery started instead of a second one.
  */
 import type { App } from '@slack/bolt';
-import { parseResearchCommand } from '../../../shared/topic.js';
+import { readResearchCommand } from '../../../shared/topic.js';
 import {
   emptyTopicReply,
   startedReply,
@@ -12,12 +15,27 @@ import {
   usageHelp,
 } from '../../blocks/replies.js';
 import type { ListenerDeps } from '../deps.js';
+import { parseSubcommand, runSubcommand } from './subcommands.js';
 
 export const RESEARCH_COMMAND = '/research';
 
-export function registerResearchCommand(app: App, { pipelines, maxTopicLength }: ListenerDeps): void {
-  app.command(RESEARCH_COMMAND, async ({ command, ack, respond, logger }) => {
-    const parsed = parseResearchCommand(command.text, maxTopicLength);
+export function registerResearchCommand(app: App, deps: ListenerDeps): void {
+  const { pipelines, maxTopicLength } = deps;
+  app.command(RESEARCH_COMMAND, async ({ command, ack, respond, logger, context }) => {
+    // help / status / cancel <id> / command-like words: answered, never started as a topic.
+    const subcommand = parseSubcommand(command.text);
+    if (subcommand) {
+      await ack();
+      const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+      try {
+        await runSubcommand(subcommand, { command: command.command, userId: command.user_id, channelId: command.channel_id, reply }, deps);
+      } catch (error) {
+        logger.error(`/research ${subcommand.kind} for ${command.user_id} failed: ${String(error)}`);
+        await reply(TEMPORAL_UNAVAILABLE_REPLY);
+      }
+      return;
+    }
+    const parsed = readResearchCommand(command.text, maxTopicLength);
     if (parsed.kind === 'help') {
       await ack({ response_type: 'ephemeral', text: usageHelp(command.command) });
       return;
@@ -29,16 +47,31 @@ export function registerResearchCommand(app: App, { pipelines, maxTopicLength }:
     }
 
     await ack({ response_type: 'ephemeral', text: startedReply(parsed.topic) });
+    const retry = context.retryNum ? ` (Slack retry ${context.retryNum}${context.retryReason ? `, ${context.retryReason}` : ''})` : '';
     try {
-      const { workflowId } = await pipelines.start({
-        topic: parsed.topic,
-        requestedBy: command.user_id,
-        channel: command.channel_id,
-      });
-      logger.info(`Started ${workflowId} for ${command.user_id} in ${command.channel_id}`);
+      const { workflowId } = await pipelines.start(
+        { topic: parsed.topic, requestedBy: command.user_id, channel: command.channel_id },
+        { idempotencyKey: commandDeliveryKey(command) },
+      );
+      logger.info(`Started ${workflowId} for ${command.user_id} in ${command.channel_id}${retry}`);
     } catch (error) {
       logger.error(`Could not start a pipeline for ${command.user_id}: ${String(error)}`);
       await respond({ response_type: 'ephemeral', replace_original: false, text: TEMPORAL_UNAVAILABLE_REPLY });
     }
   });
+}
+
+/**
+ * What identifies one `/research` invocation: Slack resends the same body (same trigger_id) when it
+ * retries a delivery, while a new invocation always has a new trigger_id.
+ */
+export function commandDeliveryKey(command: {
+  team_id?: string;
+  channel_id: string;
+  user_id: string;
+  command: string;
+  text: string;
+  trigger_id: string;
+}): string {
+  return [command.team_id ?? '', command.channel_id, command.user_id, command.command, command.text, command.trigger_id].join('\n');
 }

@@ -1,0 +1,157 @@
+/**
+ * Modals opened from the draft card: request changes (feedback), edit (the draft's text), reject
+ * (optional reason). `private_metadata` carries which pipeline and version the modal is about.
+ */
+import type { InputBlock, KnownBlock, View } from '@slack/types';
+
+export const REQUEST_CHANGES_VIEW_ID = 'request_changes_modal';
+export const EDIT_VIEW_ID = 'edit_draft_modal';
+export const REJECT_VIEW_ID = 'reject_modal';
+
+export const FEEDBACK_BLOCK_ID = 'feedback';
+export const REASON_BLOCK_ID = 'reason';
+/** Edit modals hold the article in several inputs (Slack caps one at 3,000 characters): `article_0`, `article_1`, … */
+export const ARTICLE_BLOCK_PREFIX = 'article_';
+export const TEXT_ACTION_ID = 'text';
+
+const MAX_INPUT_CHARS = 3_000;
+const MAX_INPUT_BLOCKS = 90; // modals take 100 blocks; leave room for the rest
+
+export interface ModalContext {
+  workflowId: string;
+  version: number;
+  channel: string;
+}
+
+/** Reads private_metadata back, refusing anything that is not ours. */
+export function parseModalContext(metadata: string | undefined): ModalContext | undefined {
+  try {
+    const value = JSON.parse(metadata ?? '') as Partial<ModalContext>;
+    if (typeof value.workflowId === 'string' && typeof value.version === 'number' && typeof value.channel === 'string') {
+      return { workflowId: value.workflowId, version: value.version, channel: value.channel };
+    }
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+function modal(callbackId: string, title: string, submit: string, context: ModalContext, blocks: KnownBlock[]): View {
+  return {
+    type: 'modal',
+    callback_id: callbackId,
+    private_metadata: JSON.stringify(context),
+    title: { type: 'plain_text', text: title },
+    submit: { type: 'plain_text', text: submit },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}
+
+function textInput(blockId: string, label: string, options: { initial?: string; optional?: boolean; placeholder?: string; min?: number }): InputBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional: options.optional ?? false,
+    label: { type: 'plain_text', text: label },
+    element: {
+      type: 'plain_text_input',
+      action_id: TEXT_ACTION_ID,
+      multiline: true,
+      max_length: MAX_INPUT_CHARS,
+      ...(options.min ? { min_length: options.min } : {}),
+      ...(options.initial !== undefined ? { initial_value: options.initial } : {}),
+      ...(options.placeholder ? { placeholder: { type: 'plain_text', text: options.placeholder } } : {}),
+    },
+  };
+}
+
+export function requestChangesModal(context: ModalContext, revisionsLeft: number): View {
+  return modal(REQUEST_CHANGES_VIEW_ID, `Request changes to v${context.version}`, 'Send', context, [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `The writer will revise the draft from the same research with your feedback (${revisionsLeft} revision${revisionsLeft === 1 ? '' : 's'} left).`,
+      },
+    },
+    textInput(FEEDBACK_BLOCK_ID, 'What should change?', { placeholder: 'e.g. shorter intro, add a concrete example from healthcare', min: 3 }),
+  ]);
+}
+
+export function rejectModal(context: ModalContext): View {
+  return modal(REJECT_VIEW_ID, `Reject draft v${context.version}`, 'Reject', context, [
+    textInput(REASON_BLOCK_ID, 'Reason (optional)', { optional: true, placeholder: 'Shown on the card and kept with the result' }),
+  ]);
+}
+
+/** Splits text into chunks of at most `max` characters, preferring paragraph, then line, then word breaks. */
+export function splitText(text: string, max: number): string[] {
+  const chunks: string[] = [];
+  let rest = text;
+  while ([...rest].length > max) {
+    const window = [...rest].slice(0, max).join('');
+    const cut = [window.lastIndexOf('\n\n'), window.lastIndexOf('\n'), window.lastIndexOf(' ')].find((i) => i > max / 2) ?? window.length;
+    chunks.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  chunks.push(rest);
+  return chunks;
+}
+
+/**
+ * The article in parts of at most 3,000 characters, cut only between paragraphs (Slack may trim an
+ * input's edges, so a part never starts or ends inside a paragraph's whitespace).
+ */
+export function editParts(article: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  for (const paragraph of article.trim().split(/\n{2,}/)) {
+    const pieces = [...paragraph].length > MAX_INPUT_CHARS ? splitText(paragraph, MAX_INPUT_CHARS) : [paragraph];
+    for (const piece of pieces) {
+      const joined = current ? `${current}\n\n${piece}` : piece;
+      if ([...joined].length <= MAX_INPUT_CHARS) current = joined;
+      else {
+        parts.push(current);
+        current = piece;
+      }
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
+/** The edit modal: the current draft, split over as many inputs as it needs. */
+export function editModal(context: ModalContext, article: string): View | undefined {
+  const parts = editParts(article);
+  if (parts.length > MAX_INPUT_BLOCKS) return undefined;
+  return modal(EDIT_VIEW_ID, `Edit draft v${context.version}`, 'Approve edited', context, [
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: 'Submitting approves your edited version. Markdown is kept as you write it.' }],
+    },
+    ...parts.map((part, index) =>
+      textInput(`${ARTICLE_BLOCK_PREFIX}${index}`, parts.length > 1 ? `Article (part ${index + 1} of ${parts.length})` : 'Article', {
+        initial: part,
+        optional: index > 0,
+      }),
+    ),
+  ]);
+}
+
+type ViewValues = Record<string, Record<string, { value?: string | null }>>;
+
+export function inputValue(values: ViewValues, blockId: string): string {
+  return values[blockId]?.[TEXT_ACTION_ID]?.value ?? '';
+}
+
+/** Joins the edit modal's parts back into one article, in block order (parts met at paragraph breaks). */
+export function editedArticle(values: ViewValues): string {
+  return Object.keys(values)
+    .filter((id) => id.startsWith(ARTICLE_BLOCK_PREFIX))
+    .sort((a, b) => Number(a.slice(ARTICLE_BLOCK_PREFIX.length)) - Number(b.slice(ARTICLE_BLOCK_PREFIX.length)))
+    .map((id) => inputValue(values, id).trim())
+    .filter(Boolean)
+    .join('\n\n');
+}
+

@@ -1,0 +1,48 @@
+/**
+ * Who may decide on a draft (REVIEWERS: user IDs and user-group IDs; empty means anyone) and who
+ * may cancel (the requester or a reviewer). Checked here for an immediate answer, and again in
+ * the workflow, which has the final word.
+ */
+import type { ListenerDeps } from './deps.js';
+
+export interface ReviewerDirectory {
+  /** User IDs in a user group (usergroups.users.list). */
+  membersOf(groupId: string): Promise<string[]>;
+}
+
+const GROUP_CACHE_MS = 60_000;
+
+/** Caches group membership for a minute: clicks come in bursts, memberships change rarely. */
+export function cachedDirectory(load: (groupId: string) => Promise<string[]>, now: () => number = Date.now): ReviewerDirectory {
+  const cache = new Map<string, { at: number; members: Promise<string[]> }>();
+  return {
+    membersOf(groupId) {
+      const hit = cache.get(groupId);
+      if (hit && now() - hit.at < GROUP_CACHE_MS) return hit.members;
+      const members = load(groupId).catch((error: unknown) => {
+        cache.delete(groupId);
+        throw error;
+      });
+      cache.set(groupId, { at: now(), members });
+      return members;
+    },
+  };
+}
+
+export async function isReviewer(deps: Pick<ListenerDeps, 'reviewers' | 'directory'>, userId: string): Promise<boolean> {
+  if (deps.reviewers.length === 0) return true;
+  if (deps.reviewers.includes(userId)) return true;
+  for (const group of deps.reviewers.filter((id) => id.startsWith('S'))) {
+    if ((await deps.directory.membersOf(group)).includes(userId)) return true;
+  }
+  return false;
+}
+
+export async function mayCancel(deps: Pick<ListenerDeps, 'reviewers' | 'directory'>, userId: string, requestedBy: string | undefined): Promise<boolean> {
+  return userId === requestedBy || (await isReviewer(deps, userId));
+}
+
+/** How the refusal names the reviewers: people as mentions, groups as group mentions. */
+export function reviewersList(reviewers: string[]): string {
+  return reviewers.map((id) => (id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`)).join(', ');
+}

@@ -1,0 +1,111 @@
+/**
+ * `/research help | status | cancel <workflow-id>`, and a polite answer for words that look like a
+ * subcommand we do not have. Anything else is a topic (quote it to research a word like "status").
+ */
+import { formatDuration } from '../../../shared/duration.js';
+import { isPipelineWorkflowId } from '../../../shared/ids.js';
+import { escapeMrkdwn, link, workflowUrl } from '../../blocks/text.js';
+import { usageHelp } from '../../blocks/replies.js';
+import type { ListenerDeps } from '../deps.js';
+import { mayCancel } from '../authorization.js';
+
+export type Subcommand =
+  | { kind: 'help' }
+  | { kind: 'status' }
+  | { kind: 'cancel'; workflowId: string }
+  | { kind: 'unknown'; word: string };
+
+/** Single words that read as commands, not topics: answered with help instead of a pipeline. */
+const COMMAND_LIKE = new Set([
+  'list', 'ls', 'show', 'stop', 'abort', 'kill', 'delete', 'remove', 'start', 'new', 'run', 'version',
+  'settings', 'config', 'approve', 'reject', 'retry', 'restart', 'resume', 'pause', 'usage', '?', '-h', '--help',
+]);
+
+export function parseSubcommand(text: string | undefined): Subcommand | undefined {
+  const trimmed = (text ?? '').trim();
+  const [first = '', ...rest] = trimmed.split(/\s+/);
+  const word = first.toLowerCase();
+  if (word === 'help' && rest.length === 0) return { kind: 'help' };
+  if (word === 'status' && rest.length === 0) return { kind: 'status' };
+  if (word === 'cancel') return { kind: 'cancel', workflowId: rest.join(' ') };
+  if (rest.length === 0 && (COMMAND_LIKE.has(word) || word.startsWith('-'))) return { kind: 'unknown', word: first };
+  return undefined;
+}
+
+/** A topic in quotes is always a topic: `/research "status"`. */
+export function unquoteTopic(text: string): string {
+  const match = /^\s*["“'](.+)["”']\s*$/.exec(text);
+  return match ? match[1]! : text;
+}
+
+export function fullHelp(command: string): string {
+  return [
+    usageHelp(command),
+    '',
+    '*On the draft card*',
+    '• *Approve*: publish it. • *Edit*: fix it yourself, then approve your version.',
+    '• *Request changes*: send it back with feedback; a revision reuses the research.',
+    '• *Reject*: stop here (with an optional reason). • *Cancel pipeline*: stop at any point.',
+    '',
+    '*Other commands*',
+    `• \`${command} status\`: your running pipelines in this channel.`,
+    `• \`${command} cancel <workflow-id>\`: cancel one of them (requester or reviewers).`,
+    `• \`${command} help\`: this message. To research a word like "status", put it in quotes.`,
+  ].join('\n');
+}
+
+export interface SubcommandContext {
+  command: string;
+  userId: string;
+  channelId: string;
+  reply: (text: string) => Promise<unknown>;
+}
+
+export async function runSubcommand(sub: Subcommand, context: SubcommandContext, deps: ListenerDeps): Promise<void> {
+  const { command, reply } = context;
+  switch (sub.kind) {
+    case 'help':
+      await reply(fullHelp(command));
+      return;
+    case 'unknown':
+      await reply(`I don't have a \`${escapeMrkdwn(sub.word)}\` subcommand, so nothing was started.\n\n${fullHelp(command)}`);
+      return;
+    case 'status': {
+      const runs = await deps.pipelines.listRunning(context.userId, context.channelId);
+      if (runs.length === 0) {
+        await reply(`You have no running pipelines in this channel. Start one with \`${command} <topic>\`.`);
+        return;
+      }
+      const now = Date.now();
+      const lines = runs.map(
+        (run) =>
+          `• *${escapeMrkdwn(run.topic)}*: ${run.stage}, started ${formatDuration(now - run.startTime.getTime())} ago · ` +
+          `\`${run.workflowId}\` · ${link(workflowUrl(deps.temporalUiUrl, deps.namespace, run.workflowId), 'Temporal UI')}`,
+      );
+      await reply([`Your running pipelines in this channel (${runs.length}):`, ...lines].join('\n'));
+      return;
+    }
+    case 'cancel': {
+      if (!isPipelineWorkflowId(sub.workflowId)) {
+        await reply(`Please give the workflow ID to cancel, e.g. \`${command} cancel research-my-topic-20261125-abc123\` (see \`${command} status\`).`);
+        return;
+      }
+      const facts = await deps.pipelines.describe(sub.workflowId);
+      if (!facts || facts.channel !== context.channelId) {
+        await reply(`I can't find a pipeline \`${sub.workflowId}\` in this channel, so nothing was cancelled.`);
+        return;
+      }
+      if (!facts.running) {
+        await reply(`\`${sub.workflowId}\` has already finished (${facts.outcome ?? facts.status.toLowerCase()}), so there is nothing to cancel.`);
+        return;
+      }
+      if (!(await mayCancel(deps, context.userId, facts.requestedBy))) {
+        await reply('Only the person who started this pipeline or a reviewer can cancel it.');
+        return;
+      }
+      const delivery = await deps.pipelines.cancel(sub.workflowId, context.userId);
+      await reply(delivery.delivered ? `Cancelling \`${sub.workflowId}\`; the thread will say when it has stopped.` : 'That pipeline has already finished.');
+      return;
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Exactly-once Slack posts, one activity attempt at a time: on a retry, `post` looks for the message
+ * an earlier attempt may have left (Slack accepted it, the answer was lost) and returns it instead
+ * of posting again. Real WebClient against the stand-in Slack; attempts set through the mock
+ * activity environment, as Temporal would number them.
+ */
+import { WebClient } from '@slack/web-api';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSlackActivities } from '../../src/activities/slack.js';
+import { SlackFailure } from '../../src/shared/failure-types.js';
+import type { StatusView } from '../../src/shared/progress.js';
+import { runActivityIn } from '../harness/activity-env.js';
+import { FakeSlack, postedKind } from '../harness/fake-slack.js';
+
+const CHANNEL = 'C1';
+const workflowId = 'research-crdts-20261125-abc123';
+
+/** An attempt of an activity first scheduled a moment ago. */
+function attempt(number: number): MockActivityEnvironment {
+  return new MockActivityEnvironment({ attempt: number, scheduledTimestampMs: Date.now() - 5_000 });
+}
+
+async function failureOf(run: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await run.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+describe('exactly-once Slack posts', () => {
+  const slack = new FakeSlack();
+  let activities: ReturnType<typeof createSlackActivities>;
+  let threadTs: string;
+  const view = {
+    workflowId,
+    topic: 'CRDTs',
+    state: 'running',
+    steps: [],
+    totalTokens: 0,
+    totalCostUsd: 0,
+    unpricedSteps: [],
+    budgetUsd: 0.5,
+    elapsedMs: 0,
+    headline: 'Starting…',
+  } as unknown as StatusView;
+  const draft = () => ({ channel: CHANNEL, threadTs, workflowId, topic: 'CRDTs', article: '# CRDTs\n\nMerge without locks.', totalTokens: 1234 });
+
+  beforeAll(async () => {
+    await slack.start();
+    const client = new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 500 });
+    activities = createSlackActivities({ slack: client, temporalUiUrl: 'http://ui.test:8233/', namespace: 'default' });
+  });
+  afterAll(() => slack.stop());
+  beforeEach(async () => {
+    slack.calls.length = 0;
+    slack.messages.length = 0;
+    ({ ts: threadTs } = await runActivityIn(attempt(1), activities.announcePipeline, { channel: CHANNEL, topic: 'CRDTs', requestedBy: 'U1', workflowId }));
+    slack.calls.length = 0;
+  });
+
+  const posts = (kind: string) => slack.callsOf('chat.postMessage').filter((call) => postedKind(call.args) === kind);
+
+  it('a first attempt posts without looking', async () => {
+    await runActivityIn(attempt(1), activities.postDraft, draft());
+    expect(posts('draft')).toHaveLength(1);
+    expect(slack.callsOf('conversations.replies')).toHaveLength(0);
+  });
+
+  it('500 after Slack accepted the draft: the retry finds it in the thread and posts nothing', async () => {
+    slack.failNext('chat.postMessage', { status: 500, afterSuccess: true });
+    const failure = await failureOf(runActivityIn(attempt(1), activities.postDraft, draft()));
+    expect(failure.type).toBe(SlackFailure.Unavailable);
+    expect(failure.nonRetryable).toBe(false);
+    expect(slack.postedOfKind(CHANNEL, 'draft', threadTs)).toHaveLength(1); // accepted all the same
+
+    const { ts } = await runActivityIn(attempt(2), activities.postDraft, draft());
+    expect(ts).toBe(slack.postedOfKind(CHANNEL, 'draft', threadTs)[0]!.ts);
+    expect(posts('draft')).toHaveLength(1);
+    const lookup = slack.callsOf('conversations.replies')[0]!;
+    expect(lookup.args).toMatchObject({ channel: CHANNEL, ts: threadTs, include_all_metadata: 'true' });
+  });
+
+  it('`ratelimited` after acceptance: the retry finds the status message', async () => {
+    slack.failNext('chat.postMessage', { status: 429, headers: { 'retry-after': '2' }, afterSuccess: true });
+    const failure = await failureOf(runActivityIn(attempt(1), activities.postStatus, { channel: CHANNEL, threadTs, workflowId, view }));
+    expect(failure.type).toBe(SlackFailure.RateLimited);
+    expect(failure.nextRetryDelay).toBe(2_000);
+
+    const { ts } = await runActivityIn(attempt(2), activities.postStatus, { channel: CHANNEL, threadTs, workflowId, view });
+    expect(slack.postedOfKind(CHANNEL, 'status', threadTs).map((m) => m.ts)).toEqual([ts]);
+    expect(posts('status')).toHaveLength(1);
+  });
+
+  it('a timeout after Slack accepted the thread root: the retry finds it in the channel history', async () => {
+    slack.messages.length = 0;
+    // Written at once, answered after the client (timeout 500 ms) has given up.
+    slack.failNext('chat.postMessage', { afterSuccess: true, hangMs: 1_500 });
+    const announce = { channel: CHANNEL, topic: 'Timeouts', requestedBy: 'U1', workflowId };
+    const failure = await failureOf(runActivityIn(attempt(1), activities.announcePipeline, announce));
+    expect(failure.type).toBe(SlackFailure.Unavailable);
+    expect(failure.message).toMatch(/timeout|timed out|aborted/i);
+
+    const { ts } = await runActivityIn(attempt(2), activities.announcePipeline, announce);
+    expect(slack.postedOfKind(CHANNEL, 'thread_root').map((m) => m.ts)).toEqual([ts]);
+    expect(slack.callsOf('conversations.history')[0]!.args).toMatchObject({ channel: CHANNEL, include_all_metadata: 'true' });
+  });
+
+  it('a retry that finds nothing posts', async () => {
+    const { ts } = await runActivityIn(attempt(3), activities.postDraft, draft());
+    expect(slack.postedOfKind(CHANNEL, 'draft', threadTs).map((m) => m.ts)).toEqual([ts]);
+    expect(slack.callsOf('conversations.replies')).toHaveLength(1);
+  });
+
+  it('a message of the same kind but other content (another draft) is not mistaken for this one', async () => {
+    await runActivityIn(attempt(1), activities.postDraft, { ...draft(), topic: 'An earlier draft' });
+    await runActivityIn(attempt(2), activities.postDraft, draft());
+    expect(slack.postedOfKind(CHANNEL, 'draft', threadTs)).toHaveLength(2);
+  });
+
+  it('another workflow’s message of the same kind is not mistaken for this one', async () => {
+    await runActivityIn(attempt(1), activities.postDraft, { ...draft(), workflowId: 'research-crdts-20261125-zzz999' });
+    await runActivityIn(attempt(2), activities.postDraft, draft());
+    expect(slack.postedOfKind(CHANNEL, 'draft', threadTs)).toHaveLength(2);
+  });
+
+  it('a lookup the bot may not make (missing_scope) falls back to posting', async () => {
+    slack.failNext('conversations.replies', { error: 'missing_scope' });
+    await runActivityIn(attempt(2), activities.postDraft, draft());
+    expect(slack.postedOfKind(CHANNEL, 'draft', threadTs)).toHaveLength(1);
+  });
+
+  it('a lookup that is rate-limited fails the attempt (retryable) instead of risking a duplicate', async () => {
+    await runActivityIn(attempt(1), activities.postDraft, draft());
+    slack.failNext('conversations.replies', { status: 429, headers: { 'retry-after': '3' } });
+    const failure = await failureOf(runActivityIn(attempt(2), activities.postDraft, draft()));
+    expect(failure.type).toBe(SlackFailure.RateLimited);
+    expect(failure.nextRetryDelay).toBe(3_000);
+    expect(posts('draft')).toHaveLength(1);
+  });
+
+  it('finds its message beyond the first page of a long thread', async () => {
+    for (let i = 0; i < 120; i += 1) await runActivityIn(attempt(1), activities.postStatus, { channel: CHANNEL, threadTs, workflowId: `research-other-20261125-${String(i).padStart(6, '0')}`, view });
+    slack.failNext('chat.postMessage', { status: 500, afterSuccess: true });
+    await failureOf(runActivityIn(attempt(1), activities.postDraft, draft()));
+    await runActivityIn(attempt(2), activities.postDraft, draft());
+    expect(slack.postedOfKind(CHANNEL, 'draft', threadTs)).toHaveLength(1);
+    expect(slack.callsOf('conversations.replies').length).toBeGreaterThanOrEqual(2);
+  });
+});
