@@ -61,6 +61,9 @@ export interface ThreadTarget {
 export interface PostDraftInput extends ThreadTarget {
   topic: string;
   article: string;
+  /** Draft version (1 + revisions) and how many revisions remain. */
+  version?: number;
+  revisionsLeft?: number;
   totalTokens: number;
   costUsd?: number;
   costComplete?: boolean;
@@ -257,7 +260,8 @@ export function createSlackActivities({ slack, temporalUiUrl, namespace }: Slack
 
     /** The draft card with Approve / Reject, as a reply in the thread. */
     async postDraft(input: PostDraftInput): Promise<{ ts: string }> {
-      const { ts } = await post('draft', input.channel, input.workflowId, draftCardMessage(input), input.threadTs);
+      // Keyed by version: a retried post of v2 must find v2, never the v1 card.
+      const { ts } = await post('draft', input.channel, input.workflowId, draftCardMessage(input), input.threadTs, `v${input.version ?? 1}`);
       return { ts };
     },
 

@@ -2,7 +2,8 @@
  * Builds the Bolt app: Socket Mode when an app-level token is configured, otherwise the HTTP
  * receiver at /slack/events. Listeners are registered here and nowhere else.
  */
-import { App, LogLevel } from '@slack/bolt';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { registerListeners, type ListenerDeps } from './listeners/index.js';
 
@@ -24,10 +25,34 @@ export function createSlackApp(config: Pick<Config, 'slack' | 'logLevel'>, deps:
   };
   const app = slack.appToken
     ? new App({ ...common, appToken: slack.appToken, socketMode: true })
-    : new App({ ...common, signingSecret: slack.signingSecret ?? '', endpoints: SLACK_EVENTS_PATH });
+    : new App({ ...common, receiver: httpReceiver(slack.signingSecret ?? '', LOG_LEVELS[config.logLevel]) });
   registerListeners(app, deps);
   app.error(async (error) => {
     app.logger.error(`Unhandled error in a listener: ${error.message}`);
   });
   return app;
+}
+
+/** Slack's replay window: requests more than 5 minutes from now, either way, are refused. */
+const MAX_CLOCK_SKEW_S = 5 * 60;
+
+/**
+ * Bolt's receiver verifies signatures and refuses stale timestamps, but accepts a correctly signed
+ * request dated in the future (which a captured request replayed later would be). This refuses
+ * those too, before Bolt sees them.
+ */
+export function httpReceiver(signingSecret: string, logLevel: LogLevel, now: () => number = Date.now): HTTPReceiver {
+  const receiver = new HTTPReceiver({ signingSecret, endpoints: SLACK_EVENTS_PATH, logLevel });
+  const boltListener = receiver.requestListener;
+  receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
+    const header = req.headers['x-slack-request-timestamp'];
+    const timestamp = Number(Array.isArray(header) ? header[0] : header);
+    if (Number.isFinite(timestamp) && timestamp - now() / 1000 > MAX_CLOCK_SKEW_S) {
+      // Bolt answers stale requests the same way: 401, no body, nothing dispatched.
+      res.writeHead(401).end();
+      return;
+    }
+    boltListener(req, res);
+  };
+  return receiver;
 }

@@ -371,7 +371,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       const usage = usageSummary();
       published = await slack.publishArticle({
         channel: settings.publishChannel ?? channel, sourceChannel: channel, threadTs: posted.threadTs!, workflowId, topic,
-        article: finalArticle, requestedBy, approvedBy: outcome.by ?? '', versions: version, edited: outcome.edit !== undefined,
+        article: finalArticle, requestedBy, approvedBy: outcome.by ?? requestedBy, versions: version, edited: outcome.edit !== undefined,
         costUsd: usage.costUsd, costComplete: usage.unpricedSteps.length === 0,
       });
     }

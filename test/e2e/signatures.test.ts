@@ -66,15 +66,12 @@ describe('Slack request signatures', () => {
     expect(stack.slack.callsOf('response_url')).toEqual([]);
   });
 
-  /**
-   * Known gap: Bolt 5.1's receiver rejects timestamps more than 5 minutes in the past but not in
-   * the future, so a correctly signed future-dated request is accepted. Closing it needs a check
-   * in front of Bolt's receiver (src/slack/app.ts, not changed here). `it.fails` passes while the
-   * gap is open and fails once it is closed: then turn it into a plain `it`.
-   */
-  it.fails('/research with a future timestamp (6 minutes ahead), correctly signed → 401 [known gap in Bolt]', async () => {
+  /** Bolt 5.1 alone accepts a correctly signed future-dated request; src/slack/app.ts refuses it. */
+  it('/research with a future timestamp (6 minutes ahead), correctly signed → 401 and nothing started', async () => {
     const body = command('future-dated request');
     const response = await stack.postToBot(body, signedHeaders(SIGNING_SECRET, body, now() + SIX_MINUTES));
     expect(response.status).toBe(401);
+    const ids = await stack.workflowIds();
+    expect(ids.filter((id) => id.startsWith('research-future-dated-request-'))).toEqual([]);
   });
 });

@@ -3,7 +3,6 @@ import {
   fullHelp,
   parseSubcommand,
   runSubcommand,
-  unquoteTopic,
   type Subcommand,
   type SubcommandContext,
 } from '../../src/slack/listeners/commands/subcommands.js';
@@ -30,6 +29,10 @@ describe('parseSubcommand', () => {
   it('reads cancel with the workflow ID', () => {
     expect(parseSubcommand(`cancel ${WORKFLOW_ID}`)).toEqual({ kind: 'cancel', workflowId: WORKFLOW_ID });
     expect(parseSubcommand(`  cancel   ${WORKFLOW_ID}  `)).toEqual({ kind: 'cancel', workflowId: WORKFLOW_ID });
+  });
+
+  it('treats "cancel" followed by several words as a topic', () => {
+    expect(parseSubcommand('cancel culture in tech')).toBeUndefined();
   });
 
   it('reads a bare cancel as a cancel without an ID (answered with how to use it)', () => {
@@ -70,37 +73,6 @@ describe('parseSubcommand', () => {
     expect(parseSubcommand(undefined)).toBeUndefined();
     expect(parseSubcommand('')).toBeUndefined();
     expect(parseSubcommand('   ')).toBeUndefined();
-  });
-});
-
-describe('unquoteTopic', () => {
-  it('removes straight double and single quotes', () => {
-    expect(unquoteTopic('"status"')).toBe('status');
-    expect(unquoteTopic("'help'")).toBe('help');
-  });
-
-  it('removes curly quotes', () => {
-    expect(unquoteTopic('“status”')).toBe('status');
-  });
-
-  it('ignores whitespace around the quotes but keeps it inside', () => {
-    expect(unquoteTopic('  "status"  ')).toBe('status');
-    expect(unquoteTopic('" spaced "')).toBe(' spaced ');
-  });
-
-  it('keeps quotes inside the topic', () => {
-    expect(unquoteTopic('"the "status" word"')).toBe('the "status" word');
-  });
-
-  it('leaves unquoted or half-quoted text unchanged', () => {
-    expect(unquoteTopic('status')).toBe('status');
-    expect(unquoteTopic('"status')).toBe('"status');
-    expect(unquoteTopic('status"')).toBe('status"');
-    expect(unquoteTopic('a "quoted" word')).toBe('a "quoted" word');
-  });
-
-  it('leaves empty quotes unchanged', () => {
-    expect(unquoteTopic('""')).toBe('""');
   });
 });
 

@@ -99,31 +99,52 @@ export function splitText(text: string, max: number): string[] {
   return chunks;
 }
 
-/**
- * The article in parts of at most 3,000 characters, cut only between paragraphs (Slack may trim an
- * input's edges, so a part never starts or ends inside a paragraph's whitespace).
- */
-export function editParts(article: string): string[] {
-  const parts: string[] = [];
-  let current = '';
+/** A part of the edit modal and how it joins the part before it. */
+interface EditChunk {
+  text: string;
+  /** Between paragraphs ("\n\n"), or inside a paragraph too long for one input (" " or "\n"). */
+  joiner: '\n\n' | ' ' | '\n';
+}
+
+const JOINER_SUFFIX: Record<EditChunk['joiner'], string> = { '\n\n': '', ' ': '_word', '\n': '_line' };
+
+function editChunks(article: string): EditChunk[] {
+  const chunks: EditChunk[] = [];
+  let current: EditChunk | undefined;
   for (const paragraph of article.trim().split(/\n{2,}/)) {
-    const pieces = [...paragraph].length > MAX_INPUT_CHARS ? splitText(paragraph, MAX_INPUT_CHARS) : [paragraph];
-    for (const piece of pieces) {
-      const joined = current ? `${current}\n\n${piece}` : piece;
-      if ([...joined].length <= MAX_INPUT_CHARS) current = joined;
-      else {
-        parts.push(current);
-        current = piece;
-      }
+    if ([...paragraph].length > MAX_INPUT_CHARS) {
+      // Too long for one input: its own parts, cut at whitespace; Slack may trim an input's edges,
+      // so the whitespace at each cut is kept in the block ID instead of in the text.
+      if (current) chunks.push(current);
+      current = undefined;
+      splitText(paragraph, MAX_INPUT_CHARS).forEach((piece, index) => {
+        const joiner: EditChunk['joiner'] = index === 0 ? '\n\n' : piece.startsWith('\n') ? '\n' : ' ';
+        chunks.push({ text: index === 0 ? piece.trimEnd() : piece.slice(1).trimEnd(), joiner });
+      });
+      continue;
+    }
+    const joined: string = current ? `${current.text}\n\n${paragraph}` : paragraph;
+    if (current && [...joined].length <= MAX_INPUT_CHARS) current.text = joined;
+    else {
+      if (current) chunks.push(current);
+      current = { text: paragraph, joiner: '\n\n' };
     }
   }
-  parts.push(current);
-  return parts;
+  if (current) chunks.push(current);
+  return chunks.length ? chunks : [{ text: '', joiner: '\n\n' }];
+}
+
+/**
+ * The article in parts of at most 3,000 characters (Slack's limit for one input), cut between
+ * paragraphs, or inside a paragraph that is itself too long, never with whitespace at a part's edge.
+ */
+export function editParts(article: string): string[] {
+  return editChunks(article).map((chunk) => chunk.text);
 }
 
 /** The edit modal: the current draft, split over as many inputs as it needs. */
 export function editModal(context: ModalContext, article: string): View | undefined {
-  const parts = editParts(article);
+  const parts = editChunks(article);
   if (parts.length > MAX_INPUT_BLOCKS) return undefined;
   return modal(EDIT_VIEW_ID, `Edit draft v${context.version}`, 'Approve edited', context, [
     {
@@ -131,8 +152,8 @@ export function editModal(context: ModalContext, article: string): View | undefi
       elements: [{ type: 'mrkdwn', text: 'Submitting approves your edited version. Markdown is kept as you write it.' }],
     },
     ...parts.map((part, index) =>
-      textInput(`${ARTICLE_BLOCK_PREFIX}${index}`, parts.length > 1 ? `Article (part ${index + 1} of ${parts.length})` : 'Article', {
-        initial: part,
+      textInput(`${ARTICLE_BLOCK_PREFIX}${index}${JOINER_SUFFIX[part.joiner]}`, parts.length > 1 ? `Article (part ${index + 1} of ${parts.length})` : 'Article', {
+        initial: part.text,
         optional: index > 0,
       }),
     ),
@@ -145,13 +166,13 @@ export function inputValue(values: ViewValues, blockId: string): string {
   return values[blockId]?.[TEXT_ACTION_ID]?.value ?? '';
 }
 
-/** Joins the edit modal's parts back into one article, in block order (parts met at paragraph breaks). */
+/** Joins the edit modal's parts back into one article, in block order, each with the joiner its block ID names. */
 export function editedArticle(values: ViewValues): string {
-  return Object.keys(values)
-    .filter((id) => id.startsWith(ARTICLE_BLOCK_PREFIX))
-    .sort((a, b) => Number(a.slice(ARTICLE_BLOCK_PREFIX.length)) - Number(b.slice(ARTICLE_BLOCK_PREFIX.length)))
-    .map((id) => inputValue(values, id).trim())
-    .filter(Boolean)
-    .join('\n\n');
+  const parts = Object.keys(values)
+    .map((id) => ({ id, match: /^article_(\d+)(_word|_line)?$/.exec(id) }))
+    .filter((entry): entry is { id: string; match: RegExpExecArray } => entry.match !== null)
+    .sort((a, b) => Number(a.match[1]) - Number(b.match[1]))
+    .map(({ id, match }) => ({ text: inputValue(values, id).trim(), joiner: match[2] === '_word' ? ' ' : match[2] === '_line' ? '\n' : '\n\n' }))
+    .filter((part) => part.text);
+  return parts.map((part, index) => (index === 0 ? part.text : `${part.joiner}${part.text}`)).join('');
 }
-

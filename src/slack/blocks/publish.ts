@@ -36,7 +36,7 @@ export function publishMessages(input: PublishInput): SlackMessage[] {
     const last = index === parts.length - 1;
     const label = parts.length > 1 ? ` (part ${index + 1} of ${parts.length})` : '';
     return {
-      text: truncate(`${escapeMrkdwn(input.topic)}${label}`, 200),
+      text: `${truncate(escapeMrkdwn(input.topic), 200 - label.length)}${label}`,
       blocks: [
         { type: 'markdown', text: part },
         ...(last ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: footer }] }] : []),

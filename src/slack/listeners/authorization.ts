@@ -19,8 +19,8 @@ export function cachedDirectory(load: (groupId: string) => Promise<string[]>, no
     membersOf(groupId) {
       const hit = cache.get(groupId);
       if (hit && now() - hit.at < GROUP_CACHE_MS) return hit.members;
-      const members = load(groupId).catch((error: unknown) => {
-        cache.delete(groupId);
+      const members: Promise<string[]> = load(groupId).catch((error: unknown) => {
+        if (cache.get(groupId)?.members === members) cache.delete(groupId); // never drop a newer entry
         throw error;
       });
       cache.set(groupId, { at: now(), members });

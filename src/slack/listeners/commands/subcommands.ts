@@ -27,15 +27,10 @@ export function parseSubcommand(text: string | undefined): Subcommand | undefine
   const word = first.toLowerCase();
   if (word === 'help' && rest.length === 0) return { kind: 'help' };
   if (word === 'status' && rest.length === 0) return { kind: 'status' };
-  if (word === 'cancel') return { kind: 'cancel', workflowId: rest.join(' ') };
+  // `cancel <id>` (or a bare `cancel`); "cancel culture in tech" is a topic.
+  if (word === 'cancel' && rest.length <= 1) return { kind: 'cancel', workflowId: rest[0] ?? '' };
   if (rest.length === 0 && (COMMAND_LIKE.has(word) || word.startsWith('-'))) return { kind: 'unknown', word: first };
   return undefined;
-}
-
-/** A topic in quotes is always a topic: `/research "status"`. */
-export function unquoteTopic(text: string): string {
-  const match = /^\s*["“'](.+)["”']\s*$/.exec(text);
-  return match ? match[1]! : text;
 }
 
 export function fullHelp(command: string): string {
