@@ -112,9 +112,12 @@ describe('exactly-once Slack posts', () => {
     expect(slack.callsOf('conversations.replies')).toHaveLength(1);
   });
 
-  it('a message of the same kind but other content (another draft) is not mistaken for this one', async () => {
-    await runActivityIn(attempt(1), activities.postDraft, { ...draft(), topic: 'An earlier draft' });
-    await runActivityIn(attempt(2), activities.postDraft, draft());
+  it('another version of the draft is not mistaken for this one (drafts are keyed by version)', async () => {
+    await runActivityIn(attempt(1), activities.postDraft, { ...draft(), version: 1 });
+    await runActivityIn(attempt(2), activities.postDraft, { ...draft(), version: 2, article: '# v2' });
+    expect(slack.postedOfKind(CHANNEL, 'draft', threadTs)).toHaveLength(2);
+    // …while a retry of the same version finds the card its first attempt left.
+    await runActivityIn(attempt(2), activities.postDraft, { ...draft(), version: 2, article: '# v2' });
     expect(slack.postedOfKind(CHANNEL, 'draft', threadTs)).toHaveLength(2);
   });
 
