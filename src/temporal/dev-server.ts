@@ -7,6 +7,10 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+
+// A CommonJS package: its namespaces come through the default export under ESM.
+const { temporal } = proto;
 
 export interface DevServerOptions {
   cliPath: string;
@@ -107,9 +111,38 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   try {
     await waitUntilServing(address, child, options.readyTimeoutMs ?? 60_000, () => recent);
+    // `--search-attribute` only takes effect on a new database; an existing SQLite file needs them added.
+    if (options.searchAttributes?.length) await ensureSearchAttributes(address, options.namespace ?? 'default', options.searchAttributes);
   } catch (error) {
     await stop();
     throw error;
   }
   return { address, port, uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined, process: child, stop };
+}
+
+const INDEXED_VALUE_TYPES: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
+  Text: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Int: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  Double: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  Bool: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  Datetime: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KeywordList: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+/** Registers the `Name=Type` search attributes the server does not have yet (idempotent). */
+export async function ensureSearchAttributes(address: string, namespace: string, attributes: string[]): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.fromEntries(
+      attributes
+        .map((pair) => pair.split('=') as [string, string])
+        .filter(([name]) => !(name in (existing.customAttributes ?? {})))
+        .map(([name, type]) => [name, INDEXED_VALUE_TYPES[type] ?? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    );
+    if (Object.keys(missing).length) await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  } finally {
+    await connection.close();
+  }
 }
