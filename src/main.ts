@@ -24,7 +24,7 @@ if (!address) {
     uiPort: config.temporal.devServerUiPort,
     dbFile: config.temporal.devServerDbFile,
     namespace: config.temporal.namespace,
-    // So that `temporal workflow list --query "Stage='awaiting-review'"` works and the UI shows them.
+    // So that `temporal workflow list --query "Stage='AwaitingReview'"` works and the UI shows them.
     searchAttributes: SEARCH_ATTRIBUTE_FLAGS,
   });
   address = devServer.address;

@@ -20,7 +20,13 @@ import {
   type PipelineRequest,
   type PipelineSettings,
 } from '../workflows/messages.js';
-import { RequestedByAttribute, SEARCH_ATTRIBUTES, StageAttribute, TopicAttribute } from '../workflows/search-attributes.js';
+import {
+  RequestedByAttribute,
+  SEARCH_ATTRIBUTES,
+  StageAttribute,
+  stageAttributeValue,
+  TopicAttribute,
+} from '../workflows/search-attributes.js';
 
 export interface PipelineFacts {
   running: boolean;
@@ -45,7 +51,7 @@ function initialSearchAttributes(request: PipelineRequest): TypedSearchAttribute
   return new TypedSearchAttributes([
     { key: TopicAttribute, value: request.topic },
     { key: RequestedByAttribute, value: request.requestedBy },
-    { key: StageAttribute, value: 'starting' },
+    { key: StageAttribute, value: stageAttributeValue('starting') },
   ]);
 }
 

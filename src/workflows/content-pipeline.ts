@@ -74,7 +74,7 @@ import {
 } from './messages.js';
 import { parallelResearchWorkflow } from './parallel-research.js';
 import { DEFAULT_SETTINGS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
-import { CostUsdAttribute, StageAttribute } from './search-attributes.js';
+import { CostUsdAttribute, StageAttribute, stageAttributeValue } from './search-attributes.js';
 
 const RESEARCH_STEPS = ['researchTopic', 'findExamples', 'getStatistics'] as const;
 
@@ -217,7 +217,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
     });
     if (settings.searchAttributes) {
       upsertSearchAttributes([
-        { key: StageAttribute, value: stage },
+        { key: StageAttribute, value: stageAttributeValue(stage) },
         { key: CostUsdAttribute, value: Number(usage.costUsd.toFixed(6)) },
       ]);
     }

@@ -1,6 +1,6 @@
 /**
  * Search attributes that make pipelines findable in the Web UI and with
- * `temporal workflow list --query "Stage='awaiting-review'"`. Registered on the embedded dev server;
+ * `temporal workflow list --query "Stage='AwaitingReview'"`. Registered on the embedded dev server;
  * on another server, register them once (README → Temporal Web UI).
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
@@ -14,3 +14,8 @@ export const SEARCH_ATTRIBUTES = [TopicAttribute, RequestedByAttribute, StageAtt
 
 /** `Name=Type` pairs for `temporal server start-dev --search-attribute`. */
 export const SEARCH_ATTRIBUTE_FLAGS = ['Topic=Text', 'RequestedBy=Keyword', 'Stage=Keyword', 'CostUsd=Double'];
+
+/** Stage values as operators type them in queries: `awaiting-review` → `AwaitingReview`. */
+export function stageAttributeValue(stage: string): string {
+  return stage.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+}

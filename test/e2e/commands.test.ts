@@ -66,7 +66,7 @@ describe('subcommands', () => {
 
     // The search attributes make the same question answerable in the UI and the CLI.
     const listed: string[] = [];
-    for await (const run of stack.client.workflow.list({ query: `Stage = 'awaiting-review' AND RequestedBy = '${lister}'` })) {
+    for await (const run of stack.client.workflow.list({ query: `Stage = 'AwaitingReview' AND RequestedBy = '${lister}'` })) {
       listed.push(run.workflowId);
     }
     expect(listed).toEqual(expect.arrayContaining([mine.workflowId, mine2.workflowId]));
