@@ -5,6 +5,7 @@ import { ContextOverflowError, addLangChainErrorFields } from '@langchain/core/e
 import { OutputParserException } from '@langchain/core/output_parsers';
 import { retryAfterMs, toLlmFailure } from '../../src/activities/llm-errors.js';
 import { LlmFailure, NON_RETRYABLE_LLM_FAILURES } from '../../src/shared/failure-types.js';
+import { expectFailure } from '../harness/failures.js';
 
 const STEP = 'writeArticle';
 
@@ -29,15 +30,6 @@ function langChainTimeout(message = 'Request timed out.'): Error {
   return error;
 }
 
-function expectFailure(
-  failure: ApplicationFailure,
-  expected: { type: string; nonRetryable: boolean; nextRetryDelay?: number },
-) {
-  expect(failure).toBeInstanceOf(ApplicationFailure);
-  expect(failure.type).toBe(expected.type);
-  expect(failure.nonRetryable).toBe(expected.nonRetryable);
-  expect(failure.nextRetryDelay).toBe(expected.nextRetryDelay);
-}
 
 describe('toLlmFailure: non-retryable client errors', () => {
   it('401 → LlmAuthenticationError, non-retryable', () => {

@@ -9,6 +9,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { toSlackFailure } from '../../src/activities/slack-errors.js';
 import { NON_RETRYABLE_SLACK_FAILURES, SlackFailure } from '../../src/shared/failure-types.js';
+import { expectFailure } from '../harness/failures.js';
 
 const METHOD = 'chat.postMessage';
 
@@ -17,15 +18,6 @@ function platformError(error: string, extra: Record<string, unknown> = {}): WebA
   return new WebAPIPlatformError({ ok: false, error, ...extra });
 }
 
-function expectFailure(
-  failure: ApplicationFailure,
-  expected: { type: string; nonRetryable: boolean; nextRetryDelay?: number },
-) {
-  expect(failure).toBeInstanceOf(ApplicationFailure);
-  expect(failure.type).toBe(expected.type);
-  expect(failure.nonRetryable).toBe(expected.nonRetryable);
-  expect(failure.nextRetryDelay).toBe(expected.nextRetryDelay);
-}
 
 describe('toSlackFailure: platform errors', () => {
   it.each([
