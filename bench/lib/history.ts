@@ -1,0 +1,171 @@
+/**
+ * Reads timings out of workflow histories (server clock, ms since the epoch): the research
+ * window of the child, and the milestones of a pipeline from start to draft.
+ */
+import type { Client } from '@temporalio/client';
+
+/** temporal.api.enums.v1.EventType values we read (stable protocol numbers). */
+const EVENT = {
+  WORKFLOW_EXECUTION_STARTED: 1,
+  WORKFLOW_EXECUTION_SIGNALED: 26,
+  WORKFLOW_TASK_STARTED: 6,
+  WORKFLOW_TASK_COMPLETED: 7,
+  ACTIVITY_TASK_SCHEDULED: 10,
+  ACTIVITY_TASK_STARTED: 11,
+  ACTIVITY_TASK_COMPLETED: 12,
+  START_CHILD_WORKFLOW_EXECUTION_INITIATED: 29,
+  CHILD_WORKFLOW_EXECUTION_STARTED: 31,
+  CHILD_WORKFLOW_EXECUTION_COMPLETED: 32,
+} as const;
+
+interface LongLike {
+  toNumber(): number;
+}
+interface TimestampLike {
+  seconds?: number | LongLike | null;
+  nanos?: number | null;
+}
+
+function toMs(ts: TimestampLike | null | undefined): number {
+  if (!ts) return Number.NaN;
+  const seconds = typeof ts.seconds === 'number' ? ts.seconds : ts.seconds ? ts.seconds.toNumber() : 0;
+  return seconds * 1_000 + (ts.nanos ?? 0) / 1e6;
+}
+
+interface Event {
+  id: number;
+  type: number;
+  at: number;
+  activityType?: string;
+  scheduledId?: number;
+  signalName?: string;
+}
+
+async function eventsOf(client: Client, workflowId: string): Promise<Event[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).map((event) => {
+    const id = Number(event.eventId ?? 0);
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    const completed = event.activityTaskCompletedEventAttributes;
+    const started = event.activityTaskStartedEventAttributes;
+    return {
+      id,
+      type: Number(event.eventType ?? 0),
+      at: toMs(event.eventTime as TimestampLike),
+      ...(scheduled?.activityType?.name ? { activityType: scheduled.activityType.name } : {}),
+      ...(event.workflowExecutionSignaledEventAttributes?.signalName ? { signalName: event.workflowExecutionSignaledEventAttributes.signalName } : {}),
+      ...(completed ? { scheduledId: Number(completed.scheduledEventId) } : started ? { scheduledId: Number(started.scheduledEventId) } : {}),
+    };
+  });
+}
+
+export interface ActivitySpan {
+  type: string;
+  scheduledAt: number;
+  startedAt: number;
+  completedAt: number;
+}
+
+function activitySpans(events: Event[]): ActivitySpan[] {
+  const spans = new Map<number, ActivitySpan>();
+  for (const event of events) {
+    if (event.type === EVENT.ACTIVITY_TASK_SCHEDULED) {
+      spans.set(event.id, { type: event.activityType ?? '?', scheduledAt: event.at, startedAt: Number.NaN, completedAt: Number.NaN });
+    } else if (event.type === EVENT.ACTIVITY_TASK_STARTED && event.scheduledId) {
+      const span = spans.get(event.scheduledId);
+      if (span) span.startedAt = event.at;
+    } else if (event.type === EVENT.ACTIVITY_TASK_COMPLETED && event.scheduledId) {
+      const span = spans.get(event.scheduledId);
+      if (span) span.completedAt = event.at;
+    }
+  }
+  return [...spans.values()];
+}
+
+export interface ResearchWindow {
+  /** First ActivityTaskScheduled → last ActivityTaskCompleted in the child. */
+  wallMs: number;
+  childStartedAt: number;
+  firstScheduledAt: number;
+  lastCompletedAt: number;
+  childCompletedAt: number;
+  activities: ActivitySpan[];
+}
+
+export async function researchWindow(client: Client, parentId: string): Promise<ResearchWindow> {
+  const events = await eventsOf(client, `${parentId}-parallel-research`);
+  const spans = activitySpans(events);
+  const firstScheduledAt = Math.min(...spans.map((s) => s.scheduledAt));
+  const lastCompletedAt = Math.max(...spans.map((s) => s.completedAt));
+  return {
+    wallMs: lastCompletedAt - firstScheduledAt,
+    childStartedAt: events[0]?.at ?? Number.NaN,
+    firstScheduledAt,
+    lastCompletedAt,
+    childCompletedAt: events.at(-1)?.at ?? Number.NaN,
+    activities: spans,
+  };
+}
+
+export interface Milestone {
+  label: string;
+  /** Server time, ms since the epoch. */
+  at: number;
+}
+
+/**
+ * From the parent's and the child's histories: when each step of the path to the draft was
+ * scheduled and completed. Consecutive differences show where time goes.
+ */
+export async function pipelineMilestones(client: Client, parentId: string): Promise<Milestone[]> {
+  const [parent, research] = await Promise.all([eventsOf(client, parentId), researchWindow(client, parentId)]);
+  const spans = activitySpans(parent);
+  const milestones: Milestone[] = [];
+  const add = (label: string, at: number | undefined) => {
+    if (at !== undefined && Number.isFinite(at)) milestones.push({ label, at });
+  };
+  add('workflow started', parent.find((e) => e.type === EVENT.WORKFLOW_EXECUTION_STARTED)?.at);
+  const span = (type: string) => spans.find((s) => s.type === type);
+  for (const type of ['announcePipeline', 'postStatus']) {
+    add(`${type} scheduled`, span(type)?.scheduledAt);
+    add(`${type} completed`, span(type)?.completedAt);
+  }
+  add('child initiated', parent.find((e) => e.type === EVENT.START_CHILD_WORKFLOW_EXECUTION_INITIATED)?.at);
+  add('child started', parent.find((e) => e.type === EVENT.CHILD_WORKFLOW_EXECUTION_STARTED)?.at);
+  add('research scheduled', research.firstScheduledAt);
+  add('research completed (last)', research.lastCompletedAt);
+  add('child completed', parent.find((e) => e.type === EVENT.CHILD_WORKFLOW_EXECUTION_COMPLETED)?.at);
+  add('writeArticle scheduled', span('writeArticle')?.scheduledAt);
+  add('writeArticle completed', span('writeArticle')?.completedAt);
+  add('postDraft scheduled', span('postDraft')?.scheduledAt);
+  add('postDraft completed', span('postDraft')?.completedAt);
+  return milestones;
+}
+
+/** After a click: when the signal reached the history, and when recordDecision was scheduled, started and done. */
+export async function clickMilestones(client: Client, workflowId: string, signalName = 'approve'): Promise<Milestone[]> {
+  const events = await eventsOf(client, workflowId);
+  const signaled = events.find((e) => e.type === EVENT.WORKFLOW_EXECUTION_SIGNALED && e.signalName === signalName);
+  if (!signaled) return [];
+  const after = events.filter((e) => e.id > signaled.id);
+  const record = activitySpans(after).find((s) => s.type === 'recordDecision');
+  const milestones: Milestone[] = [{ label: `${signalName} signal in history`, at: signaled.at }];
+  const wftCompleted = after.find((e) => e.type === EVENT.WORKFLOW_TASK_COMPLETED);
+  if (wftCompleted) milestones.push({ label: 'workflow task completed', at: wftCompleted.at });
+  if (record) {
+    milestones.push({ label: 'recordDecision scheduled', at: record.scheduledAt });
+    if (Number.isFinite(record.startedAt)) milestones.push({ label: 'recordDecision started', at: record.startedAt });
+  }
+  return milestones;
+}
+
+/** How many events a workflow's history holds, and how many of them are activity tasks and workflow tasks. */
+export async function historyShape(client: Client, workflowId: string): Promise<{ events: number; activities: number; workflowTasks: number; signals: number }> {
+  const events = await eventsOf(client, workflowId);
+  return {
+    events: events.length,
+    activities: events.filter((e) => e.type === EVENT.ACTIVITY_TASK_SCHEDULED).length,
+    workflowTasks: events.filter((e) => e.type === EVENT.WORKFLOW_TASK_COMPLETED).length,
+    signals: events.filter((e) => e.type === EVENT.WORKFLOW_EXECUTION_SIGNALED).length,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The pipeline worker as its own process, built exactly as `npm run worker` builds it (real
+ * ChatOpenAI and WebClient, both task queues) but with the workflow bundle the bench made once,
+ * Temporal's runtime logger at WARN and, when asked, Prometheus metrics for the bench to scrape.
+ */
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createActivities } from '../../src/activities/index.js';
+import { loadConfig } from '../../src/config.js';
+import { buildActivityDeps, createWorkers, type WorkerTuning } from '../../src/worker.js';
+import { benchEnv, onStop, ready } from './child.js';
+
+const metricsPort = process.env.BENCH_METRICS_PORT;
+Runtime.install({
+  logger: new DefaultLogger('WARN'),
+  shutdownSignals: [],
+  ...(metricsPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } } : {}),
+});
+
+const config = loadConfig(benchEnv(), 'worker');
+const address = config.temporal.connection.address;
+if (!address) throw new Error('TEMPORAL_ADDRESS is required');
+const codePath = process.env.BENCH_WORKFLOW_BUNDLE;
+if (!codePath) throw new Error('BENCH_WORKFLOW_BUNDLE is required');
+
+const connection = await NativeConnection.connect({ ...config.temporal.connection, address });
+const set = await createWorkers({
+  connection,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  researchTaskQueue: config.temporal.researchTaskQueue,
+  activities: createActivities(buildActivityDeps(config)),
+  workflowBundle: { codePath },
+  // Worker tuning chosen by the bench (BENCHMARKS.md → worker settings); {} = Temporal's defaults.
+  tuning: JSON.parse(process.env.BENCH_WORKER_TUNING ?? '{}') as WorkerTuning,
+});
+const running = set.run();
+
+const { options } = set.workers[0]!;
+ready({
+  settings: {
+    maxCachedWorkflows: options.maxCachedWorkflows,
+    workflowThreadPoolSize: options.workflowThreadPoolSize,
+    reuseV8Context: options.reuseV8Context,
+    tuner: options.tuner,
+    workflowTaskPollerBehavior: options.workflowTaskPollerBehavior,
+    activityTaskPollerBehavior: options.activityTaskPollerBehavior,
+    nonStickyToStickyPollRatio: options.nonStickyToStickyPollRatio,
+    stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeout,
+    workers: set.workers.length,
+  },
+});
+onStop(async () => {
+  await set.shutdown();
+  await running;
+  await connection.close();
+});

@@ -1,0 +1,726 @@
+/**
+ * `npm run bench`: the benchmark suite of BENCHMARKS.md, against a real Temporal dev server, the
+ * real Bolt HTTP receiver and real workers, with stand-in Slack and OpenAI servers (the LLM answers
+ * after a fixed, configurable latency). Prints a table and writes bench/results.json.
+ *
+ * Sizes come from BENCH_* variables (BENCHMARKS.md → Running); BENCH_ONLY=1,4 runs some figures.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { WorkerTuning } from '../src/worker.js';
+import { clickMilestones, historyShape, pipelineMilestones, researchWindow } from './lib/history.js';
+import { phaseMetrics, scrape, type PhaseMetrics } from './lib/metrics.js';
+import type { Posted } from './lib/observed-slack.js';
+import { cpuDuring, heapOf, RssSampler, type Child } from './lib/procs.js';
+import { pool, settleAll, SlackRequests, sleep, type Timed } from './lib/requests.js';
+import { BenchStack, SIGNING_SECRET, type PortInfo, type WorkerInfo } from './lib/stack.js';
+import { median, round, roundSummary, summarize, type Summary } from './lib/stats.js';
+import { bareSignalWorkflow, releaseSignal } from './workflows/bare-signal.js';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function envJson<T>(name: string, fallback: T): T {
+  const raw = process.env[name]?.trim();
+  return raw ? (JSON.parse(raw) as T) : fallback;
+}
+
+/**
+ * Worker settings of every run unless BENCH_WORKER_TUNING / BENCH_WORKER_NODE_ARGS say otherwise.
+ * Why these: BENCHMARKS.md → "Worker settings".
+ */
+const DEFAULT_WORKER_TUNING: WorkerTuning = { maxCachedWorkflows: 100 };
+const DEFAULT_WORKER_NODE_ARGS = '--max-semi-space-size=1';
+
+const settings = {
+  /** L of figures 2 and 3 (ms). */
+  llmLatencyMs: envInt('BENCH_LLM_LATENCY_MS', 1_000),
+  ackWarmup: envInt('BENCH_ACK_WARMUP', 30),
+  ackSequential: envInt('BENCH_ACK_SEQUENTIAL', 100),
+  ackConcurrency: envInt('BENCH_ACK_CONCURRENCY', 100),
+  ackRounds: envInt('BENCH_ACK_ROUNDS', 5),
+  pathRuns: envInt('BENCH_PATH_RUNS', 5),
+  pathRunsL0: envInt('BENCH_PATH_RUNS_L0', 10),
+  clicks: envInt('BENCH_CLICKS', 40),
+  throughput: envInt('BENCH_THROUGHPUT', 100),
+  waiting: envInt('BENCH_WAITING', 200),
+  /** Slash commands in flight at once while starting figure 6's pipelines. */
+  createConcurrency: envInt('BENCH_CREATE_CONCURRENCY', 20),
+  /** Figure 5: at most this many pipelines between command and draft while creating the waiting ones. */
+  waitingInFlight: envInt('BENCH_WAITING_IN_FLIGHT', 20),
+  only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((s) => Number(s.trim())).filter(Boolean)),
+  cpuProfile: process.env.BENCH_CPU_PROF === '1',
+  workerTuning: envJson<WorkerTuning>('BENCH_WORKER_TUNING', DEFAULT_WORKER_TUNING),
+  workerNodeArgs: (process.env.BENCH_WORKER_NODE_ARGS ?? DEFAULT_WORKER_NODE_ARGS).split(' ').filter(Boolean),
+  resultsFile: process.env.BENCH_RESULTS ?? path.join(benchDir, 'results.json'),
+};
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const epoch = (perfTime: number) => performance.timeOrigin + perfTime;
+const mb = (sample: Record<string, number>) => Object.fromEntries(Object.entries(sample).map(([k, v]) => [k, round(v)]));
+
+const stack = new BenchStack({
+  log,
+  ...(settings.cpuProfile ? { cpuProfDir: path.join(benchDir, 'profiles') } : {}),
+});
+const requests = new SlackRequests(SIGNING_SECRET, () => stack.slack.fake.url);
+let worker: Child<WorkerInfo> | undefined;
+let bot: Child<PortInfo> | undefined;
+let channelCounter = 0;
+
+const productPids = () => ({ worker: worker?.pid, bot: bot?.pid, server: stack.devServer.process.pid });
+const productProblem = () => worker?.died ?? bot?.died ?? (stack.devServer.process.exitCode !== null ? 'the Temporal dev server exited' : undefined);
+
+/** One channel per pipeline: every message of a run is then found by its channel. */
+const newChannel = (phase: string) => `CB${stack.runTag.toUpperCase()}${phase}${String(++channelCounter).padStart(5, '0')}`;
+
+interface Run {
+  channel: string;
+  command: Timed;
+  draft: Posted;
+  workflowId: string;
+}
+
+async function startPipeline(botUrl: string, phase: string, topic: string): Promise<{ channel: string; command: Timed }> {
+  const channel = newChannel(phase);
+  const command = await requests.command(botUrl, topic, channel);
+  if (command.status !== 200) throw new Error(`/research answered HTTP ${command.status}`);
+  return { channel, command };
+}
+
+async function runToDraft(botUrl: string, phase: string, topic: string): Promise<Run> {
+  const { channel, command } = await startPipeline(botUrl, phase, topic);
+  const draft = await stack.slack.waitForPost(channel, 'draft');
+  return { channel, command, draft, workflowId: draft.workflowId! };
+}
+
+async function approveAndFinish(botUrl: string, run: Run): Promise<{ click: Timed; cardAt: number; outcome: Posted }> {
+  const click = await requests.approve(botUrl, run.draft.message);
+  if (click.status !== 200) throw new Error(`approve answered HTTP ${click.status}`);
+  const card = await stack.slack.waitForUpdate(run.channel, run.draft.ts);
+  const outcome = await stack.slack.waitForPost(run.channel, 'outcome');
+  return { click, cardAt: card.at, outcome };
+}
+
+/** Waits until no Slack write has arrived for `quietMs` (status edits trailing a phase). */
+async function settle(quietMs = 1_000, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = stack.slack.postCount + stack.slack.updateCount;
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(50);
+    const now = stack.slack.postCount + stack.slack.updateCount;
+    if (now !== last) {
+      last = now;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince >= quietMs) return;
+  }
+}
+
+interface Measured<T> {
+  result: T;
+  metrics: PhaseMetrics | undefined;
+  cpuSeconds: Record<string, number>;
+  wallSeconds: number;
+}
+
+/** Runs a phase and says what it cost: Temporal worker metrics and CPU seconds by process. */
+async function measured<T>(work: () => Promise<T>): Promise<Measured<T>> {
+  const url = worker ? stack.metricsUrl : undefined;
+  const before = await scrape(url);
+  const { result, cpuSeconds, wallSeconds } = await cpuDuring(productPids, work);
+  return { result, metrics: phaseMetrics(before, await scrape(url)), cpuSeconds, wallSeconds };
+}
+
+async function startProduct(queues: Record<string, string> = {}): Promise<void> {
+  [worker, bot] = await Promise.all([stack.startWorker(queues, settings.workerTuning, settings.workerNodeArgs), stack.startBot(queues)]);
+}
+
+async function stopProduct(): Promise<void> {
+  await Promise.all([bot?.stop(), worker?.stop()]);
+  worker = undefined;
+  bot = undefined;
+}
+
+// ── Figure 1: ack latency of /research, real bot vs a bare Bolt app ───────────────────────────
+async function ackLatency() {
+  const unpolledQueue = `bench-unpolled-${stack.runTag}`;
+  log(`\n[1] /research ack latency: ${settings.ackSequential} one at a time, ${settings.ackRounds} bursts of ${settings.ackConcurrency}, each against the bot and a bare Bolt app`);
+  // The pipelines these commands start go to a queue no worker polls: the figure is the bot's, not
+  // the machine's contention with workers running hundreds of pipelines (figures 5 and 6 have that).
+  const [realBot, bare] = await Promise.all([stack.startBot({ TEMPORAL_TASK_QUEUE: unpolledQueue }), stack.startBareBolt()]);
+  const targets = { bot: BenchStack.url(realBot), bare: BenchStack.url(bare) } as const;
+  const samples = { sequential: { bot: [] as number[], bare: [] as number[] }, concurrent: { bot: [] as number[], bare: [] as number[] } };
+  let non200 = 0;
+  const repliesBefore = stack.slack.responseUrlCount;
+  const send = async (target: keyof typeof targets) => {
+    const timed = await requests.command(targets[target], 'bench ack latency', 'CBENCHACK');
+    if (timed.status !== 200) non200 += 1;
+    return timed.ms;
+  };
+  let cpuSeconds: Record<string, number> = {};
+  try {
+    ({ cpuSeconds } = await cpuDuring(() => ({ bot: realBot.pid, bare: bare.pid, server: stack.devServer.process.pid }), async () => {
+      for (let i = 0; i < settings.ackWarmup; i++) await Promise.all([send('bot'), send('bare')]);
+      for (let i = 0; i < settings.ackSequential; i++) {
+        // Alternate who goes first, so drift (GC, the server's background work) hits both alike.
+        for (const target of i % 2 === 0 ? (['bot', 'bare'] as const) : (['bare', 'bot'] as const)) {
+          samples.sequential[target].push(await send(target));
+        }
+      }
+      for (let round = 0; round < settings.ackRounds; round++) {
+        for (const target of round % 2 === 0 ? (['bot', 'bare'] as const) : (['bare', 'bot'] as const)) {
+          samples.concurrent[target].push(...(await Promise.all(Array.from({ length: settings.ackConcurrency }, () => send(target)))));
+          await sleep(300); // the bot's Temporal starts of the burst finish before the next burst
+        }
+      }
+      await sleep(1_000);
+    }));
+  } finally {
+    await Promise.all([realBot.stop(), bare.stop()]);
+  }
+  const failedStarts = stack.slack.responseUrlCount - repliesBefore;
+
+  // Clean up the started (never run) pipelines.
+  let terminated = 0;
+  for (let pass = 0; pass < 5; pass++) {
+    const ids: string[] = [];
+    for await (const execution of stack.client.workflow.list({ query: `TaskQueue="${unpolledQueue}" AND ExecutionStatus="Running"` })) ids.push(execution.workflowId);
+    if (ids.length === 0 && pass > 0) break;
+    await pool(ids, 16, (id) => stack.client.workflow.getHandle(id).terminate('benchmark cleanup').then(() => void (terminated += 1), () => undefined));
+    await sleep(500);
+  }
+  const at = (kind: 'sequential' | 'concurrent') => {
+    const botSummary = summarize(samples[kind].bot);
+    const bareSummary = summarize(samples[kind].bare);
+    return {
+      bot: roundSummary(botSummary),
+      bare: roundSummary(bareSummary),
+      p50Ratio: round(botSummary.p50 / bareSummary.p50, 2),
+      p99Ratio: round(botSummary.p99 / bareSummary.p99, 2),
+    };
+  };
+  return {
+    concurrency1: at('sequential'),
+    concurrencyN: at('concurrent'),
+    concurrency: settings.ackConcurrency,
+    non200,
+    /** "Temporarily unavailable" replies: starts that missed the bot's 1.5 s Temporal deadline. */
+    failedStarts,
+    pipelinesStartedAndTerminated: terminated,
+    cpuSeconds,
+    /** CPU milliseconds per request in each app process (Bolt alone, vs Bolt + our listener + the Temporal start). */
+    cpuMsPerRequest: Object.fromEntries(
+      (['bot', 'bare'] as const).map((app) => [app, round(((cpuSeconds[app] ?? Number.NaN) * 1_000) / (settings.ackWarmup + settings.ackSequential + settings.ackRounds * settings.ackConcurrency), 2)]),
+    ),
+  };
+}
+
+// ── Figures 2 and 3: research fan-out and orchestration overhead ─────────────────────────────
+interface PathRun {
+  workflowId: string;
+  totalMs: number;
+  overheadMs: number;
+  researchWallMs: number;
+  milestones: Array<{ label: string; atMs: number }>;
+}
+
+async function pathRuns(latencyMs: number, runs: number): Promise<PathRun[]> {
+  stack.openai.latencyMs = latencyMs;
+  const url = BenchStack.url(bot!);
+  const results: PathRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    const run = await runToDraft(url, 'P', `bench path ${latencyMs} ${i}`);
+    const totalMs = run.draft.at - run.command.sentAt;
+    const window = await researchWindow(stack.client, run.workflowId);
+    const start = epoch(run.command.sentAt);
+    const milestones = (await pipelineMilestones(stack.client, run.workflowId)).map((m) => ({ label: m.label, atMs: round(m.at - start) }));
+    milestones.unshift({ label: 'command sent', atMs: 0 });
+    milestones.push({ label: 'draft at Slack', atMs: round(totalMs) });
+    results.push({ workflowId: run.workflowId, totalMs, overheadMs: totalMs - 2 * latencyMs, researchWallMs: window.wallMs, milestones });
+    await approveAndFinish(url, run);
+    await settle(300);
+  }
+  return results;
+}
+
+function medianRun(runs: PathRun[]): PathRun {
+  const sorted = [...runs].sort((a, b) => a.totalMs - b.totalMs);
+  return sorted[Math.ceil(sorted.length / 2) - 1]!;
+}
+
+async function pathFigures() {
+  const L = settings.llmLatencyMs;
+  log(`\n[2,3] command → draft: ${settings.pathRuns} runs at L = ${L} ms, ${settings.pathRunsL0} at L = 0, one at a time`);
+  const atL = await measured(() => pathRuns(L, settings.pathRuns));
+  const at0 = await measured(() => pathRuns(0, settings.pathRunsL0));
+  const ratios = atL.result.map((r) => r.researchWallMs / L);
+  const totalL = summarize(atL.result.map((r) => r.totalMs));
+  const overheadL = summarize(atL.result.map((r) => r.overheadMs));
+  const total0 = summarize(at0.result.map((r) => r.totalMs));
+  // The work one approved pipeline puts on the server and the workers: parent and research child.
+  const sample = at0.result.at(-1)?.workflowId;
+  const shape = sample ? { parent: await historyShape(stack.client, sample), child: await historyShape(stack.client, `${sample}-parallel-research`) } : undefined;
+  return {
+    historyPerPipeline: shape,
+    research: {
+      llmLatencyMs: L,
+      runs: atL.result.length,
+      wallMs: roundSummary(summarize(atL.result.map((r) => r.researchWallMs))),
+      ratio: round(median(ratios), 3),
+      ratioMax: round(Math.max(...ratios), 3),
+    },
+    overhead: {
+      atL: {
+        llmLatencyMs: L,
+        llmCriticalPathMs: 2 * L,
+        commandToDraftMs: roundSummary(totalL),
+        overheadMs: roundSummary(overheadL),
+        /** Median overhead ÷ median command → draft. */
+        overheadShareOfPath: round(overheadL.p50 / totalL.p50, 4),
+        overheadShareOfLlmPath: round(overheadL.p50 / (2 * L), 4),
+        medianRunMilestones: medianRun(atL.result).milestones,
+        workerMetrics: atL.metrics,
+      },
+      at0: {
+        commandToDraftMs: roundSummary(total0),
+        medianRunMilestones: medianRun(at0.result).milestones,
+        workerMetrics: at0.metrics,
+        /** CPU seconds per pipeline (to the draft and on to completion), one at a time, by process. */
+        cpuSecondsPerPipeline: Object.fromEntries(Object.entries(at0.cpuSeconds).map(([k, v]) => [k, round(v / at0.result.length, 3)])),
+      },
+    },
+  };
+}
+
+// ── Figure 4: click → signal → resumed → card updated, vs a bare signal round trip ─────────────
+async function clickFigure() {
+  const n = settings.clicks;
+  const warm = 3;
+  log(`\n[4] click → card updated: ${n} clicks, against ${n} bare signal round trips`);
+  stack.openai.latencyMs = 0;
+  const url = BenchStack.url(bot!);
+  const bareWorker = await stack.startBareWorker();
+  try {
+    const runs = await pool(Array.from({ length: n + warm }, (_, i) => i), 4, (i) => runToDraft(url, 'C', `bench click ${i}`));
+    await settle(500);
+    const bareIds = Array.from({ length: n + warm }, (_, i) => `bench-bare-${stack.runTag}-${i}`);
+    await pool(bareIds, 8, (id) => stack.client.workflow.start(bareSignalWorkflow, { workflowId: id, taskQueue: stack.bareTaskQueue }));
+    await sleep(1_000); // every bare workflow has run its first task and is waiting
+
+    const full: number[] = [];
+    const bare: number[] = [];
+    const clickAcks: number[] = [];
+    const timelines: Array<{ totalMs: number; milestones: Array<{ label: string; atMs: number }> }> = [];
+    const measureFull = async (run: Run) => {
+      await sleep(20);
+      const { click, cardAt } = await approveAndFinish(url, run);
+      clickAcks.push(click.ms);
+      const start = epoch(click.sentAt);
+      const milestones = (await clickMilestones(stack.client, run.workflowId)).map((m) => ({ label: m.label, atMs: round(m.at - start) }));
+      timelines.push({
+        totalMs: cardAt - click.sentAt,
+        milestones: [{ label: 'click sent', atMs: 0 }, { label: 'click acked', atMs: round(click.ms) }, ...milestones, { label: 'card updated at Slack', atMs: round(cardAt - click.sentAt) }],
+      });
+      return cardAt - click.sentAt;
+    };
+    const measureBare = async (id: string) => {
+      const handle = stack.client.workflow.getHandle(id);
+      const done = handle.result();
+      await sleep(20); // the result long-poll is in place, as the stand-in is already listening for the card
+      const sentAt = performance.now();
+      await handle.signal(releaseSignal);
+      await done;
+      return performance.now() - sentAt;
+    };
+    const { metrics } = await measured(async () => {
+      for (let i = 0; i < n + warm; i++) {
+        const order = i % 2 === 0 ? (['full', 'bare'] as const) : (['bare', 'full'] as const);
+        for (const kind of order) {
+          const value = kind === 'full' ? await measureFull(runs[i]!) : await measureBare(bareIds[i]!);
+          if (i >= warm) (kind === 'full' ? full : bare).push(value);
+        }
+        await settle(150);
+      }
+    });
+    const fullSummary = summarize(full);
+    const bareSummary = summarize(bare);
+    return {
+      clickToCardMs: roundSummary(fullSummary),
+      bareSignalRoundTripMs: roundSummary(bareSummary),
+      clickAckMs: roundSummary(summarize(clickAcks.slice(warm))),
+      medianClickMilestones: [...timelines.slice(warm)].sort((a, b) => a.totalMs - b.totalMs)[Math.ceil((timelines.length - warm) / 2) - 1]?.milestones,
+      p50Ratio: round(fullSummary.p50 / bareSummary.p50, 2),
+      p99Ratio: round(fullSummary.p99 / bareSummary.p99, 2),
+      workerMetrics: metrics,
+    };
+  } finally {
+    await bareWorker.stop();
+  }
+}
+
+// ── Figure 6: end-to-end throughput at L = 0 ──────────────────────────────────────────────
+async function throughputFigure() {
+  const n = settings.throughput;
+  log(`\n[6] throughput at L = 0: ${n} pipelines started together, each approved as soon as its draft appears`);
+  stack.openai.latencyMs = 0;
+  const url = BenchStack.url(bot!);
+  const channels = new Set<string>();
+  const drafts: number[] = [];
+  const outcomes = new Map<string, (at: number) => void>();
+  const clicks: Array<Promise<Timed>> = [];
+  const finished: Array<Promise<number>> = [];
+  for (let i = 0; i < n; i++) {
+    const channel = newChannel('T');
+    channels.add(channel);
+    finished.push(new Promise<number>((resolve) => outcomes.set(channel, resolve)));
+  }
+  const off = stack.slack.on((event) => {
+    if (event.type !== 'post' || !channels.has(event.post.channel)) return;
+    if (event.post.kind === 'draft') {
+      drafts.push(event.post.at);
+      clicks.push(requests.approve(url, event.post.message));
+    } else if (event.post.kind === 'outcome') {
+      outcomes.get(event.post.channel)?.(event.post.at);
+    }
+  });
+  const sampler = new RssSampler(productPids).start();
+  const repliesBefore = stack.slack.responseUrlCount;
+  let firstSent = Number.POSITIVE_INFINITY;
+  const phase = await measured(async () => {
+    await pool([...channels], settings.createConcurrency, async (channel, i) => {
+      const command = await requests.command(url, `bench throughput ${i}`, channel);
+      if (command.status !== 200) throw new Error(`/research answered HTTP ${command.status}`);
+      firstSent = Math.min(firstSent, command.sentAt);
+    });
+    return settleAll(finished, `throughput: pipelines completing`, { check: productProblem });
+  });
+  off();
+  const peaks = sampler.stop();
+  const clickResults = await Promise.all(clicks);
+  const spanMs = Math.max(...phase.result) - firstSent;
+  const draftSpanMs = Math.max(...drafts) - firstSent;
+  return {
+    pipelines: n,
+    llmLatencyMs: 0,
+    commandConcurrency: settings.createConcurrency,
+    spanMs: round(spanMs),
+    pipelinesPerSecond: round((n / spanMs) * 1_000, 2),
+    draftsPerSecond: round((n / draftSpanMs) * 1_000, 2),
+    clicksNon200: clickResults.filter((c) => c.status !== 200).length,
+    ephemeralErrorReplies: stack.slack.responseUrlCount - repliesBefore,
+    peakRssMb: mb(peaks),
+    /** CPU seconds per pipeline by process ("elsewhere": the rest of the machine meanwhile). */
+    cpuSecondsPerPipeline: Object.fromEntries(Object.entries(phase.cpuSeconds).map(([k, v]) => [k, round(v / n, 3)])),
+    cpuSeconds: phase.cpuSeconds,
+    /** Busy cores on average over the phase, all processes together (2 = the whole machine). */
+    busyCores: round(Object.values(phase.cpuSeconds).reduce((a, b) => a + b, 0) / phase.wallSeconds, 2),
+    /** Cores ÷ CPU seconds per pipeline of our processes: the rate if the machine did nothing else. */
+    cpuCeilingPerSecond: round(
+      os.cpus().length / (['worker', 'bot', 'server', 'bench'].reduce((total, k) => total + (phase.cpuSeconds[k] ?? 0), 0) / n),
+      2,
+    ),
+    workerMetrics: phase.metrics,
+  };
+}
+
+// ── Figure 5: N pipelines awaiting review, then N approvals at once ──────────────────────────
+async function waitingFigure() {
+  const n = settings.waiting;
+  log(`\n[5] ${n} pipelines awaiting review at once, then ${n} approvals in one burst (fresh worker and bot processes)`);
+  stack.openai.latencyMs = 0;
+  await stopProduct();
+  const queues = { TEMPORAL_TASK_QUEUE: `bench-waiting-${stack.runTag}`, TEMPORAL_RESEARCH_TASK_QUEUE: `bench-waiting-research-${stack.runTag}` };
+  await startProduct(queues);
+  await sleep(2_000);
+  const idle = new RssSampler(productPids).sample();
+  const idleHeap = { worker: await heapOf(worker), bot: await heapOf(bot) };
+  const url = BenchStack.url(bot!);
+
+  const creatingRss = new RssSampler(productPids).start();
+  const createStart = performance.now();
+  let lastLog = Date.now();
+  const repliesBeforeCreate = stack.slack.responseUrlCount;
+  let posted = 0;
+  // Closed loop: at most `waitingInFlight` pipelines between command and draft at any time. The
+  // figure is about the state "N awaiting review", reached at the pace the machine sustains;
+  // figure 6 is the open-loop burst.
+  const creation = await measured(() =>
+    settleAll(
+      [
+        pool(Array.from({ length: n }, (_, i) => i), settings.waitingInFlight, async (i): Promise<Run> => {
+          const run = await runToDraft(url, 'W', `bench waiting ${i}`);
+          posted += 1;
+          return run;
+        }),
+      ],
+      `${n} pipelines: drafts`,
+      {
+        check: () => {
+          if (Date.now() - lastLog > 10_000) {
+            lastLog = Date.now();
+            log(`    ${posted}/${n} drafts posted`);
+          }
+          return productProblem();
+        },
+        progress: () => posted,
+      },
+    ).then(([runs]) => runs!),
+  );
+  const createErrorReplies = stack.slack.responseUrlCount - repliesBeforeCreate;
+  const runs = creation.result;
+  const createMs = performance.now() - createStart;
+  await settle(1_500);
+  const creatingPeak = creatingRss.stop();
+  await sleep(1_000);
+  const waiting = new RssSampler(productPids).sample();
+  const waitingHeap = { worker: await heapOf(worker), bot: await heapOf(bot) };
+  log(`    all ${n} waiting: worker ${round(waiting.worker ?? Number.NaN)} MB, bot ${round(waiting.bot ?? Number.NaN)} MB RSS`);
+
+  const drainingRss = new RssSampler(productPids).start();
+  const repliesBefore = stack.slack.responseUrlCount;
+  const burstStart = performance.now();
+  let clicksAnsweredMs = 0;
+  const outcomeAt = new Map<string, number>();
+  for (const run of runs) void stack.slack.waitForPost(run.channel, 'outcome', 60 * 60_000).then((o) => outcomeAt.set(run.channel, o.at), () => undefined);
+  const waves: Array<{ clicks: number; non200: number; errorReplies: number; completedAfter: number }> = [];
+  const drain = await measured(async () => {
+    let first: Timed[] = [];
+    // A click the bot could not forward is answered "try again" (ephemerally); a person clicks
+    // again, so do we, for the pipelines still waiting: up to three waves, counted separately.
+    for (let wave = 0; wave < 3 && outcomeAt.size < n; wave++) {
+      const pending = runs.filter((run) => !outcomeAt.has(run.channel));
+      const replies = stack.slack.responseUrlCount;
+      const waveStart = performance.now();
+      const clicks = await Promise.all(pending.map((run) => requests.approve(url, run.draft.message)));
+      if (wave === 0) {
+        first = clicks;
+        clicksAnsweredMs = performance.now() - waveStart;
+      }
+      // Until every pending pipeline has posted its outcome, or none has for 30 s.
+      let last = outcomeAt.size;
+      let quietSince = Date.now();
+      while (outcomeAt.size < n && Date.now() - quietSince < 30_000) {
+        const problem = productProblem();
+        if (problem) throw new Error(`${n} approvals: ${problem}`);
+        await sleep(100);
+        if (outcomeAt.size !== last) {
+          last = outcomeAt.size;
+          quietSince = Date.now();
+        }
+      }
+      waves.push({ clicks: clicks.length, non200: clicks.filter((c) => c.status !== 200).length, errorReplies: stack.slack.responseUrlCount - replies, completedAfter: outcomeAt.size });
+    }
+    return first;
+  });
+  const clicks = drain.result;
+  const drainMs = Math.max(...outcomeAt.values()) - burstStart;
+  await settle(1_000);
+  const drainPeak = drainingRss.stop();
+
+  // Every pipeline completed, by Temporal's own account (visibility is eventually consistent: poll).
+  let completed = 0;
+  for (let i = 0; i < 40; i++) {
+    completed = (await stack.client.workflow.count(`TaskQueue="${queues.TEMPORAL_TASK_QUEUE}" AND WorkflowType="contentPipeline" AND ExecutionStatus="Completed"`)).count;
+    if (completed >= n) break;
+    await sleep(500);
+  }
+  const afterDrain = new RssSampler(productPids).sample();
+  return {
+    pipelines: n,
+    createMs: round(createMs),
+    createRatePerSecond: round((n / createMs) * 1_000, 2),
+    rssMb: {
+      idle: mb(idle),
+      allWaiting: mb(waiting),
+      peakWhileCreating: mb(creatingPeak),
+      peakWhileDraining: mb(drainPeak),
+      afterDrain: mb(afterDrain),
+    },
+    /** Main-thread V8 heap (MB) of worker and bot; the workflow threads' heaps are not in it. */
+    mainThreadHeapMb: { idle: idleHeap, allWaiting: waitingHeap },
+    creation: { inFlight: settings.waitingInFlight, ephemeralErrorReplies: createErrorReplies, cpuSeconds: creation.cpuSeconds, workerMetrics: creation.metrics },
+    burst: {
+      clicksNon200: clicks.filter((c) => c.status !== 200).length,
+      ephemeralErrorReplies: stack.slack.responseUrlCount - repliesBefore,
+      clickAckMs: roundSummary(summarize(clicks.map((c) => c.ms))),
+      allClicksAnsweredMs: round(clicksAnsweredMs),
+      drainMs: round(drainMs),
+      approvalsPerSecond: round((n / drainMs) * 1_000, 2),
+      outcomesPosted: outcomeAt.size,
+      completedInTemporal: completed,
+      allComplete: completed === n && outcomeAt.size === n,
+      completedOnFirstClick: waves[0]?.completedAfter,
+      waves,
+      cpuSeconds: drain.cpuSeconds,
+      workerMetrics: drain.metrics,
+    },
+  };
+}
+
+// ── Report ──────────────────────────────────────────────────────────────────────────────
+interface Row {
+  figure: string;
+  measure: string;
+  value: string;
+  target: string;
+  met?: boolean;
+}
+
+function table(rows: Row[]): string {
+  const header: Row = { figure: 'Figure', measure: 'Measure', value: 'Value', target: 'Target' };
+  const cells = (r: Row) => [r.figure, r.measure, r.value, r.target, r === header ? 'Met' : r.met === undefined ? '' : r.met ? 'yes' : 'NO'];
+  const all = [header, ...rows].map(cells);
+  const widths = all[0]!.map((_, col) => Math.max(...all.map((r) => r[col]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(all[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...all.slice(1).map(line)].join('\n');
+}
+
+interface Figures {
+  ackLatency?: Awaited<ReturnType<typeof ackLatency>>;
+  paths?: Awaited<ReturnType<typeof pathFigures>>;
+  click?: Awaited<ReturnType<typeof clickFigure>>;
+  throughput?: Awaited<ReturnType<typeof throughputFigure>>;
+  waiting?: Awaited<ReturnType<typeof waitingFigure>>;
+}
+
+function rowsOf(f: Figures): Row[] {
+  const rows: Row[] = [];
+  if (f.ackLatency) {
+    const { concurrency1: c1, concurrencyN: cN, concurrency } = f.ackLatency;
+    const pair = (s: { bot: Summary; bare: Summary }) => `bot ${s.bot.p50}/${s.bot.p99} ms, bare ${s.bare.p50}/${s.bare.p99} ms`;
+    rows.push({ figure: '1 ack', measure: 'p50/p99, 1 at a time', value: pair(c1), target: '' });
+    rows.push({ figure: '1 ack', measure: 'p99 ratio bot/bare, 1 at a time', value: `${c1.p99Ratio} (p50 ${c1.p50Ratio})`, target: '≤ 1.2', met: c1.p99Ratio <= 1.2 });
+    rows.push({ figure: '1 ack', measure: `p50/p99, ${concurrency} at once`, value: pair(cN), target: '' });
+    rows.push({ figure: '1 ack', measure: `p99 ratio bot/bare, ${concurrency} at once`, value: `${cN.p99Ratio} (p50 ${cN.p50Ratio})`, target: '≤ 1.2', met: cN.p99Ratio <= 1.2 });
+  }
+  if (f.paths) {
+    const r = f.paths.research;
+    rows.push({ figure: '2 fan-out', measure: `research wall ÷ L (L = ${r.llmLatencyMs} ms)`, value: `${r.ratio} (wall p50 ${r.wallMs.p50} ms; worst ${r.ratioMax})`, target: '≤ 1.10', met: r.ratio <= 1.1 });
+    const o = f.paths.overhead.atL;
+    rows.push({ figure: '3 overhead', measure: `command → draft, L = ${o.llmLatencyMs} ms`, value: `p50 ${o.commandToDraftMs.p50} ms (LLM path ${o.llmCriticalPathMs} ms)`, target: '' });
+    rows.push({
+      figure: '3 overhead',
+      measure: `overhead, L = ${o.llmLatencyMs} ms`,
+      value: `${o.overheadMs.p50} ms = ${round(o.overheadShareOfPath * 100)} % of the path`,
+      target: '≤ 5 %',
+      met: o.overheadShareOfPath <= 0.05,
+    });
+    const z = f.paths.overhead.at0.commandToDraftMs;
+    rows.push({ figure: '3 overhead', measure: 'command → draft, L = 0 (all overhead)', value: `p50 ${z.p50} ms, p99 ${z.p99} ms`, target: '' });
+  }
+  if (f.click) {
+    const c = f.click;
+    rows.push({ figure: '4 click', measure: 'click → card updated p50/p99', value: `${c.clickToCardMs.p50}/${c.clickToCardMs.p99} ms`, target: '' });
+    rows.push({ figure: '4 click', measure: 'bare signal round trip p50/p99', value: `${c.bareSignalRoundTripMs.p50}/${c.bareSignalRoundTripMs.p99} ms`, target: '' });
+    rows.push({ figure: '4 click', measure: 'ratio at p50 / p99', value: `${c.p50Ratio} / ${c.p99Ratio}`, target: '≤ 2×', met: c.p50Ratio <= 2 && c.p99Ratio <= 2 });
+  }
+  if (f.waiting) {
+    const w = f.waiting;
+    rows.push({ figure: '5 waiting', measure: `worker RSS, ${w.pipelines} awaiting review`, value: `${w.rssMb.allWaiting.worker} MB (idle ${w.rssMb.idle.worker} MB)`, target: '≤ 300 MB', met: (w.rssMb.allWaiting.worker ?? Infinity) <= 300 });
+    rows.push({ figure: '5 waiting', measure: `bot RSS, ${w.pipelines} awaiting review`, value: `${w.rssMb.allWaiting.bot} MB (idle ${w.rssMb.idle.bot} MB)`, target: '' });
+    rows.push({ figure: '5 waiting', measure: 'worker peak RSS, creating / draining', value: `${w.rssMb.peakWhileCreating.worker} / ${w.rssMb.peakWhileDraining.worker} MB`, target: '' });
+    rows.push({
+      figure: '5 waiting',
+      measure: `${w.pipelines} approvals in one burst`,
+      value:
+        `${w.burst.completedInTemporal}/${w.pipelines} completed in ${round(w.burst.drainMs / 1000)} s (${w.burst.approvalsPerSecond}/s)` +
+        (w.burst.waves.length > 1 ? `; ${w.pipelines - (w.burst.completedOnFirstClick ?? 0)} needed a 2nd click` : ''),
+      target: 'all complete',
+      met: w.burst.allComplete,
+    });
+  }
+  if (f.throughput) {
+    const t = f.throughput;
+    rows.push({ figure: '6 throughput', measure: `pipelines/s end to end, L = 0 (${t.pipelines} runs)`, value: `${t.pipelinesPerSecond}/s (drafts ${t.draftsPerSecond}/s; CPU ceiling ${t.cpuCeilingPerSecond}/s)`, target: '≥ 20/s', met: t.pipelinesPerSecond >= 20 });
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const loadBefore = os.loadavg();
+  await stack.start();
+  const figures: Figures = {};
+  let workerSettings: Record<string, unknown> | undefined;
+  try {
+    if (settings.only.has(1)) figures.ackLatency = await ackLatency();
+    if ([2, 3, 4, 6].some((f) => settings.only.has(f))) {
+      await startProduct();
+      workerSettings = worker?.info.settings;
+      // Warm-up: JIT, connections, the workflow bundle loaded in the workers' V8 contexts.
+      stack.openai.latencyMs = 0;
+      const url = BenchStack.url(bot!);
+      const warm = await pool([0, 1, 2, 3, 4], 5, (i) => runToDraft(url, 'X', `bench warm up ${i}`));
+      await Promise.all(warm.map((run) => approveAndFinish(url, run)));
+      await settle(500);
+      if (settings.only.has(2) || settings.only.has(3)) figures.paths = await pathFigures();
+      if (settings.only.has(4)) figures.click = await clickFigure();
+      if (settings.only.has(6)) figures.throughput = await throughputFigure();
+    }
+    if (settings.only.has(5)) {
+      figures.waiting = await waitingFigure();
+      workerSettings ??= worker?.info.settings;
+    }
+  } finally {
+    await stopProduct().catch(() => undefined);
+    await stack.stop();
+  }
+
+  const rows = rowsOf(figures);
+  const cpu = os.cpus();
+  const results = {
+    generatedAt: new Date().toISOString(),
+    durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+    machine: {
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model.trim(),
+      memoryGb: round(os.totalmem() / 2 ** 30),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      temporalCli: stack.cliVersion,
+      /** 1-minute load average before the run and after it: other work on the machine skews the figures. */
+      loadAverage: { before: round(loadBefore[0]!, 2), after: round(os.loadavg()[0]!, 2) },
+    },
+    settings: { ...settings, only: [...settings.only], resultsFile: undefined },
+    worker: { tuning: settings.workerTuning, nodeArgs: settings.workerNodeArgs, effective: workerSettings },
+    figures,
+    table: rows,
+  };
+  const complete = settings.only.size === 6 && [1, 2, 3, 4, 5, 6].every((f) => settings.only.has(f));
+  if (complete || process.env.BENCH_RESULTS) {
+    await fs.writeFile(settings.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+    log(`\nWrote ${path.relative(process.cwd(), settings.resultsFile)}`);
+  } else {
+    log('\nPartial run (BENCH_ONLY): bench/results.json left as it was (set BENCH_RESULTS=<file> to write one).');
+  }
+  console.log(`\nContent pipeline benchmark — ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${process.version}, ${results.durationSeconds} s\n`);
+  console.log(table(rows));
+  const phases: Array<[string, Record<string, number> | undefined]> = [
+    ['figure 6', figures.throughput?.cpuSeconds],
+    ['figure 5, creating', figures.waiting?.creation.cpuSeconds],
+    ['figure 5, draining', figures.waiting?.burst.cpuSeconds],
+  ];
+  const elsewhere = phases
+    .filter((entry): entry is [string, Record<string, number>] => entry[1]?.elsewhere !== undefined)
+    .map(([phase, cpu]) => `${phase} ${cpu.elsewhere} s`);
+  if (elsewhere.length) console.log(`\nCPU seconds used by other processes on the machine meanwhile: ${elsewhere.join(', ')} (load average ${results.machine.loadAverage.before} → ${results.machine.loadAverage.after}).`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
