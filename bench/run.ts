@@ -46,10 +46,10 @@ const settings = {
   /** L of figures 2 and 3 (ms). */
   llmLatencyMs: envInt('BENCH_LLM_LATENCY_MS', 1_000),
   ackWarmup: envInt('BENCH_ACK_WARMUP', 30),
-  ackSequential: envInt('BENCH_ACK_SEQUENTIAL', 100),
+  ackSequential: envInt('BENCH_ACK_SEQUENTIAL', 200),
   ackConcurrency: envInt('BENCH_ACK_CONCURRENCY', 100),
   ackRounds: envInt('BENCH_ACK_ROUNDS', 5),
-  pathRuns: envInt('BENCH_PATH_RUNS', 5),
+  pathRuns: envInt('BENCH_PATH_RUNS', 7),
   pathRunsL0: envInt('BENCH_PATH_RUNS_L0', 10),
   clicks: envInt('BENCH_CLICKS', 40),
   throughput: envInt('BENCH_THROUGHPUT', 100),
@@ -707,6 +707,7 @@ async function main(): Promise<void> {
   console.log(`\nContent pipeline benchmark — ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${process.version}, ${results.durationSeconds} s\n`);
   console.log(table(rows));
   const phases: Array<[string, Record<string, number> | undefined]> = [
+    ['figure 1', figures.ackLatency?.cpuSeconds],
     ['figure 6', figures.throughput?.cpuSeconds],
     ['figure 5, creating', figures.waiting?.creation.cpuSeconds],
     ['figure 5, draining', figures.waiting?.burst.cpuSeconds],
