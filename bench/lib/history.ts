@@ -126,11 +126,10 @@ export async function pipelineMilestones(client: Client, parentId: string): Prom
   };
   add('workflow started', parent.find((e) => e.type === EVENT.WORKFLOW_EXECUTION_STARTED)?.at);
   const span = (type: string) => spans.find((s) => s.type === type);
-  for (const type of ['announcePipeline', 'postStatus']) {
-    add(`${type} scheduled`, span(type)?.scheduledAt);
-    add(`${type} completed`, span(type)?.completedAt);
-  }
   add('child initiated', parent.find((e) => e.type === EVENT.START_CHILD_WORKFLOW_EXECUTION_INITIATED)?.at);
+  // Off the path to the draft since research starts beside it; listed to show that it is.
+  add('openThread scheduled', span('openThread')?.scheduledAt);
+  add('openThread completed', span('openThread')?.completedAt);
   add('child started', parent.find((e) => e.type === EVENT.CHILD_WORKFLOW_EXECUTION_STARTED)?.at);
   add('research scheduled', research.firstScheduledAt);
   add('research completed (last)', research.lastCompletedAt);
@@ -139,7 +138,7 @@ export async function pipelineMilestones(client: Client, parentId: string): Prom
   add('writeArticle completed', span('writeArticle')?.completedAt);
   add('postDraft scheduled', span('postDraft')?.scheduledAt);
   add('postDraft completed', span('postDraft')?.completedAt);
-  return milestones;
+  return milestones.sort((a, b) => a.at - b.at);
 }
 
 /** After a click: when the signal reached the history, and when recordDecision was scheduled, started and done. */

@@ -69,7 +69,8 @@ export interface PostDraftInput extends ThreadTarget {
   costComplete?: boolean;
 }
 
-export interface StatusInput extends ThreadTarget {
+export interface OpenThreadInput extends AnnounceInput {
+  /** What the status message shows first. */
   view: StatusView;
 }
 
@@ -252,10 +253,17 @@ export function createSlackActivities({ slack, temporalUiUrl, namespace }: Slack
   const urlOf = (workflowId: string) => workflowUrl(temporalUiUrl, namespace, workflowId);
 
   return {
-    /** The channel message that starts the pipeline's thread. */
-    async announcePipeline(input: AnnounceInput): Promise<{ ts: string; channel: string }> {
-      const message = threadRootMessage({ ...input, workflowUrl: urlOf(input.workflowId) });
-      return post('thread_root', input.channel, input.workflowId, message);
+    /**
+     * The channel message that starts the pipeline's thread, then the one status message of the
+     * thread as its first reply (later edited by updateStatus). One activity for both: the status
+     * cannot exist without the root, and one task instead of two takes a round trip off every run.
+     * A retry finds whichever of the two an earlier attempt already posted.
+     */
+    async openThread(input: OpenThreadInput): Promise<{ threadTs: string; statusTs: string; channel: string }> {
+      const { channel, workflowId, view } = input;
+      const root = await post('thread_root', channel, workflowId, threadRootMessage({ ...input, workflowUrl: urlOf(workflowId) }));
+      const status = await post('status', root.channel, workflowId, statusMessage(view), root.ts);
+      return { threadTs: root.ts, statusTs: status.ts, channel: root.channel };
     },
 
     /** The draft card with Approve / Reject, as a reply in the thread. */
@@ -268,12 +276,6 @@ export function createSlackActivities({ slack, temporalUiUrl, namespace }: Slack
     /** Replaces the card's buttons with who decided and when. */
     async recordDecision(input: RecordDecisionInput): Promise<void> {
       await update(input.channel, input.draftTs, decidedCardMessage(input));
-    },
-
-    /** The one status message of the thread; later edited by updateStatus. */
-    async postStatus(input: StatusInput): Promise<{ ts: string }> {
-      const { ts } = await post('status', input.channel, input.workflowId, statusMessage(input.view), input.threadTs);
-      return { ts };
     },
 
     async updateStatus(input: UpdateStatusInput): Promise<void> {

@@ -24,7 +24,7 @@ export interface DevServerOptions {
   namespace?: string;
   /** `Name=Type` pairs, e.g. `Topic=Text`. */
   searchAttributes?: string[];
-  /** Dynamic config `KEY=VALUE` (JSON value) pairs. */
+  /** Dynamic config `KEY=VALUE` (JSON value) pairs, added to DEV_SERVER_DYNAMIC_CONFIG. */
   dynamicConfig?: string[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   readyTimeoutMs?: number;
@@ -39,6 +39,15 @@ export interface DevServer {
   process: ChildProcess;
   stop(): Promise<void>;
 }
+
+/**
+ * Server settings every dev server of ours runs with (`npm start`, the tests, the benchmark).
+ * Eager activity execution: an activity that a workflow task schedules on the worker's own task
+ * queue comes back in the answer to that task, instead of waiting in the queue for a poll. Every
+ * step of a pipeline is such an activity, so this takes a dispatch round trip off each one
+ * (BENCHMARKS.md measures it). Off by default in the server; on a cluster it is the same key.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = ['system.enableActivityEagerExecution=true'];
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -88,7 +97,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   for (const attribute of options.searchAttributes ?? []) args.push('--search-attribute', attribute);
-  for (const value of options.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
+  for (const value of [...DEV_SERVER_DYNAMIC_CONFIG, ...(options.dynamicConfig ?? [])]) args.push('--dynamic-config-value', value);
 
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let recent = '';

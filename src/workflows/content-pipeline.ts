@@ -207,18 +207,29 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
   // ── The live status message: one writer, so edits never arrive out of order ──────────────
   let statusDirty = false;
   let statusClosing = false;
+  // Memo and search attributes are written only when they change: each write is a history event
+  // and a visibility update on the server, and most refreshes change only the status message.
+  let lastMemo = '';
+  let lastAttributes = '';
   const refreshStatus = (line?: string) => {
     if (line) headline = line;
     statusDirty = true;
     const usage = usageSummary();
-    upsertMemo({
-      stage, version, totalTokens: usage.totalTokens, costUsd: Number(usage.costUsd.toFixed(6)), budgetUsd,
+    const costUsd = Number(usage.costUsd.toFixed(6));
+    const memo = {
+      stage, version, totalTokens: usage.totalTokens, costUsd, budgetUsd,
       ...(decision ? { outcome: decision.outcome, decidedBy: decision.by ?? null } : {}),
-    });
-    if (settings.searchAttributes) {
+    };
+    if (JSON.stringify(memo) !== lastMemo) {
+      lastMemo = JSON.stringify(memo);
+      upsertMemo(memo);
+    }
+    const attributes = `${stage}|${costUsd}`;
+    if (settings.searchAttributes && attributes !== lastAttributes) {
+      lastAttributes = attributes;
       upsertSearchAttributes([
         { key: StageAttribute, value: stageAttributeValue(stage) },
-        { key: CostUsdAttribute, value: Number(usage.costUsd.toFixed(6)) },
+        { key: CostUsdAttribute, value: costUsd },
       ]);
     }
     setCurrentDetails(`**${stage}** · v${version} · ${usage.totalTokens} tokens · ${formatUsd(usage.costUsd)} of ${formatBudget(budgetUsd)}`);
@@ -230,8 +241,9 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
 
   async function statusWriter(): Promise<void> {
     for (;;) {
-      await condition(() => statusDirty || statusClosing);
-      if (!statusDirty) return;
+      // Edits wait for the status message itself (openThread), which research does not wait for.
+      await condition(() => (statusDirty && posted.statusTs !== undefined) || statusClosing);
+      if (!statusDirty || posted.statusTs === undefined) return;
       statusDirty = false;
       try {
         await status.updateStatus({ channel, ts: posted.statusTs!, view: statusView() });
@@ -307,9 +319,12 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
    * Before a call (or a group of parallel calls) that could cross the budget, ask a person.
    * Returns the person's stop, or undefined to go ahead.
    */
+  /** Whether a call of this worst-case cost fits what is left; an unpriced model cannot be compared ("cost unknown"). */
+  const fitsBudget = (worstCaseUsd: number | undefined) => worstCaseUsd === undefined || usageSummary().costUsd + worstCaseUsd <= budgetUsd;
+
   async function guardBudget(label: string, worstCaseUsd: number | undefined): Promise<Decision | undefined> {
-    if (worstCaseUsd === undefined) return undefined; // unpriced model: nothing to compare, the status says "cost unknown"
-    while (usageSummary().costUsd + worstCaseUsd > budgetUsd) {
+    if (worstCaseUsd === undefined) return undefined;
+    while (!fitsBudget(worstCaseUsd)) {
       const spent = usageSummary().costUsd;
       const increase = Math.ceil(Math.max(settings.maxCostUsd, spent + worstCaseUsd - budgetUsd) * 100) / 100;
       const previousStage = stage;
@@ -402,28 +417,46 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
   }
 
   // ── The pipeline ─────────────────────────────────────────────────────────────────────────
-  const threadTs = (await slack.announcePipeline({ channel, topic, requestedBy, workflowId })).ts;
-  posted.threadTs = threadTs;
-  posted.statusTs = (await slack.postStatus({ channel, threadTs, workflowId, view: statusView() })).ts;
   // Not cancellable: when the run is cancelled, the writer still shows how it ended.
   const writer = CancellationScope.nonCancellable(() => statusWriter());
 
+  // Research: three calls at once, so the guard prices all three together.
+  const researchWorstCase = promptWorstCase(settings.researchModel, MAX_OUTPUT_TOKENS.research, [
+    keyFactsPrompt(topic), examplesPrompt(topic), statisticsPrompt(topic),
+  ]);
+  const startResearch = (): Promise<ResearchBundle> => {
+    begin(...RESEARCH_STEPS.map((step) => stepOf(step)));
+    enter('researching', 'Researching: key facts, examples and statistics in parallel');
+    return executeChild(parallelResearchWorkflow, {
+      workflowId: researchChildWorkflowId(workflowId),
+      taskQueue: settings.researchTaskQueue,
+      args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs }],
+    });
+  };
+  // When research fits the budget (the usual case) it starts alongside the thread's first posts
+  // rather than after them: the posts are then off the path to the draft. Only a budget question
+  // needs the thread first.
+  const researching = fitsBudget(researchWorstCase) ? startResearch() : undefined;
+  // Its failure is awaited (and handled) below, after the thread exists to report it in.
+  researching?.catch(() => undefined);
+  const firstView = statusView();
+  statusDirty = false; // the status message starts out showing this view
+  const threadOpened = slack.openThread({ channel, topic, requestedBy, workflowId, view: firstView }).then((opened) => {
+    posted.threadTs = opened.threadTs;
+    posted.statusTs = opened.statusTs;
+  });
+
   try {
     const result = await (async (): Promise<PipelineResult> => {
-      // Research: three calls at once, so the guard prices all three together.
-      const researchWorstCase = promptWorstCase(settings.researchModel, MAX_OUTPUT_TOKENS.research, [
-        keyFactsPrompt(topic), examplesPrompt(topic), statisticsPrompt(topic),
-      ]);
-      const stopBeforeResearch = await guardBudget('research (3 calls)', researchWorstCase);
-      if (stopBeforeResearch) return finish(stopBeforeResearch, '');
-
-      begin(...RESEARCH_STEPS.map((step) => stepOf(step)));
-      enter('researching', 'Researching: key facts, examples and statistics in parallel');
-      const research: ResearchBundle = await executeChild(parallelResearchWorkflow, {
-        workflowId: researchChildWorkflowId(workflowId),
-        taskQueue: settings.researchTaskQueue,
-        args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs }],
-      });
+      await threadOpened;
+      let research: ResearchBundle;
+      if (researching) {
+        research = await researching;
+      } else {
+        const stopBeforeResearch = await guardBudget('research (3 calls)', researchWorstCase);
+        if (stopBeforeResearch) return finish(stopBeforeResearch, '');
+        research = await startResearch();
+      }
       // The result is authoritative; progress signals may have been missed or come late.
       for (const step of RESEARCH_STEPS) if (stepOf(step).state !== 'done') record(stepOf(step), research.usage[step]);
       refreshStatus();
@@ -447,7 +480,8 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
 
       // Review loop: each pass posts a version and waits for a reviewer.
       for (;;) {
-        enter('posting-draft', `Posting draft v${version}`);
+        // Transient (one Slack post, then awaiting-review): not worth a status edit or a visibility update.
+        stage = 'posting-draft';
         pendingReview = undefined;
         posted.draftTs = (await slack.postDraft(cardFor(article))).ts;
         runState = 'waiting';
@@ -499,8 +533,11 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
         runState = 'stopped';
         enter('cancelled', cancelledBy ? `Cancelled by <@${cancelledBy}>` : 'Cancelled');
         try {
+          await threadOpened.catch(() => undefined);
           if (posted.draftTs) await slack.recordDecision({ ...cardFor(article), draftTs: posted.draftTs, decision });
-          await slack.postOutcome({ channel, threadTs: posted.threadTs!, workflowId, topic, decision, usage: usageSummary(), budgetUsd, versions: version });
+          if (posted.threadTs) {
+            await slack.postOutcome({ channel, threadTs: posted.threadTs, workflowId, topic, decision, usage: usageSummary(), budgetUsd, versions: version });
+          }
         } catch (postError) {
           log.error('Could not report the cancellation', { error: String(postError) });
         }
@@ -511,14 +548,19 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
     }
     const cause = rootCause(error);
     const running = steps.filter((s) => s.state === 'running');
-    const failed = running.find((s) => s.step === cause.activity) ?? running[0];
+    // A Slack step can fail while research runs beside it: blame a running LLM step only when it failed.
+    const failed = running.find((s) => s.step === cause.activity) ?? (cause.activity ? undefined : running[0]);
     for (const entry of running) Object.assign(entry, { state: entry === failed ? 'failed' : 'skipped', endedAt: Date.now() });
     const where = failed?.label ?? cause.activity ?? stage;
     const explanation = explainFailure(cause.type);
     runState = 'failed';
     enter('failed', `${where} failed: ${explanation}`);
     try {
-      await slack.postFailure({ channel, threadTs: posted.threadTs!, workflowId, step: where, explanation, detail: cause.message, usage: usageSummary(), budgetUsd });
+      await threadOpened.catch(() => undefined);
+      // Without a thread (the channel refused the first post) there is nowhere to say it; the Web UI shows it.
+      if (posted.threadTs) {
+        await slack.postFailure({ channel, threadTs: posted.threadTs, workflowId, step: where, explanation, detail: cause.message, usage: usageSummary(), budgetUsd });
+      }
     } catch (postError) {
       log.error('Could not post the failure reply', { error: String(postError) });
     }

@@ -26,9 +26,17 @@ export async function parallelResearchWorkflow(input: ParallelResearchInput): Pr
   const parentId = workflowInfo().parent?.workflowId;
   const request = { topic: input.topic };
 
+  const stepCount = 3;
+  let completed = 0;
+
   async function step<T>(name: ResearchStep, call: Promise<LlmResult<T>>): Promise<LlmResult<T>> {
     const result = await call;
-    if (parentId) {
+    completed += 1;
+    // The last step to finish is not reported: our result, which reaches the parent at once, has
+    // every usage figure. Reporting it would cost a round trip before completing (the signal must
+    // be delivered first: completing with a signal in flight makes the server refuse the
+    // completion and replay the task).
+    if (parentId && completed < stepCount) {
       try {
         await getExternalWorkflowHandle(parentId).signal(researchStepSignal, { step: name, usage: result.usage });
       } catch (error) {

@@ -31,6 +31,7 @@ async function failureOf(run: Promise<unknown>): Promise<ApplicationFailure> {
 describe('exactly-once Slack posts', () => {
   const slack = new FakeSlack();
   let activities: ReturnType<typeof createSlackActivities>;
+  let client: WebClient;
   let threadTs: string;
   const view = {
     workflowId,
@@ -48,14 +49,15 @@ describe('exactly-once Slack posts', () => {
 
   beforeAll(async () => {
     await slack.start();
-    const client = new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 500 });
+    client = new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 500 });
     activities = createSlackActivities({ slack: client, temporalUiUrl: 'http://ui.test:8233/', namespace: 'default' });
   });
   afterAll(() => slack.stop());
   beforeEach(async () => {
     slack.calls.length = 0;
     slack.messages.length = 0;
-    ({ ts: threadTs } = await runActivityIn(attempt(1), activities.announcePipeline, { channel: CHANNEL, topic: 'CRDTs', requestedBy: 'U1', workflowId }));
+    // A thread to reply in, posted directly: the activities under test are the replies.
+    ({ ts: threadTs } = (await client.chat.postMessage({ channel: CHANNEL, text: 'Researching CRDTs' })) as { ts: string });
     slack.calls.length = 0;
   });
 
@@ -81,28 +83,34 @@ describe('exactly-once Slack posts', () => {
     expect(lookup.args).toMatchObject({ channel: CHANNEL, ts: threadTs, include_all_metadata: 'true' });
   });
 
-  it('`ratelimited` after acceptance: the retry finds the status message', async () => {
-    slack.failNext('chat.postMessage', { status: 429, headers: { 'retry-after': '2' }, afterSuccess: true });
-    const failure = await failureOf(runActivityIn(attempt(1), activities.postStatus, { channel: CHANNEL, threadTs, workflowId, view }));
+  const opening = { channel: CHANNEL, topic: 'CRDTs', requestedBy: 'U1', workflowId, view };
+
+  it('`ratelimited` after the root was posted and the status accepted: the retry finds both and posts neither', async () => {
+    slack.messages.length = 0;
+    slack.failNextWhere('chat.postMessage', (args) => postedKind(args) === 'status', { status: 429, headers: { 'retry-after': '2' }, afterSuccess: true });
+    const failure = await failureOf(runActivityIn(attempt(1), activities.openThread, opening));
     expect(failure.type).toBe(SlackFailure.RateLimited);
     expect(failure.nextRetryDelay).toBe(2_000);
 
-    const { ts } = await runActivityIn(attempt(2), activities.postStatus, { channel: CHANNEL, threadTs, workflowId, view });
-    expect(slack.postedOfKind(CHANNEL, 'status', threadTs).map((m) => m.ts)).toEqual([ts]);
+    const { threadTs: root, statusTs } = await runActivityIn(attempt(2), activities.openThread, opening);
+    expect(slack.postedOfKind(CHANNEL, 'thread_root').map((m) => m.ts)).toEqual([root]);
+    expect(slack.postedOfKind(CHANNEL, 'status', root).map((m) => m.ts)).toEqual([statusTs]);
+    expect(posts('thread_root')).toHaveLength(1);
     expect(posts('status')).toHaveLength(1);
   });
 
-  it('a timeout after Slack accepted the thread root: the retry finds it in the channel history', async () => {
+  it('a timeout after Slack accepted the thread root: the retry finds it in the channel history, then posts the status once', async () => {
     slack.messages.length = 0;
     // Written at once, answered after the client (timeout 500 ms) has given up.
     slack.failNext('chat.postMessage', { afterSuccess: true, hangMs: 1_500 });
-    const announce = { channel: CHANNEL, topic: 'Timeouts', requestedBy: 'U1', workflowId };
-    const failure = await failureOf(runActivityIn(attempt(1), activities.announcePipeline, announce));
+    const failure = await failureOf(runActivityIn(attempt(1), activities.openThread, { ...opening, topic: 'Timeouts' }));
     expect(failure.type).toBe(SlackFailure.Unavailable);
     expect(failure.message).toMatch(/timeout|timed out|aborted/i);
+    expect(posts('status')).toHaveLength(0);
 
-    const { ts } = await runActivityIn(attempt(2), activities.announcePipeline, announce);
-    expect(slack.postedOfKind(CHANNEL, 'thread_root').map((m) => m.ts)).toEqual([ts]);
+    const { threadTs: root, statusTs } = await runActivityIn(attempt(2), activities.openThread, { ...opening, topic: 'Timeouts' });
+    expect(slack.postedOfKind(CHANNEL, 'thread_root').map((m) => m.ts)).toEqual([root]);
+    expect(slack.postedOfKind(CHANNEL, 'status', root).map((m) => m.ts)).toEqual([statusTs]);
     expect(slack.callsOf('conversations.history')[0]!.args).toMatchObject({ channel: CHANNEL, include_all_metadata: 'true' });
   });
 
@@ -143,7 +151,9 @@ describe('exactly-once Slack posts', () => {
   });
 
   it('finds its message beyond the first page of a long thread', async () => {
-    for (let i = 0; i < 120; i += 1) await runActivityIn(attempt(1), activities.postStatus, { channel: CHANNEL, threadTs, workflowId: `research-other-20261125-${String(i).padStart(6, '0')}`, view });
+    const otherWorkflow = (i: number) => `research-other-20261125-${String(i).padStart(6, '0')}`;
+    const reminder = (i: number) => ({ channel: CHANNEL, threadTs, workflowId: otherWorkflow(i), topic: 'CRDTs', version: 1, reviewers: ['U2'], waitedMs: 1_000 });
+    for (let i = 0; i < 120; i += 1) await runActivityIn(attempt(1), activities.postReminder, reminder(i));
     slack.failNext('chat.postMessage', { status: 500, afterSuccess: true });
     await failureOf(runActivityIn(attempt(1), activities.postDraft, draft()));
     await runActivityIn(attempt(2), activities.postDraft, draft());

@@ -7,6 +7,7 @@ import { runActivity } from '../harness/activity-env.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackActivities, METADATA_EVENT_TYPE } from '../../src/activities/slack.js';
 import { SlackFailure } from '../../src/shared/failure-types.js';
+import type { StatusView } from '../../src/shared/progress.js';
 import { blockText, buttonsOf, FakeSlack } from '../harness/fake-slack.js';
 
 describe('Slack activities', () => {
@@ -14,6 +15,10 @@ describe('Slack activities', () => {
   let activities: ReturnType<typeof createSlackActivities>;
   const workflowId = 'research-crdts-20261125-abc123';
   const draft = { channel: 'C1', threadTs: '1.000001', workflowId, topic: 'CRDTs', article: '# CRDTs\n\nMerge without locks.', totalTokens: 1234 };
+  const statusView: StatusView = {
+    workflowId, topic: 'CRDTs', state: 'running', totalTokens: 0, totalCostUsd: 0, unpricedSteps: [], budgetUsd: 0.5, elapsedMs: 0,
+    headline: 'Researching in parallel', steps: [{ key: 'researchTopic', label: 'Key facts', state: 'running' }],
+  };
 
   beforeAll(async () => {
     await slack.start();
@@ -26,16 +31,23 @@ describe('Slack activities', () => {
     slack.messages.length = 0;
   });
 
-  it('announcePipeline posts the parent message with a UI link and metadata naming the workflow', async () => {
-    const { ts } = await runActivity(activities.announcePipeline, { channel: 'C1', topic: 'CRDTs <!channel>', requestedBy: 'U1', workflowId });
-    const call = slack.callsOf('chat.postMessage')[0]!;
-    expect(call.token).toBe('xoxb-test');
-    expect(call.args.thread_ts).toBeUndefined();
-    const message = slack.message('C1', ts)!;
-    expect(message.metadata).toEqual({ event_type: METADATA_EVENT_TYPE, event_payload: { workflow_id: workflowId, kind: 'thread_root' } });
-    const text = blockText(message);
+  it('openThread posts the parent message with a UI link, then the status message in its thread, both marked with metadata', async () => {
+    const { threadTs, statusTs } = await runActivity(activities.openThread, {
+      channel: 'C1', topic: 'CRDTs <!channel>', requestedBy: 'U1', workflowId, view: statusView,
+    });
+    const [rootCall, statusCall] = slack.callsOf('chat.postMessage');
+    expect(rootCall!.token).toBe('xoxb-test');
+    expect(rootCall!.args.thread_ts).toBeUndefined();
+    const root = slack.message('C1', threadTs)!;
+    expect(root.metadata).toEqual({ event_type: METADATA_EVENT_TYPE, event_payload: { workflow_id: workflowId, kind: 'thread_root' } });
+    const text = blockText(root);
     expect(text).toContain('Researching *CRDTs &lt;!channel&gt;* for <@U1>');
     expect(text).toContain(`<http://ui.test:8233/namespaces/default/workflows/${workflowId}|open in Temporal UI>`);
+
+    expect(statusCall!.args.thread_ts).toBe(threadTs);
+    const status = slack.message('C1', statusTs)!;
+    expect(status.metadata).toEqual({ event_type: METADATA_EVENT_TYPE, event_payload: { workflow_id: workflowId, kind: 'status' } });
+    expect(blockText(status)).toContain('Researching in parallel');
   });
 
   it('postDraft replies in the thread with the article and both review buttons', async () => {
