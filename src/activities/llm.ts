@@ -127,6 +127,8 @@ async function completeText(step: LlmStep, handle: ChatModelHandle, prompt: Prom
 }
 
 export function createLlmActivities({ research, writer }: LlmActivityDeps) {
+  // Built once: the schema's conversion to a tool definition is work every call would repeat.
+  const examplesModel = research.model.withStructuredOutput(examplesSchema, { name: 'real_world_examples', includeRaw: true });
   return {
     async researchTopic({ topic }: ResearchInput): Promise<LlmResult<string>> {
       return completeText('researchTopic', research, keyFactsPrompt(topic));
@@ -134,8 +136,7 @@ export function createLlmActivities({ research, writer }: LlmActivityDeps) {
 
     async findExamples({ topic }: ResearchInput): Promise<LlmResult<RealWorldExample[]>> {
       return guarded('findExamples', async () => {
-        const structured = research.model.withStructuredOutput(examplesSchema, { name: 'real_world_examples', includeRaw: true });
-        const { raw, parsed } = await structured.invoke(toMessages(examplesPrompt(topic)), { signal: callSignal() });
+        const { raw, parsed } = await examplesModel.invoke(toMessages(examplesPrompt(topic)), { signal: callSignal() });
         return { output: parsed.examples, usage: usageFrom(raw as AIMessage, research.name) };
       });
     },
