@@ -6,6 +6,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { isPipelineWorkflowId } from '../../../shared/ids.js';
 import type { ReviewDelivery } from '../../../temporal/pipelines.js';
+import { afterPendingAcks } from '../after-ack.js';
 import { OTHER_CHANNEL_REPLY, PIPELINE_FINISHED_REPLY, REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY } from '../../blocks/replies.js';
 
 export type Forward = (workflowId: string, userId: string) => Promise<ReviewDelivery>;
@@ -18,6 +19,7 @@ export interface ForwardOptions {
 export function registerForwardingButton(app: App, actionId: string, forward: Forward, { channelOf }: ForwardOptions = {}): void {
   app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, logger }) => {
     await ack();
+    await afterPendingAcks();
     const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     const workflowId = action.value ?? '';
     if (!isPipelineWorkflowId(workflowId)) {

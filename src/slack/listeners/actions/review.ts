@@ -18,6 +18,7 @@ import {
 } from '../../blocks/pipeline.js';
 import { PIPELINE_FINISHED_REPLY, REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY } from '../../blocks/replies.js';
 import { isReviewer, mayCancel, reviewersList } from '../authorization.js';
+import { afterPendingAcks } from '../after-ack.js';
 import type { ListenerDeps } from '../deps.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -84,6 +85,7 @@ async function requireReviewer(args: ButtonArgs, deps: ListenerDeps, clicked: Cl
 function onButton(app: App, actionId: string, deps: ListenerDeps, handle: (args: ButtonArgs, clicked: Clicked) => Promise<void>): void {
   app.action<BlockAction<ButtonAction>>(actionId, async (args) => {
     await args.ack();
+    await afterPendingAcks();
     let clicked: Clicked | undefined;
     try {
       clicked = await checkClick(args, deps);

@@ -14,6 +14,7 @@ import {
   topicTooLongReply,
   usageHelp,
 } from '../../blocks/replies.js';
+import { afterPendingAcks } from '../after-ack.js';
 import type { ListenerDeps } from '../deps.js';
 import { parseSubcommand, runSubcommand } from './subcommands.js';
 
@@ -47,6 +48,7 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
     }
 
     await ack({ response_type: 'ephemeral', text: startedReply(parsed.topic) });
+    await afterPendingAcks();
     const retry = context.retryNum ? ` (Slack retry ${context.retryNum}${context.retryReason ? `, ${context.retryReason}` : ''})` : '';
     try {
       const { workflowId } = await pipelines.start(
