@@ -56,12 +56,26 @@ function initialSearchAttributes(request: PipelineRequest): TypedSearchAttribute
 }
 
 /**
- * How long a start or a signal may take before we tell the person to try again. Slack gives a
- * command 3 s for its first answer; the ack goes first, and this bounds the follow-up so that an
- * unreachable Temporal is reported promptly instead of after gRPC's own retries (the client's retry
- * interceptor overshoots the deadline a little: ~2 s in all, measured). A healthy start takes tens of ms.
+ * How long a start or a signal may take before we find out why. Slack gives a command 3 s for its
+ * first answer; the ack goes first, and this bounds the follow-up so that an unreachable Temporal
+ * is reported promptly instead of after gRPC's own retries (the client's retry interceptor
+ * overshoots the deadline a little: ~1.6 s in all, measured). A healthy start takes tens of ms.
  */
 export const TEMPORAL_CALL_DEADLINE_MS = 1_500;
+/** The check that tells a slow server from an unreachable one (~0.6 s in all when unreachable). */
+const HEALTH_CHECK_DEADLINE_MS = 300;
+/**
+ * A second try's deadline when the server answers its health check but was slow to do the call
+ * (a burst of commands or clicks): telling the person "try again" would be wrong, since the call
+ * may well go through, and a retried command would start a second pipeline.
+ */
+const SLOW_SERVER_DEADLINE_MS = 15_000;
+
+/** gRPC status 4: the call's deadline passed, whether the server is slow or not there at all. */
+function isDeadlineExceeded(error: unknown): boolean {
+  const code = (e: unknown) => (e && typeof e === 'object' ? (e as { code?: unknown }).code : undefined);
+  return code(error) === 4 || code((error as { cause?: unknown } | undefined)?.cause) === 4;
+}
 
 export interface PipelinesOptions {
   taskQueue: string;
@@ -110,7 +124,7 @@ export class Pipelines {
     const suffix = idempotencyKey === undefined ? (this.options.suffix ?? randomSuffix)() : suffixFor(idempotencyKey);
     const workflowId = pipelineWorkflowId(request.topic, now, suffix);
     try {
-      await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () => this.client.workflow.start(contentPipeline, {
+      await this.call(() => this.client.workflow.start(contentPipeline, {
         workflowId,
         taskQueue: this.options.taskQueue,
         args: [{ ...request, settings: { ...this.options.settings, searchAttributes: this.searchAttributesReady() } }],
@@ -166,9 +180,7 @@ export class Pipelines {
   /** Who started a pipeline, where, and how it ended, from its memo (works on closed runs, no worker needed). */
   async describe(workflowId: string): Promise<PipelineFacts | undefined> {
     try {
-      const description = await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () =>
-        this.client.workflow.getHandle(workflowId).describe(),
-      );
+      const description = await this.call(() => this.client.workflow.getHandle(workflowId).describe());
       const memo = (description.memo ?? {}) as Record<string, unknown>;
       const text = (key: string) => (typeof memo[key] === 'string' ? (memo[key] as string) : undefined);
       return {
@@ -190,7 +202,7 @@ export class Pipelines {
 
   /** The current draft (for the Edit modal), straight from the workflow. */
   async draft(workflowId: string): Promise<DraftSnapshot> {
-    return this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () => this.client.workflow.getHandle(workflowId).query(draftQuery));
+    return this.call(() => this.client.workflow.getHandle(workflowId).query(draftQuery));
   }
 
   /** A user's running pipelines in one channel, newest first (Temporal visibility). */
@@ -237,9 +249,36 @@ export class Pipelines {
     return this.options.settings.searchAttributes && this.searchAttributesKnown === true;
   }
 
+  /**
+   * One call to Temporal under the deadline. When the deadline passes, a quick health check tells
+   * why: unreachable → the error goes up at once (the person is told to try again); alive but slow
+   * → the call is made again with more time. Every call made through here is safe to repeat: a
+   * start reuses its workflow ID (USE_EXISTING), the workflow keeps only the first decision of each
+   * kind, and reads change nothing.
+   */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, fn);
+    } catch (error) {
+      if (!isDeadlineExceeded(error) || !(await this.serverAnswers())) throw error;
+      return await this.client.withDeadline(Date.now() + SLOW_SERVER_DEADLINE_MS, fn);
+    }
+  }
+
+  private async serverAnswers(): Promise<boolean> {
+    const { workflowService } = this.client.connection;
+    try {
+      // Answered by the frontend alone (no persistence), so a busy server still answers it quickly.
+      await this.client.withDeadline(Date.now() + HEALTH_CHECK_DEADLINE_MS, () => workflowService.getSystemInfo({}));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private async deliver(signal: () => Promise<void>): Promise<ReviewDelivery> {
     try {
-      await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, signal);
+      await this.call(signal);
       return { delivered: true };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return { delivered: false, reason: 'finished' };
