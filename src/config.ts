@@ -68,12 +68,22 @@ export interface PipelineConfig {
   maxTopicLength: number;
 }
 
+export interface WorkerConfig {
+  /**
+   * Workflows a worker keeps in memory between tasks (Temporal's sticky cache); undefined =
+   * Temporal's default, which scales with the heap. A pipeline waits hours for review, so a cache
+   * sized for the pipelines in flight, not those waiting, keeps memory flat (BENCHMARKS.md, figure 5).
+   */
+  maxCachedWorkflows: number | undefined;
+}
+
 export interface Config {
   slack: SlackConfig;
   openai: OpenAIConfig;
   temporal: TemporalConfig;
   pipeline: PipelineConfig;
   review: ReviewConfig;
+  worker: WorkerConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -118,6 +128,8 @@ const HELP = {
   REVIEWERS:
     'Comma-separated Slack user IDs (U…, W…) and/or user-group IDs (S…): profile → ⋯ → Copy member ID; user groups: the group page URL. Leave empty to let anyone in the channel decide.',
   MAX_REVISIONS: 'A whole number from 0 to 10.',
+  WORKER_MAX_CACHED_WORKFLOWS:
+    'A whole number, e.g. 200: how many workflows each worker keeps in memory. Leave unset for Temporal\'s default (it grows with the heap).',
   PUBLISH_CHANNEL: 'A Slack channel ID such as C0123456789 (channel details → About → Channel ID).',
   MODEL_PRICES:
     'JSON: USD per 1M tokens by model, e.g. {"my-model":{"input":0.5,"output":1.5,"cachedInput":0.25}}. Merged over the built-in gpt-4o and gpt-4o-mini prices.',
@@ -191,7 +203,7 @@ class Reader {
     return { ...DEFAULT_PRICES, ...parsed };
   }
 
-  integer(name: keyof typeof HELP, fallback: number, min: number, max: number): number {
+  integer<T extends number | undefined>(name: keyof typeof HELP, fallback: T, min: number, max: number): number | T {
     const value = this.optional(name);
     if (value === undefined) return fallback;
     const number = Number(value);
@@ -300,6 +312,9 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
       maxRevisions: read.integer('MAX_REVISIONS', 3, 0, 10),
       reminderAfterMs: read.duration('REVIEW_REMINDER_AFTER', '4h'),
       publishChannel: read.idList('PUBLISH_CHANNEL', /^[CG][A-Z0-9]{2,}$/)[0],
+    },
+    worker: {
+      maxCachedWorkflows: read.integer('WORKER_MAX_CACHED_WORKFLOWS', undefined, 0, 1_000_000),
     },
     logLevel: logLevel as Config['logLevel'],
   };

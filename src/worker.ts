@@ -9,7 +9,7 @@ import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Config } from './config.js';
 import { MAX_OUTPUT_TOKENS } from './shared/pricing.js';
-import { bundleWorkflows } from './temporal/bundle.js';
+import { bundleWorkflows, workflowBundleForWorker } from './temporal/bundle.js';
 import { installTemporalRuntime, isMainModule, loadConfigOrExit, onShutdownSignal } from './entry.js';
 
 /** The only place real clients are built. */
@@ -97,6 +97,12 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
   };
 }
 
+/** The tuning the configuration asks for (WORKER_MAX_CACHED_WORKFLOWS); Temporal's defaults otherwise. */
+export function workerTuning(config: Pick<Config, 'worker'>): WorkerTuning {
+  const { maxCachedWorkflows } = config.worker;
+  return maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows };
+}
+
 export async function startWorkers(config: Config, address: string, workflowBundle?: WorkflowBundleOption) {
   const connection = await NativeConnection.connect({ ...config.temporal.connection, address });
   const set = await createWorkers({
@@ -105,7 +111,8 @@ export async function startWorkers(config: Config, address: string, workflowBund
     taskQueue: config.temporal.taskQueue,
     researchTaskQueue: config.temporal.researchTaskQueue,
     activities: createActivities(buildActivityDeps(config)),
-    ...(workflowBundle ? { workflowBundle } : {}),
+    workflowBundle: workflowBundle ?? (await workflowBundleForWorker()),
+    tuning: workerTuning(config),
   });
   const done = set.run().finally(() => connection.close());
   return {

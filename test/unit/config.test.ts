@@ -412,6 +412,18 @@ describe('loadConfig: overrides', () => {
     expect(config.temporal.uiUrl).toBe('https://cloud.temporal.io');
   });
 
+  it('leaves the worker cache to Temporal unless WORKER_MAX_CACHED_WORKFLOWS is set', () => {
+    expect(loadConfig(env()).worker.maxCachedWorkflows).toBeUndefined();
+    expect(loadConfig(env({ WORKER_MAX_CACHED_WORKFLOWS: '100' })).worker.maxCachedWorkflows).toBe(100);
+    expect(loadConfig(env({ WORKER_MAX_CACHED_WORKFLOWS: '0' })).worker.maxCachedWorkflows).toBe(0);
+  });
+
+  it.each(['-1', 'lots', '1.5', '2000000'])('reports WORKER_MAX_CACHED_WORKFLOWS=%j, with what to write', (value) => {
+    const problem = problemFor(env({ WORKER_MAX_CACHED_WORKFLOWS: value }), 'WORKER_MAX_CACHED_WORKFLOWS');
+    expect(problem.problem).toContain(value);
+    expect(problem.help).toMatch(/whole number/);
+  });
+
   it.each(['debug', 'info', 'warn', 'error', 'DEBUG', ' Warn '])('accepts LOG_LEVEL=%j, lower-cased', (level) => {
     expect(loadConfig(env({ LOG_LEVEL: level })).logLevel).toBe(level.trim().toLowerCase());
   });
