@@ -36,11 +36,13 @@ function envJson<T>(name: string, fallback: T): T {
 }
 
 /**
- * Worker settings of every run unless BENCH_WORKER_TUNING / BENCH_WORKER_NODE_ARGS say otherwise.
+ * Worker settings of every run unless BENCH_WORKER_* say otherwise: the product's configuration
+ * (WORKER_MAX_CACHED_WORKFLOWS) and the Node flags of `npm run worker:prod`.
  * Why these: BENCHMARKS.md → "Worker settings".
  */
-const DEFAULT_WORKER_TUNING: WorkerTuning = { maxCachedWorkflows: 100 };
+const DEFAULT_WORKER_MAX_CACHED_WORKFLOWS = '100';
 const DEFAULT_WORKER_NODE_ARGS = '--max-semi-space-size=1';
+const DEFAULT_WORKER_MALLOC_ARENA_MAX = '2';
 
 const settings = {
   /** L of figures 2 and 3 (ms). */
@@ -60,8 +62,15 @@ const settings = {
   waitingInFlight: envInt('BENCH_WAITING_IN_FLIGHT', 20),
   only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((s) => Number(s.trim())).filter(Boolean)),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
-  workerTuning: envJson<WorkerTuning>('BENCH_WORKER_TUNING', DEFAULT_WORKER_TUNING),
+  /** WORKER_MAX_CACHED_WORKFLOWS of the worker; empty = Temporal's default. */
+  workerMaxCachedWorkflows: process.env.BENCH_WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_WORKER_MAX_CACHED_WORKFLOWS,
+  /** Experiments beyond the product's configuration: a JSON WorkerOptions subset. */
+  workerTuning: envJson<WorkerTuning>('BENCH_WORKER_TUNING', {}),
+  /** 'compiled' (as deployed: tsc output, `npm run worker:prod`) or 'tsx' (as `npm run worker` in development). */
+  runtime: process.env.BENCH_RUNTIME === 'tsx' ? ('tsx' as const) : ('compiled' as const),
   workerNodeArgs: (process.env.BENCH_WORKER_NODE_ARGS ?? DEFAULT_WORKER_NODE_ARGS).split(' ').filter(Boolean),
+  /** glibc's MALLOC_ARENA_MAX for the worker process (README → Production); empty = glibc's default. */
+  workerMallocArenaMax: process.env.BENCH_WORKER_MALLOC_ARENA_MAX ?? DEFAULT_WORKER_MALLOC_ARENA_MAX,
   resultsFile: process.env.BENCH_RESULTS ?? path.join(benchDir, 'results.json'),
 };
 
@@ -71,6 +80,7 @@ const mb = (sample: Record<string, number>) => Object.fromEntries(Object.entries
 
 const stack = new BenchStack({
   log,
+  runtime: settings.runtime,
   ...(settings.cpuProfile ? { cpuProfDir: path.join(benchDir, 'profiles') } : {}),
 });
 const requests = new SlackRequests(SIGNING_SECRET, () => stack.slack.fake.url);
@@ -143,7 +153,12 @@ async function measured<T>(work: () => Promise<T>): Promise<Measured<T>> {
 }
 
 async function startProduct(queues: Record<string, string> = {}): Promise<void> {
-  [worker, bot] = await Promise.all([stack.startWorker(queues, settings.workerTuning, settings.workerNodeArgs), stack.startBot(queues)]);
+  const workerEnv = { ...queues, ...(settings.workerMaxCachedWorkflows ? { WORKER_MAX_CACHED_WORKFLOWS: settings.workerMaxCachedWorkflows } : {}) };
+  const processEnv: Record<string, string> = settings.workerMallocArenaMax ? { MALLOC_ARENA_MAX: settings.workerMallocArenaMax } : {};
+  [worker, bot] = await Promise.all([
+    stack.startWorker(workerEnv, settings.workerTuning, settings.workerNodeArgs, processEnv),
+    stack.startBot(queues),
+  ]);
 }
 
 async function stopProduct(): Promise<void> {
@@ -693,7 +708,14 @@ async function main(): Promise<void> {
       loadAverage: { before: round(loadBefore[0]!, 2), after: round(os.loadavg()[0]!, 2) },
     },
     settings: { ...settings, only: [...settings.only], resultsFile: undefined },
-    worker: { tuning: settings.workerTuning, nodeArgs: settings.workerNodeArgs, effective: workerSettings },
+    worker: {
+      runtime: settings.runtime,
+      maxCachedWorkflows: settings.workerMaxCachedWorkflows || "Temporal's default",
+      tuning: settings.workerTuning,
+      nodeArgs: settings.workerNodeArgs,
+      mallocArenaMax: settings.workerMallocArenaMax || "glibc's default",
+      effective: workerSettings,
+    },
     figures,
     table: rows,
   };
@@ -704,7 +726,9 @@ async function main(): Promise<void> {
   } else {
     log('\nPartial run (BENCH_ONLY): bench/results.json left as it was (set BENCH_RESULTS=<file> to write one).');
   }
-  console.log(`\nContent pipeline benchmark — ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${process.version}, ${results.durationSeconds} s\n`);
+  console.log(
+    `\nContent pipeline benchmark — ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${process.version}, ${settings.runtime} processes, ${results.durationSeconds} s\n`,
+  );
   console.log(table(rows));
   const phases: Array<[string, Record<string, number> | undefined]> = [
     ['figure 1', figures.ackLatency?.cpuSeconds],

@@ -1,12 +1,14 @@
 /**
- * Child processes of the benchmark (worker, bot, bare Bolt app, bare worker): each runs a
- * TypeScript entry under tsx, reports `ready` over IPC, and is stopped with a `stop` message
- * (then SIGKILL if it does not exit). RSS is read from /proc, so worker and bot are measured apart.
+ * Child processes of the benchmark (worker, bot, bare Bolt app, bare worker): each runs an entry
+ * of bench/procs, compiled to JavaScript as in production (or under tsx, as in development),
+ * reports `ready` over IPC, and is stopped with a `stop` message (then SIGKILL if it does not
+ * exit). RSS is read from /proc, so worker and bot are measured apart.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const benchDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -30,13 +32,29 @@ export interface SpawnOptions {
   /** Write a V8 CPU profile of the child here when it exits. */
   cpuProfDir?: string;
   readyTimeoutMs?: number;
+  /** Where compileProcs() put the JavaScript; undefined = run the TypeScript under tsx. */
+  compiledDir?: string;
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Compiles bench/procs and the product code they import (tsc, bench/tsconfig.build.json) into
+ * bench/.build, inside the repository so that its package.json (ESM) and node_modules apply.
+ * Returns the directory the entries are in.
+ */
+export async function compileProcs(): Promise<string> {
+  const tsc = path.join(benchDir, '..', 'node_modules', 'typescript', 'bin', 'tsc');
+  await execFileAsync(process.execPath, [tsc, '-p', path.join(benchDir, 'tsconfig.build.json')]);
+  return path.join(benchDir, '.build', 'bench', 'procs');
 }
 
 export async function spawnChild<Info = Record<string, unknown>>(name: string, entry: string, options: SpawnOptions): Promise<Child<Info>> {
-  const args = [...(options.nodeArgs ?? []), '--import', 'tsx'];
+  const args = [...(options.nodeArgs ?? [])];
+  if (!options.compiledDir) args.push('--import', 'tsx');
   // Node names each profile CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: one per thread (main, tsx loader, workflow threads).
   if (options.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${path.join(options.cpuProfDir, name)}`);
-  args.push(path.join(benchDir, 'procs', entry));
+  args.push(options.compiledDir ? path.join(options.compiledDir, entry.replace(/\.ts$/, '.js')) : path.join(benchDir, 'procs', entry));
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, ...options.extraEnv, BENCH_ENV: JSON.stringify(options.benchEnv) },

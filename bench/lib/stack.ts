@@ -19,7 +19,7 @@ import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/search-attributes.js
 import { FakeOpenAI } from '../../test/harness/fake-openai.js';
 import { ObservedSlack } from './observed-slack.js';
 import type { WorkerTuning } from '../../src/worker.js';
-import { spawnChild, type Child } from './procs.js';
+import { compileProcs, spawnChild, type Child } from './procs.js';
 
 const benchDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -40,6 +40,8 @@ export interface PortInfo {
 export interface StackOptions {
   cpuProfDir?: string;
   log: (line: string) => void;
+  /** 'compiled': JavaScript from tsc, as deployed (`npm run worker:prod`); 'tsx': as in development. */
+  runtime: 'compiled' | 'tsx';
 }
 
 export class BenchStack {
@@ -56,6 +58,7 @@ export class BenchStack {
   private readonly bundlePath = path.join(this.tmpDir, 'workflows.js');
   private readonly bareBundlePath = path.join(this.tmpDir, 'bare-workflows.js');
   private readonly children = new Set<Child<unknown>>();
+  private compiledDir: string | undefined;
 
   constructor(private readonly options: StackOptions) {}
 
@@ -65,7 +68,8 @@ export class BenchStack {
     this.options.log(`Temporal CLI: ${this.cliVersion}`);
     const started = Date.now();
     // The workflow bundle is built once here and handed to every worker process by path.
-    const [devServer, bundle, bareBundle] = await Promise.all([
+    const [compiledDir, devServer, bundle, bareBundle] = await Promise.all([
+      this.options.runtime === 'compiled' ? compileProcs() : undefined,
       // As `npm start` runs it: with the product's search attributes registered.
       startDevServer({
         cliPath,
@@ -83,8 +87,11 @@ export class BenchStack {
       }),
     ]);
     this.devServer = devServer;
+    this.compiledDir = compiledDir;
     await Promise.all([fs.writeFile(this.bundlePath, bundle.code), fs.writeFile(this.bareBundlePath, bareBundle.code)]);
-    this.options.log(`Dev server on ${devServer.address}, workflows bundled (${Math.round((Date.now() - started) / 100) / 10} s)`);
+    this.options.log(
+      `Dev server on ${devServer.address}, workflows bundled${compiledDir ? ', processes compiled' : ''} (${Math.round((Date.now() - started) / 100) / 10} s)`,
+    );
     await Promise.all([this.slack.start(), this.openai.start()]);
     this.connection = await Connection.connect({ address: devServer.address });
     this.client = new Client({ connection: this.connection });
@@ -120,6 +127,7 @@ export class BenchStack {
       extraEnv,
       nodeArgs,
       ...(this.options.cpuProfDir ? { cpuProfDir: this.options.cpuProfDir } : {}),
+      ...(this.compiledDir ? { compiledDir: this.compiledDir } : {}),
     });
     this.children.add(child as Child<unknown>);
     const stop = child.stop;
@@ -130,12 +138,17 @@ export class BenchStack {
     return child;
   }
 
-  startWorker(queues: Record<string, string>, tuning: WorkerTuning, nodeArgs: string[]): Promise<Child<WorkerInfo>> {
+  /**
+   * `env` holds the worker's configuration (e.g. WORKER_MAX_CACHED_WORKFLOWS); `tuning`, experiments
+   * beyond it; `processEnv`, plain variables of the process (MALLOC_ARENA_MAX).
+   */
+  startWorker(env: Record<string, string>, tuning: WorkerTuning, nodeArgs: string[], processEnv: Record<string, string> = {}): Promise<Child<WorkerInfo>> {
     return this.spawn<WorkerInfo>(
       'worker',
       'worker.ts',
-      this.env(queues),
+      this.env(env),
       {
+        ...processEnv,
         BENCH_WORKFLOW_BUNDLE: this.bundlePath,
         BENCH_METRICS_PORT: String(this.metricsPort),
         BENCH_WORKER_TUNING: JSON.stringify(tuning),

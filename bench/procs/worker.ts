@@ -6,7 +6,7 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.js';
 import { loadConfig } from '../../src/config.js';
-import { buildActivityDeps, createWorkers, type WorkerTuning } from '../../src/worker.js';
+import { buildActivityDeps, createWorkers, workerTuning, type WorkerTuning } from '../../src/worker.js';
 import { benchEnv, onStop, ready } from './child.js';
 
 const metricsPort = process.env.BENCH_METRICS_PORT;
@@ -30,8 +30,8 @@ const set = await createWorkers({
   researchTaskQueue: config.temporal.researchTaskQueue,
   activities: createActivities(buildActivityDeps(config)),
   workflowBundle: { codePath },
-  // Worker tuning chosen by the bench (BENCHMARKS.md → worker settings); {} = Temporal's defaults.
-  tuning: JSON.parse(process.env.BENCH_WORKER_TUNING ?? '{}') as WorkerTuning,
+  // As configured (WORKER_MAX_CACHED_WORKFLOWS), plus any experiment of BENCH_WORKER_TUNING.
+  tuning: { ...workerTuning(config), ...(JSON.parse(process.env.BENCH_WORKER_TUNING ?? '{}') as WorkerTuning) },
 });
 const running = set.run();
 
