@@ -376,21 +376,22 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
   async function finish(outcome: Decision, finalArticle: string): Promise<PipelineResult> {
     decision = outcome;
     for (const entry of steps) if (entry.state === 'pending') entry.state = 'skipped';
-    if (posted.draftTs) {
-      enter('recording-decision', 'Recording the decision');
-      await slack.recordDecision({ ...cardFor(article), draftTs: posted.draftTs, decision: outcome });
-    }
-    let published: PipelineResult['published'];
-    if (outcome.outcome === 'approved') {
-      enter('publishing', 'Publishing the approved article');
-      const usage = usageSummary();
-      published = await slack.publishArticle({
-        channel: settings.publishChannel ?? channel, sourceChannel: channel, threadTs: posted.threadTs!, workflowId, topic,
-        article: finalArticle, requestedBy, approvedBy: outcome.by ?? requestedBy, versions: version, edited: outcome.edit !== undefined,
-        costUsd: usage.costUsd, costComplete: usage.unpricedSteps.length === 0,
-      });
-    }
+    const approved = outcome.outcome === 'approved';
+    if (approved) enter('publishing', 'Publishing the approved article');
+    // Otherwise transient (one card edit, then the outcome): not worth a status edit of its own.
+    else stage = 'recording-decision';
     const usage = usageSummary();
+    // The card and the publication do not depend on each other: both at once.
+    const [, published] = await Promise.all([
+      posted.draftTs ? slack.recordDecision({ ...cardFor(article), draftTs: posted.draftTs, decision: outcome }) : undefined,
+      approved
+        ? slack.publishArticle({
+          channel: settings.publishChannel ?? channel, sourceChannel: channel, threadTs: posted.threadTs!, workflowId, topic,
+          article: finalArticle, requestedBy, approvedBy: outcome.by ?? requestedBy, versions: version, edited: outcome.edit !== undefined,
+          costUsd: usage.costUsd, costComplete: usage.unpricedSteps.length === 0,
+        })
+        : undefined,
+    ]);
     await slack.postOutcome({ channel, threadTs: posted.threadTs!, workflowId, topic, decision: outcome, usage, budgetUsd, versions: version, ...(published ? { published } : {}) });
     runState = outcome.outcome === 'stopped' ? 'stopped' : 'completed';
     const endLine =
