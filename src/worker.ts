@@ -103,7 +103,15 @@ export function workerTuning(config: Pick<Config, 'worker'>): WorkerTuning {
   return maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows };
 }
 
-export async function startWorkers(config: Config, address: string, workflowBundle?: WorkflowBundleOption) {
+export interface StartWorkersOptions {
+  /** A bundle made elsewhere (the benchmark's); else the build's, else one made now. */
+  workflowBundle?: WorkflowBundleOption;
+  /** Tuning on top of the configuration's (experiments). */
+  tuning?: WorkerTuning;
+}
+
+/** Both workers as configured, with real clients: what `npm run worker` runs. */
+export async function startWorkers(config: Config, address: string, options: StartWorkersOptions = {}) {
   const connection = await NativeConnection.connect({ ...config.temporal.connection, address });
   const set = await createWorkers({
     connection,
@@ -111,8 +119,8 @@ export async function startWorkers(config: Config, address: string, workflowBund
     taskQueue: config.temporal.taskQueue,
     researchTaskQueue: config.temporal.researchTaskQueue,
     activities: createActivities(buildActivityDeps(config)),
-    workflowBundle: workflowBundle ?? (await workflowBundleForWorker()),
-    tuning: workerTuning(config),
+    workflowBundle: options.workflowBundle ?? (await workflowBundleForWorker()),
+    tuning: { ...workerTuning(config), ...options.tuning },
   });
   const done = set.run().finally(() => connection.close());
   return {

@@ -14,6 +14,7 @@ import {
   decidedCardMessage,
   draftCardMessage,
   threadRootMessage,
+  type DraftCardInput,
   type SlackMessage,
 } from '../slack/blocks/pipeline.js';
 import { statusMessage } from '../slack/blocks/status.js';
@@ -58,16 +59,8 @@ export interface ThreadTarget {
   workflowId: string;
 }
 
-export interface PostDraftInput extends ThreadTarget {
-  topic: string;
-  article: string;
-  /** Draft version (1 + revisions) and how many revisions remain. */
-  version?: number;
-  revisionsLeft?: number;
-  totalTokens: number;
-  costUsd?: number;
-  costComplete?: boolean;
-}
+/** The draft card (its fields are documented on DraftCardInput), as a reply in the thread. */
+export interface PostDraftInput extends ThreadTarget, DraftCardInput {}
 
 export interface OpenThreadInput extends AnnounceInput {
   /** What the status message shows first. */

@@ -71,10 +71,29 @@ const HEALTH_CHECK_DEADLINE_MS = 300;
  */
 const SLOW_SERVER_DEADLINE_MS = 15_000;
 
-/** gRPC status 4: the call's deadline passed, whether the server is slow or not there at all. */
-function isDeadlineExceeded(error: unknown): boolean {
-  const code = (e: unknown) => (e && typeof e === 'object' ? (e as { code?: unknown }).code : undefined);
-  return code(error) === 4 || code((error as { cause?: unknown } | undefined)?.cause) === 4;
+/** The gRPC error under the client's ServiceError, if any. */
+function grpcError(error: unknown): { code?: unknown; details?: unknown } | undefined {
+  const candidates = [error, (error as { cause?: unknown } | undefined)?.cause];
+  return candidates.find((e): e is { code?: unknown; details?: unknown } => Boolean(e) && typeof e === 'object' && 'code' in (e as object));
+}
+
+/**
+ * gRPC status 4 (DEADLINE_EXCEEDED), or 1 (CANCELLED), which is how a call cut short by the
+ * deadline sometimes ends: the call's time ran out, whether the server is slow or not there at all.
+ */
+function missedDeadline(error: unknown): boolean {
+  const code = grpcError(error)?.code;
+  return code === 4 || code === 1;
+}
+
+/**
+ * grpc-js names the peer (`remote_addr=…`) in a deadline error when the call was sent on a live
+ * connection: the server is there, only slow. Without it (unreachable, connection refused, server
+ * just stopped) we ask the server directly. Should the wording change, we still ask.
+ */
+function reachedServer(error: unknown): boolean {
+  const details = grpcError(error)?.details;
+  return typeof details === 'string' && details.includes('remote_addr=');
 }
 
 export interface PipelinesOptions {
@@ -250,9 +269,9 @@ export class Pipelines {
   }
 
   /**
-   * One call to Temporal under the deadline. When the deadline passes, a quick health check tells
-   * why: unreachable → the error goes up at once (the person is told to try again); alive but slow
-   * → the call is made again with more time. Every call made through here is safe to repeat: a
+   * One call to Temporal under the deadline. When the deadline passes, the error (or else a quick
+   * health check) tells why: unreachable → the error goes up at once (the person is told to try
+   * again); alive but slow → the call is made again with more time. Every call made through here is safe to repeat: a
    * start reuses its workflow ID (USE_EXISTING), the workflow keeps only the first decision of each
    * kind, and reads change nothing.
    */
@@ -260,7 +279,7 @@ export class Pipelines {
     try {
       return await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, fn);
     } catch (error) {
-      if (!isDeadlineExceeded(error) || !(await this.serverAnswers())) throw error;
+      if (!missedDeadline(error) || !(reachedServer(error) || (await this.serverAnswers()))) throw error;
       return await this.client.withDeadline(Date.now() + SLOW_SERVER_DEADLINE_MS, fn);
     }
   }

@@ -11,29 +11,32 @@ import { loadConfig } from '../../src/config.js';
 import type { Pipelines } from '../../src/temporal/pipelines.js';
 import { BOT_TOKEN, OPENAI_KEY, SIGNING_SECRET } from '../harness/stack.js';
 
-const START = '/temporal.api.workflowservice.v1.WorkflowService/StartWorkflowExecution';
+const SERVICE = '/temporal.api.workflowservice.v1.WorkflowService';
+const START = `${SERVICE}/StartWorkflowExecution`;
+const DESCRIBE = `${SERVICE}/DescribeWorkflowExecution`;
+const SYSTEM_INFO = `${SERVICE}/GetSystemInfo`;
 
 /** Lets the server carry out the next call to `method`, then reports DEADLINE_EXCEEDED instead of its answer. */
 class LostAnswers {
   readonly calls: string[] = [];
-  private pending = new Map<string, number>();
+  private pending = new Map<string, { count: number; details: string }>();
 
-  loseNext(method: string, count = 1): void {
-    this.pending.set(method, count);
+  /** `details` as grpc-js words them: with `remote_addr=` when the call went out on a live connection. */
+  loseNext(method: string, { count = 1, details = 'Deadline exceeded after 1.501s' } = {}): void {
+    this.pending.set(method, { count, details });
   }
 
   readonly interceptor: grpc.Interceptor = (options, nextCall) => {
     const method = options.method_definition.path;
     this.calls.push(method);
-    const left = this.pending.get(method) ?? 0;
-    if (left === 0) return new grpc.InterceptingCall(nextCall(options));
-    this.pending.set(method, left - 1);
+    const lose = this.pending.get(method);
+    if (!lose || lose.count === 0) return new grpc.InterceptingCall(nextCall(options));
+    lose.count -= 1;
     return new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
         next(metadata, {
           // The answer arrives; the status that closes the call says it came too late.
-          onReceiveStatus: (status, forward) =>
-            forward({ ...status, code: grpc.status.DEADLINE_EXCEEDED, details: 'Deadline exceeded (answer lost by the test)' }),
+          onReceiveStatus: (status, forward) => forward({ ...status, code: grpc.status.DEADLINE_EXCEEDED, details: lose.details }),
         });
       },
     });
@@ -84,10 +87,30 @@ describe('Pipelines on a slow server', () => {
     await handle.terminate('test over');
   });
 
+  it('a deadline on a live connection (remote_addr) is enough to ask again, even when the health check is slow too', async () => {
+    lost.loseNext(START, { details: 'Deadline exceeded after 2.104s,remote_addr=127.0.0.1:7233' });
+    lost.loseNext(SYSTEM_INFO);
+    const request = { topic: 'busy server', requestedBy: 'U0REQUESTER', channel: 'C0CHANNEL' };
+    const [starts, checks] = [lost.count(START), lost.count(SYSTEM_INFO)];
+    const { workflowId } = await pipelines.start(request, { idempotencyKey: 'delivery-3' });
+    expect(lost.count(START) - starts).toBe(2);
+    expect(lost.count(SYSTEM_INFO) - checks).toBe(0); // no need to ask: the error named the server
+    await client.workflow.getHandle(workflowId).terminate('test over');
+    lost.loseNext(SYSTEM_INFO, { count: 0 });
+  });
+
+  it('a deadline with no sign of the server, and no answer to the health check, fails at once: the person is told to try again', async () => {
+    lost.loseNext(START, { details: 'Deadline exceeded after 1.501s,waiting for metadata filters' });
+    lost.loseNext(SYSTEM_INFO);
+    const request = { topic: 'unreachable', requestedBy: 'U0REQUESTER', channel: 'C0CHANNEL' };
+    const starts = lost.count(START);
+    await expect(pipelines.start(request, { idempotencyKey: 'delivery-4' })).rejects.toThrow();
+    expect(lost.count(START) - starts).toBe(1);
+  });
+
   it('a describe whose answer is lost is asked again', async () => {
     const request = { topic: 'described twice', requestedBy: 'U0REQUESTER', channel: 'C0CHANNEL' };
     const { workflowId } = await pipelines.start(request, { idempotencyKey: 'delivery-2' });
-    const DESCRIBE = '/temporal.api.workflowservice.v1.WorkflowService/DescribeWorkflowExecution';
     lost.loseNext(DESCRIBE);
     const before = lost.count(DESCRIBE);
     const facts = await pipelines.describe(workflowId);

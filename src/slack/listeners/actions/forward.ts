@@ -8,6 +8,7 @@ import { isPipelineWorkflowId } from '../../../shared/ids.js';
 import type { ReviewDelivery } from '../../../temporal/pipelines.js';
 import { afterPendingAcks } from '../after-ack.js';
 import { OTHER_CHANNEL_REPLY, PIPELINE_FINISHED_REPLY, REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY } from '../../blocks/replies.js';
+import { errorChain } from '../../../shared/error-chain.js';
 
 export type Forward = (workflowId: string, userId: string) => Promise<ReviewDelivery>;
 
@@ -38,7 +39,7 @@ export function registerForwardingButton(app: App, actionId: string, forward: Fo
       const delivery = await forward(workflowId, body.user.id);
       if (!delivery.delivered) await reply(PIPELINE_FINISHED_REPLY);
     } catch (error) {
-      logger.error(`Could not forward ${actionId} on ${workflowId} from ${body.user.id}: ${String(error)}`);
+      logger.error(`Could not forward ${actionId} on ${workflowId} from ${body.user.id}: ${errorChain(error)}`);
       await reply(REVIEW_FAILED_REPLY);
     }
   });

@@ -20,6 +20,7 @@ import { PIPELINE_FINISHED_REPLY, REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY } fr
 import { isReviewer, mayCancel, reviewersList } from '../authorization.js';
 import { afterPendingAcks } from '../after-ack.js';
 import type { ListenerDeps } from '../deps.js';
+import { errorChain } from '../../../shared/error-chain.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -91,7 +92,7 @@ function onButton(app: App, actionId: string, deps: ListenerDeps, handle: (args:
       clicked = await checkClick(args, deps);
       if (clicked) await handle(args, clicked);
     } catch (error) {
-      args.logger.error(`${actionId} on ${args.action.value} from ${args.body.user.id} failed: ${String(error)}`);
+      args.logger.error(`${actionId} on ${args.action.value} from ${args.body.user.id} failed: ${errorChain(error)}`);
       await args.respond({ response_type: 'ephemeral', replace_original: false, text: REVIEW_FAILED_REPLY });
     }
   });

@@ -17,6 +17,7 @@ import {
 import { afterPendingAcks } from '../after-ack.js';
 import type { ListenerDeps } from '../deps.js';
 import { parseSubcommand, runSubcommand } from './subcommands.js';
+import { errorChain } from '../../../shared/error-chain.js';
 
 export const RESEARCH_COMMAND = '/research';
 
@@ -31,7 +32,7 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
       try {
         await runSubcommand(subcommand, { command: command.command, userId: command.user_id, channelId: command.channel_id, reply }, deps);
       } catch (error) {
-        logger.error(`/research ${subcommand.kind} for ${command.user_id} failed: ${String(error)}`);
+        logger.error(`/research ${subcommand.kind} for ${command.user_id} failed: ${errorChain(error)}`);
         await reply(TEMPORAL_UNAVAILABLE_REPLY);
       }
       return;
@@ -57,7 +58,7 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
       );
       logger.info(`Started ${workflowId} for ${command.user_id} in ${command.channel_id}${retry}`);
     } catch (error) {
-      logger.error(`Could not start a pipeline for ${command.user_id}: ${String(error)}`);
+      logger.error(`Could not start a pipeline for ${command.user_id}: ${errorChain(error)}`);
       await respond({ response_type: 'ephemeral', replace_original: false, text: TEMPORAL_UNAVAILABLE_REPLY });
     }
   });

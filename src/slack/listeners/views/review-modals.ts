@@ -18,6 +18,7 @@ import { PIPELINE_FINISHED_REPLY, REVIEW_FAILED_REPLY } from '../../blocks/repli
 import { isReviewer, reviewersList } from '../authorization.js';
 import type { ListenerDeps } from '../deps.js';
 import type { ReviewDelivery } from '../../../temporal/pipelines.js';
+import { errorChain } from '../../../shared/error-chain.js';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -53,7 +54,7 @@ function onSubmit(
       const delivery = await forward(context, userId, view.state.values);
       if (!delivery.delivered) await tell(PIPELINE_FINISHED_REPLY);
     } catch (error) {
-      logger.error(`${callbackId} for ${context.workflowId} from ${userId} failed: ${String(error)}`);
+      logger.error(`${callbackId} for ${context.workflowId} from ${userId} failed: ${errorChain(error)}`);
       await tell(REVIEW_FAILED_REPLY);
     }
   });
