@@ -3,10 +3,9 @@
  * ChatOpenAI and WebClient, both task queues) but with the workflow bundle the bench made once,
  * Temporal's runtime logger at WARN and, when asked, Prometheus metrics for the bench to scrape.
  */
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createActivities } from '../../src/activities/index.js';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../src/config.js';
-import { buildActivityDeps, createWorkers, workerTuning, type WorkerTuning } from '../../src/worker.js';
+import { startWorkers, type WorkerTuning } from '../../src/worker.js';
 import { benchEnv, onStop, ready } from './child.js';
 
 const metricsPort = process.env.BENCH_METRICS_PORT;
@@ -22,20 +21,13 @@ if (!address) throw new Error('TEMPORAL_ADDRESS is required');
 const codePath = process.env.BENCH_WORKFLOW_BUNDLE;
 if (!codePath) throw new Error('BENCH_WORKFLOW_BUNDLE is required');
 
-const connection = await NativeConnection.connect({ ...config.temporal.connection, address });
-const set = await createWorkers({
-  connection,
-  namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
-  researchTaskQueue: config.temporal.researchTaskQueue,
-  activities: createActivities(buildActivityDeps(config)),
+const worker = await startWorkers(config, address, {
   workflowBundle: { codePath },
-  // As configured (WORKER_MAX_CACHED_WORKFLOWS), plus any experiment of BENCH_WORKER_TUNING.
-  tuning: { ...workerTuning(config), ...(JSON.parse(process.env.BENCH_WORKER_TUNING ?? '{}') as WorkerTuning) },
+  // Experiments beyond the configuration (WORKER_MAX_CACHED_WORKFLOWS), from BENCH_WORKER_TUNING.
+  tuning: JSON.parse(process.env.BENCH_WORKER_TUNING ?? '{}') as WorkerTuning,
 });
-const running = set.run();
 
-const { options } = set.workers[0]!;
+const { options } = worker.set.workers[0]!;
 ready({
   settings: {
     maxCachedWorkflows: options.maxCachedWorkflows,
@@ -46,11 +38,7 @@ ready({
     activityTaskPollerBehavior: options.activityTaskPollerBehavior,
     nonStickyToStickyPollRatio: options.nonStickyToStickyPollRatio,
     stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeout,
-    workers: set.workers.length,
+    workers: worker.set.workers.length,
   },
 });
-onStop(async () => {
-  await set.shutdown();
-  await running;
-  await connection.close();
-});
+onStop(() => worker.stop());
