@@ -315,13 +315,13 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
     cancelledBy ??= userId;
   });
 
+  /** Whether a call of this worst-case cost fits what is left; an unpriced model cannot be compared ("cost unknown"). */
+  const fitsBudget = (worstCaseUsd: number | undefined) => worstCaseUsd === undefined || usageSummary().costUsd + worstCaseUsd <= budgetUsd;
+
   /**
    * Before a call (or a group of parallel calls) that could cross the budget, ask a person.
    * Returns the person's stop, or undefined to go ahead.
    */
-  /** Whether a call of this worst-case cost fits what is left; an unpriced model cannot be compared ("cost unknown"). */
-  const fitsBudget = (worstCaseUsd: number | undefined) => worstCaseUsd === undefined || usageSummary().costUsd + worstCaseUsd <= budgetUsd;
-
   async function guardBudget(label: string, worstCaseUsd: number | undefined): Promise<Decision | undefined> {
     if (worstCaseUsd === undefined) return undefined;
     while (!fitsBudget(worstCaseUsd)) {
