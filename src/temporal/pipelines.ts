@@ -271,9 +271,9 @@ export class Pipelines {
   /**
    * One call to Temporal under the deadline. When the deadline passes, the error (or else a quick
    * health check) tells why: unreachable → the error goes up at once (the person is told to try
-   * again); alive but slow → the call is made again with more time. Every call made through here is safe to repeat: a
-   * start reuses its workflow ID (USE_EXISTING), the workflow keeps only the first decision of each
-   * kind, and reads change nothing.
+   * again); alive but slow → the call is made again with more time. Every call made through here
+   * is safe to repeat: a start reuses its workflow ID (USE_EXISTING), the workflow keeps only the
+   * first decision of each kind, and reads change nothing.
    */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
