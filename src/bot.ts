@@ -51,7 +51,6 @@ export async function startBot(config: Config, address: string): Promise<Running
   const directory = cachedDirectory(async (usergroup) => (await slackClient.current!.usergroups.users.list({ usergroup })).users ?? []);
   const app = createSlackApp(config, {
     pipelines,
-    maxTopicLength: config.pipeline.maxTopicLength,
     reviewers: config.review.reviewers,
     directory,
     temporalUiUrl: config.temporal.uiUrl,

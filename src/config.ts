@@ -1,8 +1,9 @@
 /**
- * The only module that reads the environment. It validates everything once, at startup, and
- * reports every missing or malformed variable together, each with where to get it.
+ * The only module that reads the environment. It validates everything once, at startup, with one
+ * zod schema, and reports every missing or malformed variable together, each with where to get it.
  */
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { z } from 'zod';
 import { parseDuration } from './shared/duration.js';
 import { DEFAULT_PRICES, parsePriceTable, type PriceTable } from './shared/pricing.js';
 import { CONTENT_PIPELINE_TASK_QUEUE, RESEARCH_TASK_QUEUE } from './workflows/messages.js';
@@ -34,13 +35,9 @@ export interface TemporalConfig {
   /** Connection options from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_API_KEY, TLS, profiles). */
   connection: ClientConnectConfig['connectionOptions'];
   namespace: string;
-  /** No address configured: `npm start` runs an embedded dev server. */
-  embedded: boolean;
   uiUrl: string;
   taskQueue: string;
   researchTaskQueue: string;
-  /** Path of a Temporal CLI to use instead of provisioning one. */
-  cliPath: string | undefined;
   /** SQLite file of the embedded dev server. */
   devServerDbFile: string;
   devServerPort: number;
@@ -65,7 +62,6 @@ export interface PipelineConfig {
   llmAttemptTimeoutMs: number;
   /** Hard cap on a whole pipeline run (Temporal workflowExecutionTimeout). */
   executionTimeoutMs: number;
-  maxTopicLength: number;
 }
 
 export interface WorkerConfig {
@@ -135,103 +131,132 @@ const HELP = {
     'JSON: USD per 1M tokens by model, e.g. {"my-model":{"input":0.5,"output":1.5,"cachedInput":0.25}}. Merged over the built-in gpt-4o and gpt-4o-mini prices.',
 } as const;
 
-class Reader {
-  readonly problems: ConfigProblem[] = [];
-  constructor(private readonly env: Env) {}
+// ── Schema: one zod schema per variable, each failing with the sentence a person reads ─────────
 
-  optional(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value ? value : undefined;
-  }
+/** A value as written: surrounding whitespace trimmed, blank (as copied from .env.example) = unset. */
+const raw = z
+  .string()
+  .optional()
+  .transform((value) => value?.trim() || undefined);
 
-  required(name: keyof typeof HELP, enabled = true): string {
-    const value = this.optional(name);
-    if (!value && enabled) this.problems.push({ variable: name, problem: 'is missing.', help: HELP[name] });
-    return value ?? '';
-  }
-
-  prefixed(name: keyof typeof HELP, value: string | undefined, prefix: string): void {
-    if (value && !value.startsWith(prefix)) {
-      this.problems.push({ variable: name, problem: `should start with "${prefix}".`, help: HELP[name] });
-    }
-  }
-
-  url(name: keyof typeof HELP, fallback?: string): string | undefined {
-    const value = this.optional(name) ?? fallback;
+/**
+ * A variable that is parsed when set: `parse` returns the value, or the problem as a sentence
+ * ("is not a port number: …"). Unset stays undefined; defaults are applied by the caller.
+ */
+function variable<T>(parse: (value: string) => T | Problem) {
+  return raw.transform((value, ctx) => {
     if (value === undefined) return undefined;
-    try {
-      const url = new URL(value);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-      return value;
-    } catch {
-      this.problems.push({ variable: name, problem: `is not an http(s) URL: "${value}".`, help: HELP[name] });
-      return fallback;
+    const result = parse(value);
+    if (result instanceof Problem) {
+      ctx.addIssue({ code: 'custom', message: result.text });
+      return z.NEVER;
     }
-  }
+    return result;
+  });
+}
 
-  port(name: string, fallback: number): number {
-    const value = this.optional(name);
-    if (value === undefined) return fallback;
-    const port = Number(value);
-    // Digits only: Number() would also take "0x1F90" or "1e3". 0 means "any free port".
-    if (!/^\d{1,5}$/.test(value) || port > 65_535) {
-      this.problems.push({ variable: name, problem: `is not a port number: "${value}".`, help: HELP.PORT });
-      return fallback;
+/** Marks a parse result as a problem, so any value type (strings included) can be returned. */
+class Problem {
+  constructor(readonly text: string) {}
+}
+
+const required = (enabled: boolean, prefix?: string) =>
+  raw.transform((value, ctx) => {
+    if (value === undefined) {
+      if (enabled) ctx.addIssue({ code: 'custom', message: 'is missing.' });
+      return '';
     }
-    return port;
-  }
+    if (prefix && !value.startsWith(prefix)) ctx.addIssue({ code: 'custom', message: `should start with "${prefix}".` });
+    return value;
+  });
 
-  positiveNumber(name: keyof typeof HELP, fallback: number): number {
-    const value = this.optional(name);
-    if (value === undefined) return fallback;
-    const number = Number(value);
-    if (!/^\d+(\.\d+)?$/.test(value) || !(number > 0)) {
-      this.problems.push({ variable: name, problem: `is not a positive number: "${value}".`, help: HELP[name] });
-      return fallback;
-    }
-    return number;
-  }
+const prefixed = (prefix: string) => variable((value) => (value.startsWith(prefix) ? value : new Problem(`should start with "${prefix}".`)));
 
-  prices(name: keyof typeof HELP): PriceTable {
-    const value = this.optional(name);
-    if (value === undefined) return DEFAULT_PRICES;
-    const parsed = parsePriceTable(value);
-    if (typeof parsed === 'string') {
-      this.problems.push({ variable: name, problem: `${parsed}.`, help: HELP[name] });
-      return DEFAULT_PRICES;
-    }
-    return { ...DEFAULT_PRICES, ...parsed };
+const httpUrl = variable((value) => {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+  } catch {
+    // reported below
   }
+  return new Problem(`is not an http(s) URL: "${value}".`);
+});
 
-  integer<T extends number | undefined>(name: keyof typeof HELP, fallback: T, min: number, max: number): number | T {
-    const value = this.optional(name);
-    if (value === undefined) return fallback;
-    const number = Number(value);
-    if (!/^\d+$/.test(value) || number < min || number > max) {
-      this.problems.push({ variable: name, problem: `is not a whole number from ${min} to ${max}: "${value}".`, help: HELP[name] });
-      return fallback;
-    }
-    return number;
-  }
+// Digits only: Number() would also take "0x1F90" or "1e3". 0 means "any free port".
+const port = variable((value) => (/^\d{1,5}$/.test(value) && Number(value) <= 65_535 ? Number(value) : new Problem(`is not a port number: "${value}".`)));
 
-  idList(name: keyof typeof HELP, pattern: RegExp): string[] {
-    const value = this.optional(name);
-    if (value === undefined) return [];
+const duration = variable((value) => parseDuration(value) ?? new Problem(`is not a duration: "${value}".`));
+
+const positiveNumber = variable((value) =>
+  /^\d+(\.\d+)?$/.test(value) && Number(value) > 0 ? Number(value) : new Problem(`is not a positive number: "${value}".`),
+);
+
+const wholeNumber = (min: number, max: number) =>
+  variable((value) =>
+    /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max
+      ? Number(value)
+      : new Problem(`is not a whole number from ${min} to ${max}: "${value}".`),
+  );
+
+const idList = (pattern: RegExp) =>
+  variable((value) => {
     const ids = value.split(/[\s,]+/).filter(Boolean);
     const bad = ids.filter((id) => !pattern.test(id));
-    if (bad.length) this.problems.push({ variable: name, problem: `has IDs Slack would not recognise: ${bad.join(', ')}.`, help: HELP[name] });
-    return ids.filter((id) => pattern.test(id));
-  }
+    return bad.length ? new Problem(`has IDs Slack would not recognise: ${bad.join(', ')}.`) : ids;
+  });
 
-  duration(name: string, fallback: string): number {
-    const value = this.optional(name) ?? fallback;
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      this.problems.push({ variable: name, problem: `is not a duration: "${value}".`, help: HELP.DURATION });
-      return parseDuration(fallback)!;
-    }
-    return ms;
-  }
+const prices = variable((value) => {
+  const parsed = parsePriceTable(value);
+  return typeof parsed === 'string' ? new Problem(`${parsed}.`) : { ...DEFAULT_PRICES, ...parsed };
+});
+
+const LOG_LEVEL_NAMES = ['debug', 'info', 'warn', 'error'] as const;
+const logLevel = variable((value) => {
+  const level = value.toLowerCase();
+  return (LOG_LEVEL_NAMES as readonly string[]).includes(level) ? (level as Config['logLevel']) : new Problem(`is not a log level: "${level}".`);
+});
+
+/** The schema for one process: which secrets are required depends on its role and on Socket Mode. */
+function envSchema(role: Role, socketMode: boolean) {
+  const needsBot = role !== 'worker';
+  const needsWorker = role !== 'bot';
+  // Key order is the order problems are reported in.
+  return z.object({
+    SLACK_BOT_TOKEN: required(true, 'xoxb-'),
+    SLACK_APP_TOKEN: prefixed('xapp-'),
+    SLACK_SIGNING_SECRET: required(needsBot && !socketMode),
+    OPENAI_API_KEY: required(needsWorker),
+    LOG_LEVEL: logLevel,
+    PORT: port,
+    SLACK_API_URL: httpUrl,
+    OPENAI_BASE_URL: httpUrl,
+    RESEARCH_MODEL: raw,
+    WRITER_MODEL: raw,
+    TEMPORAL_UI_URL: httpUrl,
+    TEMPORAL_TASK_QUEUE: raw,
+    TEMPORAL_RESEARCH_TASK_QUEUE: raw,
+    TEMPORAL_DEV_SERVER_DB: raw,
+    TEMPORAL_DEV_SERVER_PORT: port,
+    TEMPORAL_DEV_SERVER_UI_PORT: port,
+    MAX_COST_USD: positiveNumber,
+    MODEL_PRICES: prices,
+    REVIEW_TIMEOUT: duration,
+    LLM_ATTEMPT_TIMEOUT: duration,
+    PIPELINE_TIMEOUT: duration,
+    REVIEWERS: idList(/^[UWS][A-Z0-9]{2,}$/),
+    MAX_REVISIONS: wholeNumber(0, 10),
+    REVIEW_REMINDER_AFTER: duration,
+    PUBLISH_CHANNEL: idList(/^[CG][A-Z0-9]{2,}$/),
+    WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(0, 1_000_000),
+  });
+}
+
+/** The help line for a variable's problem: where to get it, or what a good value looks like. */
+function helpFor(variable: string): string {
+  if (variable in HELP) return HELP[variable as keyof typeof HELP];
+  if (variable.endsWith('PORT')) return HELP.PORT;
+  if (/TIMEOUT|_AFTER$/.test(variable)) return HELP.DURATION;
+  return 'See README.md → Configuration.';
 }
 
 /** Slack's Web API base must end with a slash, or method names are appended to the last path segment. */
@@ -239,91 +264,79 @@ function withTrailingSlash(url: string | undefined): string | undefined {
   return url === undefined ? undefined : url.endsWith('/') ? url : `${url}/`;
 }
 
-export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
-  const read = new Reader(env);
-  const needsBot = role !== 'worker';
-  const needsWorker = role !== 'bot';
-
-  const botToken = read.required('SLACK_BOT_TOKEN');
-  read.prefixed('SLACK_BOT_TOKEN', botToken, 'xoxb-');
-  const appToken = read.optional('SLACK_APP_TOKEN');
-  read.prefixed('SLACK_APP_TOKEN', appToken, 'xapp-');
-  const signingSecret = read.required('SLACK_SIGNING_SECRET', needsBot && !appToken) || undefined;
-  const apiKey = read.required('OPENAI_API_KEY', needsWorker);
-
-  const logLevel = (read.optional('LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
-    read.problems.push({ variable: 'LOG_LEVEL', problem: `is not a log level: "${logLevel}".`, help: HELP.LOG_LEVEL });
-  }
-
-  let connect: ClientConnectConfig = { connectionOptions: {} };
+/** Temporal's own settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, API key, TLS, profiles) through @temporalio/envconfig. */
+function temporalConnection(env: Env): ClientConnectConfig | ConfigProblem {
   try {
     const overrideEnvVars = Object.fromEntries(
       // Blank lines copied from .env.example count as unset.
       Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim())),
     );
-    connect = loadClientConnectConfig({ overrideEnvVars });
+    return loadClientConnectConfig({ overrideEnvVars });
   } catch (error) {
-    read.problems.push({
+    return {
       variable: 'TEMPORAL_*',
       problem: `could not be read: ${(error as Error).message}`,
       help: 'See https://docs.temporal.io/develop/environment-configuration for TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY and profiles.',
-    });
+    };
   }
+}
 
-  const devServerPort = read.port('TEMPORAL_DEV_SERVER_PORT', 7233);
-  const devServerUiPort = read.port('TEMPORAL_DEV_SERVER_UI_PORT', devServerPort + 1000);
-  const config: Config = {
+export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
+  const socketMode = Boolean(env.SLACK_APP_TOKEN?.trim());
+  const parsed = envSchema(role, socketMode).safeParse(env);
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return { variable: name, problem: issue.message, help: helpFor(name) };
+    });
+  const connect = temporalConnection(env);
+  if ('problem' in connect) problems.push(connect);
+  if (!parsed.success || 'problem' in connect) throw new ConfigError(problems);
+
+  const v = parsed.data;
+  const devServerPort = v.TEMPORAL_DEV_SERVER_PORT ?? 7233;
+  const devServerUiPort = v.TEMPORAL_DEV_SERVER_UI_PORT ?? devServerPort + 1000;
+  return {
     slack: {
-      botToken,
-      signingSecret,
-      appToken,
-      port: read.port('PORT', 3000),
-      apiUrl: withTrailingSlash(read.url('SLACK_API_URL')),
+      botToken: v.SLACK_BOT_TOKEN,
+      signingSecret: v.SLACK_SIGNING_SECRET || undefined,
+      appToken: v.SLACK_APP_TOKEN,
+      port: v.PORT ?? 3000,
+      apiUrl: withTrailingSlash(v.SLACK_API_URL),
     },
     openai: {
-      apiKey,
-      baseUrl: read.url('OPENAI_BASE_URL'),
-      researchModel: read.optional('RESEARCH_MODEL') ?? 'gpt-4o-mini',
-      writerModel: read.optional('WRITER_MODEL') ?? 'gpt-4o-mini',
+      apiKey: v.OPENAI_API_KEY,
+      baseUrl: v.OPENAI_BASE_URL,
+      researchModel: v.RESEARCH_MODEL ?? 'gpt-4o-mini',
+      writerModel: v.WRITER_MODEL ?? 'gpt-4o-mini',
     },
     temporal: {
       connection: connect.connectionOptions,
       namespace: connect.namespace ?? 'default',
-      embedded: !connect.connectionOptions.address,
-      uiUrl: read.url('TEMPORAL_UI_URL', `http://localhost:${devServerUiPort}`)!,
-      taskQueue: read.optional('TEMPORAL_TASK_QUEUE') ?? CONTENT_PIPELINE_TASK_QUEUE,
-      researchTaskQueue: read.optional('TEMPORAL_RESEARCH_TASK_QUEUE') ?? RESEARCH_TASK_QUEUE,
-      cliPath: read.optional('TEMPORAL_CLI'),
-      devServerDbFile: read.optional('TEMPORAL_DEV_SERVER_DB') ?? '.temporal/dev-server.sqlite',
+      uiUrl: v.TEMPORAL_UI_URL ?? `http://localhost:${devServerUiPort}`,
+      taskQueue: v.TEMPORAL_TASK_QUEUE ?? CONTENT_PIPELINE_TASK_QUEUE,
+      researchTaskQueue: v.TEMPORAL_RESEARCH_TASK_QUEUE ?? RESEARCH_TASK_QUEUE,
+      devServerDbFile: v.TEMPORAL_DEV_SERVER_DB ?? '.temporal/dev-server.sqlite',
       devServerPort,
       devServerUiPort,
     },
     pipeline: {
-      maxCostUsd: read.positiveNumber('MAX_COST_USD', 0.5),
-      prices: read.prices('MODEL_PRICES'),
-      reviewTimeoutMs: read.duration('REVIEW_TIMEOUT', '72h'),
-      llmAttemptTimeoutMs: read.duration('LLM_ATTEMPT_TIMEOUT', '90s'),
-      executionTimeoutMs: read.duration('PIPELINE_TIMEOUT', '4d'),
-      maxTopicLength: 200,
+      maxCostUsd: v.MAX_COST_USD ?? 0.5,
+      prices: v.MODEL_PRICES ?? DEFAULT_PRICES,
+      reviewTimeoutMs: v.REVIEW_TIMEOUT ?? parseDuration('72h')!,
+      llmAttemptTimeoutMs: v.LLM_ATTEMPT_TIMEOUT ?? parseDuration('90s')!,
+      executionTimeoutMs: v.PIPELINE_TIMEOUT ?? parseDuration('4d')!,
     },
     review: {
-      reviewers: read.idList('REVIEWERS', /^[UWS][A-Z0-9]{2,}$/),
-      maxRevisions: read.integer('MAX_REVISIONS', 3, 0, 10),
-      reminderAfterMs: read.duration('REVIEW_REMINDER_AFTER', '4h'),
-      publishChannel: read.idList('PUBLISH_CHANNEL', /^[CG][A-Z0-9]{2,}$/)[0],
+      reviewers: v.REVIEWERS ?? [],
+      maxRevisions: v.MAX_REVISIONS ?? 3,
+      reminderAfterMs: v.REVIEW_REMINDER_AFTER ?? parseDuration('4h')!,
+      publishChannel: v.PUBLISH_CHANNEL?.[0],
     },
     worker: {
-      maxCachedWorkflows: read.integer('WORKER_MAX_CACHED_WORKFLOWS', undefined, 0, 1_000_000),
+      maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,
     },
-    logLevel: logLevel as Config['logLevel'],
+    logLevel: v.LOG_LEVEL ?? 'info',
   };
-
-  if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return config;
-}
-
-/** For the CLI provisioning script, which runs before any full config exists. */
-export function temporalCliOverride(env: Env = process.env): string | undefined {
-  return env.TEMPORAL_CLI?.trim() || undefined;
 }

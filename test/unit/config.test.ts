@@ -5,7 +5,6 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ConfigError,
   loadConfig,
-  temporalCliOverride,
   type ConfigProblem,
   type Env,
   type Role,
@@ -290,11 +289,10 @@ describe('loadConfig: defaults', () => {
     expect(config.pipeline.reviewTimeoutMs).toBe(72 * 60 * 60 * 1000);
     expect(config.pipeline.llmAttemptTimeoutMs).toBe(90 * 1000);
     expect(config.pipeline.executionTimeoutMs).toBe(4 * 24 * 60 * 60 * 1000);
-    expect(config.pipeline.maxTopicLength).toBe(200);
   });
 
   it('runs an embedded Temporal in the default namespace when TEMPORAL_ADDRESS is unset', () => {
-    expect(config.temporal.embedded).toBe(true);
+    expect(config.temporal.connection.address).toBeUndefined();
     expect(config.temporal.namespace).toBe('default');
     expect(config.temporal.connection.address).toBeUndefined();
   });
@@ -303,7 +301,6 @@ describe('loadConfig: defaults', () => {
     expect(config.temporal.taskQueue).toBe('content-pipeline');
     expect(config.temporal.researchTaskQueue).toBe('research');
     expect(config.temporal.devServerDbFile).toBe('.temporal/dev-server.sqlite');
-    expect(config.temporal.cliPath).toBeUndefined();
   });
 
   it('logs at info', () => {
@@ -314,8 +311,7 @@ describe('loadConfig: defaults', () => {
 describe('loadConfig: overrides', () => {
   it('connects to an external Temporal when TEMPORAL_ADDRESS is set', () => {
     const config = loadConfig(env({ TEMPORAL_ADDRESS: 'temporal.example.com:7233' }));
-    expect(config.temporal.embedded).toBe(false);
-    expect(config.temporal.connection.address).toBe('temporal.example.com:7233');
+        expect(config.temporal.connection.address).toBe('temporal.example.com:7233');
   });
 
   it('takes the namespace from TEMPORAL_NAMESPACE', () => {
@@ -325,7 +321,7 @@ describe('loadConfig: overrides', () => {
 
   it('treats blank TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (as copied from .env.example) as unset', () => {
     const config = loadConfig(env({ TEMPORAL_ADDRESS: '   ', TEMPORAL_NAMESPACE: '' }));
-    expect(config.temporal.embedded).toBe(true);
+    expect(config.temporal.connection.address).toBeUndefined();
     expect(config.temporal.namespace).toBe('default');
   });
 
@@ -333,8 +329,7 @@ describe('loadConfig: overrides', () => {
     const toml = join(scratch, 'temporal.toml');
     writeFileSync(toml, '[profile.default]\naddress = "toml-host:7233"\nnamespace = "from-toml"\n');
     const config = loadConfig(env({ TEMPORAL_CONFIG_FILE: toml }));
-    expect(config.temporal.embedded).toBe(false);
-    expect(config.temporal.connection.address).toBe('toml-host:7233');
+        expect(config.temporal.connection.address).toBe('toml-host:7233');
     expect(config.temporal.namespace).toBe('from-toml');
   });
 
@@ -348,7 +343,7 @@ describe('loadConfig: overrides', () => {
       vi.stubEnv('TEMPORAL_NAMESPACE', 'leaked');
       vi.stubEnv('PORT', '9999');
       const config = loadConfig(VALID);
-      expect(config.temporal.embedded).toBe(true);
+      expect(config.temporal.connection.address).toBeUndefined();
       expect(config.temporal.namespace).toBe('default');
       expect(config.slack.port).toBe(3000);
     });
@@ -381,7 +376,6 @@ describe('loadConfig: overrides', () => {
         PIPELINE_TIMEOUT: '1d',
         TEMPORAL_TASK_QUEUE: 'tq-a',
         TEMPORAL_RESEARCH_TASK_QUEUE: 'tq-b',
-        TEMPORAL_CLI: '/opt/temporal',
         TEMPORAL_DEV_SERVER_DB: '/tmp/dev.sqlite',
       }),
     );
@@ -393,7 +387,6 @@ describe('loadConfig: overrides', () => {
     expect(config.pipeline.executionTimeoutMs).toBe(24 * 60 * 60 * 1000);
     expect(config.temporal.taskQueue).toBe('tq-a');
     expect(config.temporal.researchTaskQueue).toBe('tq-b');
-    expect(config.temporal.cliPath).toBe('/opt/temporal');
     expect(config.temporal.devServerDbFile).toBe('/tmp/dev.sqlite');
   });
 
@@ -426,16 +419,5 @@ describe('loadConfig: overrides', () => {
 
   it.each(['debug', 'info', 'warn', 'error', 'DEBUG', ' Warn '])('accepts LOG_LEVEL=%j, lower-cased', (level) => {
     expect(loadConfig(env({ LOG_LEVEL: level })).logLevel).toBe(level.trim().toLowerCase());
-  });
-});
-
-describe('temporalCliOverride', () => {
-  it('returns the trimmed TEMPORAL_CLI path', () => {
-    expect(temporalCliOverride({ TEMPORAL_CLI: '  /usr/local/bin/temporal ' })).toBe('/usr/local/bin/temporal');
-  });
-
-  it('returns undefined when TEMPORAL_CLI is unset or blank', () => {
-    expect(temporalCliOverride({})).toBeUndefined();
-    expect(temporalCliOverride({ TEMPORAL_CLI: '   ' })).toBeUndefined();
   });
 });

@@ -130,7 +130,6 @@ describe('runSubcommand', () => {
       describe: describeFn,
       cancel,
     },
-    maxTopicLength: 200,
     reviewers,
     directory: { membersOf },
     temporalUiUrl: UI,

@@ -7,7 +7,6 @@ export interface ListenerDeps {
     Pipelines,
     'start' | 'review' | 'answerBudget' | 'requestChanges' | 'approveEdited' | 'reject' | 'cancel' | 'describe' | 'draft' | 'listRunning'
   >;
-  maxTopicLength: number;
   /** REVIEWERS: user and user-group IDs; empty = anyone in the channel. */
   reviewers: string[];
   directory: ReviewerDirectory;

@@ -22,7 +22,7 @@ import { errorChain } from '../../../shared/error-chain.js';
 export const RESEARCH_COMMAND = '/research';
 
 export function registerResearchCommand(app: App, deps: ListenerDeps): void {
-  const { pipelines, maxTopicLength } = deps;
+  const { pipelines } = deps;
   app.command(RESEARCH_COMMAND, async ({ command, ack, respond, logger, context }) => {
     // help / status / cancel <id> / command-like words: answered, never started as a topic.
     const subcommand = parseSubcommand(command.text);
@@ -37,7 +37,7 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
       }
       return;
     }
-    const parsed = readResearchCommand(command.text, maxTopicLength);
+    const parsed = readResearchCommand(command.text);
     if (parsed.kind === 'help') {
       await ack({ response_type: 'ephemeral', text: usageHelp(command.command) });
       return;
