@@ -3,8 +3,8 @@
  * Completed steps are recorded in history, so a worker crash re-runs only what had not finished.
  * Each step reports to the parent as soon as it completes, so the thread can tick it off.
  */
-import { getExternalWorkflowHandle, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { LlmActivities } from '../activities/index.js';
+import { getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
+import { llmActivities } from './activities.js';
 import {
   researchStepSignal,
   type LlmResult,
@@ -12,17 +12,15 @@ import {
   type ResearchInput,
   type ResearchStep,
 } from './messages.js';
-import { DEFAULT_SETTINGS, llmActivityOptions } from './policies.js';
+import { DEFAULT_SETTINGS } from './policies.js';
 
 export interface ParallelResearchInput extends ResearchInput {
   llmAttemptTimeoutMs?: number;
 }
 
 export async function parallelResearchWorkflow(input: ParallelResearchInput): Promise<ResearchBundle> {
-  const { researchTopic, findExamples, getStatistics } = proxyActivities<LlmActivities>({
-    ...llmActivityOptions(input.llmAttemptTimeoutMs ?? DEFAULT_SETTINGS.llmAttemptTimeoutMs),
-    taskQueue: workflowInfo().taskQueue,
-  });
+  // Activities run on this workflow's own task queue (the research queue), the proxies' default.
+  const { researchTopic, findExamples, getStatistics } = llmActivities(input.llmAttemptTimeoutMs ?? DEFAULT_SETTINGS.llmAttemptTimeoutMs);
   const parentId = workflowInfo().parent?.workflowId;
   const request = { topic: input.topic };
 

@@ -1,0 +1,37 @@
+/**
+ * The activity proxies every workflow module uses, made once at module scope with the policies
+ * from policies.ts (as in temporalio/samples-typescript).
+ *
+ * One setting shapes an activity's options per run: LLM_ATTEMPT_TIMEOUT, which the bot passes in
+ * the workflow input (so a run keeps the timeout it started with, even after a redeploy). Rather
+ * than a proxy made inside the workflow body, or a fixed ladder of timeout tiers, each LLM call
+ * goes through the module-scope proxy's `executeWithOptions` (TS SDK ≥ 1.12, marked experimental),
+ * which deep-merges the per-run timeouts over the proxy's defaults. Should that API change, only
+ * `llmActivities` below changes.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { LlmActivities, SlackActivities } from '../activities/index.js';
+import { DEFAULT_SETTINGS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
+
+/** Slack writes people must see: retried for up to five minutes. */
+export const slack = proxyActivities<SlackActivities>(SLACK_ACTIVITY_OPTIONS);
+
+/** Edits of the live status message: cosmetic, a few quick attempts. */
+export const statusSlack = proxyActivities<SlackActivities>(STATUS_ACTIVITY_OPTIONS);
+
+const llm = proxyActivities<LlmActivities>(llmActivityOptions(DEFAULT_SETTINGS.llmAttemptTimeoutMs));
+
+type PipelineLlmStep = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle';
+type LlmCalls = { [K in PipelineLlmStep]: (...args: Parameters<LlmActivities[K]>) => ReturnType<LlmActivities[K]> };
+
+/** The LLM activities with this run's attempt timeout (and the retry budget derived from it). */
+export function llmActivities(attemptTimeoutMs: number): LlmCalls {
+  const options = llmActivityOptions(attemptTimeoutMs);
+  return {
+    researchTopic: (input) => llm.researchTopic.executeWithOptions(options, [input]),
+    findExamples: (input) => llm.findExamples.executeWithOptions(options, [input]),
+    getStatistics: (input) => llm.getStatistics.executeWithOptions(options, [input]),
+    writeArticle: (input) => llm.writeArticle.executeWithOptions(options, [input]),
+    reviseArticle: (input) => llm.reviseArticle.executeWithOptions(options, [input]),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The budget guard: before a call (or a group of parallel calls) that could cross the run's
+ * budget, it asks a person in the thread (Allow +$ / Stop) and waits for the answer.
+ */
+import { condition, log, setHandler } from '@temporalio/workflow';
+import { formatBudget } from '../shared/pricing.js';
+import { slack } from './activities.js';
+import type { CostLedger } from './ledger.js';
+import { budgetSignal, type BudgetAction, type Decision } from './messages.js';
+import { threadOf, type RunContext } from './run.js';
+import type { StatusReporter } from './status.js';
+
+export class BudgetGuard {
+  budgetUsd: number;
+  private answer: BudgetAction | undefined;
+  private questionOpen = false;
+
+  constructor(
+    private readonly run: RunContext,
+    private readonly ledger: CostLedger,
+    private readonly status: StatusReporter,
+  ) {
+    this.budgetUsd = run.settings.maxCostUsd;
+    setHandler(budgetSignal, (action) => {
+      if (!this.questionOpen || this.answer) {
+        log.info('Ignoring budget signal', { answer: action.answer, userId: action.userId });
+        return;
+      }
+      this.answer = action;
+    });
+  }
+
+  /** Whether a call of this worst-case cost fits what is left; an unpriced model cannot be compared ("cost unknown"). */
+  fits(worstCaseUsd: number | undefined): boolean {
+    return worstCaseUsd === undefined || this.ledger.spentUsd() + worstCaseUsd <= this.budgetUsd;
+  }
+
+  /** Asks a person while the call does not fit. Returns the person's stop, or undefined to go ahead. */
+  async guard(label: string, worstCaseUsd: number | undefined): Promise<Decision | undefined> {
+    if (worstCaseUsd === undefined) return undefined;
+    const { settings } = this.run;
+    while (!this.fits(worstCaseUsd)) {
+      const spent = this.ledger.spentUsd();
+      const increase = Math.ceil(Math.max(settings.maxCostUsd, spent + worstCaseUsd - this.budgetUsd) * 100) / 100;
+      const previousStage = this.status.stage;
+      const previousRunState = this.status.runState;
+      this.status.runState = 'waiting';
+      this.status.enter('awaiting-budget', `Waiting for a budget decision before ${label}`);
+      this.answer = undefined;
+      this.questionOpen = true;
+      const question = await slack.askBudget({
+        ...threadOf(this.run), step: label, budgetUsd: this.budgetUsd, spentUsd: spent, estimateUsd: worstCaseUsd, increaseUsd: increase,
+      });
+      const answered = await condition(() => this.answer !== undefined, settings.reviewTimeoutMs);
+      this.questionOpen = false;
+      const answer = this.answer ?? { answer: 'stop' as const, userId: '' };
+      await slack.recordBudgetAnswer({
+        channel: this.run.channel, ts: question.ts, step: label, budgetUsd: this.budgetUsd, estimateUsd: worstCaseUsd, increaseUsd: increase,
+        answer: answer.answer, ...(answered ? { by: answer.userId } : {}),
+      });
+      this.status.runState = previousRunState;
+      if (answer.answer === 'stop') {
+        return { outcome: 'stopped', ...(answered ? { by: answer.userId } : {}), at: new Date().toISOString() };
+      }
+      this.budgetUsd += increase;
+      this.status.enter(previousStage, `Budget raised to ${formatBudget(this.budgetUsd)} by <@${answer.userId}>`);
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * How a run ends badly: a cancellation (who cancelled, in the thread) or a failed step (what
+ * failed, why, and what to do, in the thread; the run then fails with the cause attached, so the
+ * Web UI shows exactly what went wrong).
+ */
+import { ActivityFailure, ApplicationFailure, CancellationScope, log, setHandler, TimeoutFailure } from '@temporalio/workflow';
+import { explainFailure } from '../shared/explain.js';
+import { slack } from './activities.js';
+import { cancelRequestedSignal } from './messages.js';
+import type { RunParts } from './outcome.js';
+import { threadOf, type RunContext } from './run.js';
+
+/** Remembers who asked to cancel; the bot signals it just before the cancellation request. */
+export function watchCancellation(run: RunContext): void {
+  setHandler(cancelRequestedSignal, ({ userId }) => {
+    run.cancelledBy ??= userId;
+  });
+}
+
+/** Where a failure came from: the failed activity's type and the innermost typed failure. */
+export function rootCause(error: unknown): { activity?: string; type?: string; message: string } {
+  let activity: string | undefined;
+  let current: unknown = error;
+  let message = error instanceof Error ? error.message : String(error);
+  while (current instanceof Error) {
+    if (current instanceof ActivityFailure) activity = current.activityType;
+    if (current instanceof ApplicationFailure) return { activity, type: current.type ?? undefined, message: current.message };
+    if (current instanceof TimeoutFailure) return { activity, type: 'TimeoutFailure', message: current.message };
+    message = current.message;
+    current = current.cause;
+  }
+  return { activity, message };
+}
+
+/** Reports the cancellation in a scope the cancellation cannot interrupt; the caller then rethrows it. */
+export async function reportCancellation({ run, ledger, status, budget, review }: RunParts, threadOpened: Promise<void>): Promise<void> {
+  await CancellationScope.nonCancellable(async () => {
+    const { cancelledBy } = run;
+    const decision = { outcome: 'cancelled' as const, ...(cancelledBy ? { by: cancelledBy } : {}), at: new Date().toISOString(), version: review.version };
+    run.decision = decision;
+    ledger.skipUnfinished();
+    status.runState = 'stopped';
+    status.enter('cancelled', cancelledBy ? `Cancelled by <@${cancelledBy}>` : 'Cancelled');
+    try {
+      await threadOpened.catch(() => undefined);
+      if (review.draftTs) await slack.recordDecision({ ...review.card(), draftTs: review.draftTs, decision });
+      if (run.posted.threadTs) {
+        await slack.postOutcome({ ...threadOf(run), topic: run.topic, decision, usage: ledger.summary(), budgetUsd: budget.budgetUsd, versions: review.version });
+      }
+    } catch (postError) {
+      log.error('Could not report the cancellation', { error: String(postError) });
+    }
+    await status.close();
+  });
+}
+
+/** Reports a failed step in the thread; returns the failure the run ends with. */
+export async function reportFailure({ run, ledger, status, budget }: RunParts, error: unknown, threadOpened: Promise<void>): Promise<ApplicationFailure> {
+  const cause = rootCause(error);
+  const running = ledger.running();
+  // A Slack step can fail while research runs beside it: blame a running LLM step only when it failed.
+  const failed = running.find((s) => s.step === cause.activity) ?? (cause.activity ? undefined : running[0]);
+  for (const entry of running) Object.assign(entry, { state: entry === failed ? 'failed' : 'skipped', endedAt: Date.now() });
+  const where = failed?.label ?? cause.activity ?? status.stage;
+  const explanation = explainFailure(cause.type);
+  status.runState = 'failed';
+  status.enter('failed', `${where} failed: ${explanation}`);
+  try {
+    await threadOpened.catch(() => undefined);
+    // Without a thread (the channel refused the first post) there is nowhere to say it; the Web UI shows it.
+    if (run.posted.threadTs) {
+      await slack.postFailure({ ...threadOf(run), step: where, explanation, detail: cause.message, usage: ledger.summary(), budgetUsd: budget.budgetUsd });
+    }
+  } catch (postError) {
+    log.error('Could not post the failure reply', { error: String(postError) });
+  }
+  await status.close();
+  return ApplicationFailure.create({
+    type: cause.type ?? 'PipelineFailed',
+    message: `${where} failed: ${explanation}`,
+    nonRetryable: true,
+    cause: error instanceof Error ? error : undefined,
+  });
+}

@@ -1,0 +1,167 @@
+/**
+ * The editorial review loop: post a version's card, wait for a reviewer (one reminder, then
+ * expiry), and act on the first decision that passes the checks. "Request changes" produces the
+ * next version from the stored research (no research call is repeated) and goes round again.
+ */
+import { condition, log, setHandler, upsertMemo } from '@temporalio/workflow';
+import { editSize } from '../shared/edit-size.js';
+import { MAX_OUTPUT_TOKENS } from '../shared/pricing.js';
+import { revisionPrompt } from '../shared/prompts.js';
+import { llmActivities, slack } from './activities.js';
+import type { BudgetGuard } from './budget.js';
+import { promptWorstCase } from './estimates.js';
+import type { CostLedger } from './ledger.js';
+import {
+  approveEditedSignal,
+  approveSignal,
+  draftQuery,
+  rejectSignal,
+  requestChangesSignal,
+  type ChangesRequest,
+  type Decision,
+  type DraftSnapshot,
+  type EditedApproval,
+  type RejectAction,
+  type ResearchBundle,
+  type ReviewAction,
+} from './messages.js';
+import { threadOf, type RunContext } from './run.js';
+import type { StatusReporter } from './status.js';
+
+/** What a reviewer asked for; the first one that passes the checks is acted on. */
+export type ReviewEvent =
+  | { kind: 'approve'; action: ReviewAction }
+  | { kind: 'approveEdited'; action: EditedApproval }
+  | { kind: 'reject'; action: RejectAction }
+  | { kind: 'requestChanges'; action: ChangesRequest };
+
+export type Findings = Omit<ResearchBundle, 'usage'>;
+
+export class ReviewLoop {
+  version = 0;
+  article = '';
+  draftTs: string | undefined;
+  private revisions = 0;
+  private pending: ReviewEvent | undefined;
+  /** Expanded reviewer user IDs (groups resolved), or undefined when anyone may decide. */
+  private allowedReviewers: string[] | undefined;
+
+  constructor(
+    private readonly run: RunContext,
+    private readonly ledger: CostLedger,
+    private readonly status: StatusReporter,
+    private readonly budget: BudgetGuard,
+  ) {
+    setHandler(approveSignal, (action) => this.accept({ kind: 'approve', action }));
+    setHandler(approveEditedSignal, (action) => this.accept({ kind: 'approveEdited', action }));
+    setHandler(rejectSignal, (action) => this.accept({ kind: 'reject', action }));
+    setHandler(requestChangesSignal, (action) => this.accept({ kind: 'requestChanges', action }));
+    setHandler(draftQuery, (): DraftSnapshot => ({
+      version: this.version, article: this.article, revisionsLeft: this.revisionsLeft(), decided: run.decision !== undefined,
+    }));
+  }
+
+  revisionsLeft(): number {
+    return Math.max(0, this.run.settings.maxRevisions - this.revisions);
+  }
+
+  /** The card fields shared by every version's draft card. */
+  card(text = this.article) {
+    const usage = this.ledger.summary();
+    return {
+      ...threadOf(this.run), topic: this.run.topic, article: text, version: this.version,
+      revisionsLeft: this.revisionsLeft(),
+      totalTokens: usage.totalTokens, costUsd: usage.costUsd, costComplete: usage.unpricedSteps.length === 0,
+    };
+  }
+
+  /** Reviews from v1 (the written article) until a decision: approved, rejected, expired or a budget stop. */
+  async decide(firstDraft: string, findings: Findings): Promise<Decision> {
+    const { settings, topic } = this.run;
+    this.article = firstDraft;
+    this.version = 1;
+    if (settings.reviewers.length) this.allowedReviewers = await slack.resolveReviewers({ reviewers: settings.reviewers });
+
+    for (;;) {
+      this.status.pass('posting-draft');
+      this.pending = undefined;
+      this.draftTs = (await slack.postDraft(this.card())).ts;
+      this.status.runState = 'waiting';
+      this.status.enter('awaiting-review', `Draft v${this.version} posted: awaiting review`);
+      const event = await this.awaitReview();
+      this.status.runState = 'running';
+      const at = new Date().toISOString();
+      const version = this.version;
+
+      if (!event) return { outcome: 'expired', at, version };
+      if (event.kind === 'approve') return { outcome: 'approved', by: event.action.userId, at, version };
+      if (event.kind === 'approveEdited') {
+        const edit = editSize(this.article, event.action.article);
+        this.article = event.action.article;
+        return { outcome: 'approved', by: event.action.userId, at, version, edit };
+      }
+      if (event.kind === 'reject') {
+        const reason = event.action.reason?.trim();
+        return { outcome: 'rejected', by: event.action.userId, at, version, ...(reason ? { reason } : {}) };
+      }
+
+      // Request changes: a revision from the stored research.
+      const { feedback, userId } = event.action;
+      const stop = await this.budget.guard(
+        `revision v${version + 1}`,
+        promptWorstCase(settings.writerModel, MAX_OUTPUT_TOKENS.writer, [revisionPrompt(topic, findings, this.article, feedback)], settings.prices),
+      );
+      if (stop) return stop;
+      this.revisions += 1;
+      await slack.supersedeDraft({ ...this.card(), draftTs: this.draftTs, nextVersion: version + 1, requestedBy: userId, feedback });
+      const revising = this.ledger.addRevision(version + 1);
+      this.ledger.begin(revising);
+      this.status.enter('revising', `Revising after feedback from <@${userId}>`);
+      const revised = await llmActivities(settings.llmAttemptTimeoutMs).reviseArticle({ topic, research: findings, article: this.article, feedback });
+      this.ledger.record(revising, revised.usage);
+      this.article = revised.output;
+      this.version += 1;
+    }
+  }
+
+  /** Waits for a reviewer: one reminder after `reminderAfterMs`, expiry after `reviewTimeoutMs`. */
+  private async awaitReview(): Promise<ReviewEvent | undefined> {
+    const { settings } = this.run;
+    const reminderAt = Math.min(settings.reminderAfterMs, settings.reviewTimeoutMs);
+    if (await condition(() => this.pending !== undefined, reminderAt)) return this.pending;
+    if (reminderAt < settings.reviewTimeoutMs) {
+      await slack.postReminder({
+        ...threadOf(this.run), topic: this.run.topic, version: this.version,
+        reviewers: settings.reviewers.length ? settings.reviewers : [this.run.requestedBy], waitedMs: reminderAt,
+      });
+      if (await condition(() => this.pending !== undefined, settings.reviewTimeoutMs - reminderAt)) return this.pending;
+    }
+    return undefined;
+  }
+
+  /**
+   * The checks every review click passes in the workflow, whatever the bot checked before:
+   * review open, the card's version is the current one, the clicker may decide, nothing decided yet.
+   * A click can arrive while postDraft's completion is still on its way back, hence 'posting-draft'.
+   */
+  private accept(event: ReviewEvent): void {
+    const { action } = event;
+    const stage = this.status.stage;
+    const reason =
+      stage !== 'posting-draft' && stage !== 'awaiting-review' ? `stage is ${stage}`
+      : this.run.decision || this.pending ? 'a decision was already taken'
+      : action.version !== undefined && action.version !== this.version ? `the click was on v${action.version}, current is v${this.version}`
+      : this.allowedReviewers && !this.allowedReviewers.includes(action.userId) ? 'the user is not a reviewer'
+      : event.kind === 'requestChanges' && this.revisions >= this.run.settings.maxRevisions ? 'no revisions left'
+      : undefined;
+    if (reason) {
+      log.info('Ignoring review signal', { kind: event.kind, userId: action.userId, reason });
+      return;
+    }
+    this.pending = event;
+    // Final decisions show in the memo at once, so a later click can be told who decided.
+    if (event.kind !== 'requestChanges') {
+      upsertMemo({ outcome: event.kind === 'reject' ? 'rejected' : 'approved', decidedBy: action.userId });
+    }
+  }
+}

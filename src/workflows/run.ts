@@ -1,0 +1,40 @@
+/**
+ * What every part of a pipeline run shares: the request, its settings, the thread it lives in,
+ * and how it ended. Plain data; each module keeps the rest of its state to itself.
+ */
+import { workflowInfo } from '@temporalio/workflow';
+import type { Decision, PipelineInput, PipelineSettings } from './messages.js';
+import { DEFAULT_SETTINGS } from './policies.js';
+
+export interface RunContext {
+  readonly topic: string;
+  readonly requestedBy: string;
+  readonly channel: string;
+  readonly workflowId: string;
+  readonly settings: PipelineSettings;
+  /** Workflow time at the start (deterministic). */
+  readonly startedAt: number;
+  /** The thread's root and status message, once openThread has posted them. */
+  readonly posted: { threadTs?: string; statusTs?: string };
+  /** How the run ended; set once. */
+  decision?: Decision;
+  /** Who asked to cancel, if someone did (the signal arrives just before the cancellation). */
+  cancelledBy?: string;
+}
+
+export function newRun(input: PipelineInput): RunContext {
+  return {
+    topic: input.topic,
+    requestedBy: input.requestedBy,
+    channel: input.channel,
+    workflowId: workflowInfo().workflowId,
+    settings: { ...DEFAULT_SETTINGS, ...input.settings },
+    startedAt: Date.now(),
+    posted: {},
+  };
+}
+
+/** Where thread replies go; only called once the thread exists. */
+export function threadOf(run: RunContext): { channel: string; threadTs: string; workflowId: string } {
+  return { channel: run.channel, threadTs: run.posted.threadTs!, workflowId: run.workflowId };
+}
