@@ -3,7 +3,7 @@
  * ports, so the whole bot can be tried by hand without a Slack workspace or an API key.
  * Pair it with `npm start` (using the printed variables) and `npm run slack -- …` to send requests.
  */
-import { FakeOpenAI } from '../test/harness/fake-openai.js';
+import { FakeOpenAI } from '../src/stand-ins/openai.js';
 import { FakeSlack } from '../test/harness/fake-slack.js';
 
 const slackPort = Number(process.env.STANDIN_SLACK_PORT ?? 3990);

@@ -16,7 +16,7 @@ import { bundleWorkflows, webpackConfigHook } from '../../src/temporal/bundle.js
 import { ensureTemporalCli } from '../../src/temporal/cli.js';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/search-attributes.js';
-import { FakeOpenAI } from '../../test/harness/fake-openai.js';
+import { FakeOpenAI } from '../../src/stand-ins/openai.js';
 import { ObservedSlack } from './observed-slack.js';
 import type { WorkerTuning } from '../../src/worker.js';
 import { compileProcs, spawnChild, type Child } from './procs.js';
