@@ -4,7 +4,7 @@
  * secret). Without a workflow ID, clicks on the newest draft found in the stand-in Slack.
  */
 import { buttonClickBody, signedHeaders, slashCommandBody } from '../test/harness/slack-signing.js';
-import type { StoredMessage } from '../test/harness/fake-slack.js';
+import type { StoredMessage } from '../src/stand-ins/slack/index.js';
 
 const botUrl = process.env.BOT_URL ?? `http://localhost:${process.env.PORT ?? 3000}/slack/events`;
 const secret = process.env.SLACK_SIGNING_SECRET ?? 'local-signing-secret';

@@ -4,7 +4,7 @@
  * Pair it with `npm start` (using the printed variables) and `npm run slack -- …` to send requests.
  */
 import { FakeOpenAI } from '../src/stand-ins/openai.js';
-import { FakeSlack } from '../test/harness/fake-slack.js';
+import { FakeSlack } from '../src/stand-ins/slack/index.js';
 
 const slackPort = Number(process.env.STANDIN_SLACK_PORT ?? 3990);
 const openaiPort = Number(process.env.STANDIN_OPENAI_PORT ?? 3991);

@@ -1,0 +1,315 @@
+/**
+ * A stand-in for Slack's Web API (and for response_url), good enough for @slack/web-api and Bolt:
+ * real-shaped answers, a message store with threads, every call recorded, failures on demand.
+ */
+import http from 'node:http';
+import { close, listen, readBody, sendJson, sleep } from '../http.js';
+
+export interface RecordedCall {
+  method: string;
+  args: Record<string, unknown>;
+  token: string | undefined;
+}
+
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text?: string;
+  blocks?: Array<Record<string, unknown>>;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+}
+
+export interface InjectedFailure {
+  /** HTTP status; 200 with `error` gives a Slack platform error. */
+  status?: number;
+  error?: string;
+  headers?: Record<string, string>;
+  delayMs?: number;
+  /** Process the call normally, then fail (Slack accepted it but the answer was lost). */
+  afterSuccess?: boolean;
+  /**
+   * With `afterSuccess`: wait this long after the write before answering. Longer than the client's
+   * timeout, it is a post Slack accepted whose answer never arrived (the client times out).
+   */
+  hangMs?: number;
+}
+
+/** A failure for the next call of a method whose arguments match (e.g. only the draft's post). */
+interface MatchedFailure {
+  method: string;
+  match: (args: Record<string, unknown>) => boolean;
+  failure: InjectedFailure;
+}
+
+/** The metadata `kind` our activities put on a chat.postMessage (see src/activities/slack.ts). */
+export function postedKind(args: Record<string, unknown>): string | undefined {
+  const kind = (args.metadata as { event_payload?: { kind?: unknown } } | undefined)?.event_payload?.kind;
+  return typeof kind === 'string' ? kind : undefined;
+}
+
+const truthy = (value: unknown) => value === true || value === 'true' || value === '1' || value === 1;
+
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'view']);
+
+function parseArgs(body: string, contentType: string | undefined): Record<string, unknown> {
+  if (!body) return {};
+  if (contentType?.includes('application/json')) return JSON.parse(body) as Record<string, unknown>;
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    args[key] = JSON_FIELDS.has(key) ? JSON.parse(value) : value;
+  }
+  return args;
+}
+
+export class FakeSlack {
+  readonly calls: RecordedCall[] = [];
+  readonly messages: StoredMessage[] = [];
+  private readonly failures = new Map<string, InjectedFailure[]>();
+  private readonly matchedFailures: MatchedFailure[] = [];
+  /** Members of user groups, for usergroups.users.list. */
+  readonly userGroups = new Map<string, string[]>();
+  private server = http.createServer((req, res) => void this.handle(req, res));
+  private tsCounter = 0;
+  port = 0;
+
+  static readonly BOT_USER_ID = 'UBOT0001';
+  static readonly TEAM_ID = 'T0TEST01';
+
+  async start(port = 0): Promise<this> {
+    this.port = await listen(this.server, port);
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return close(this.server);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Web API base for `slackApiUrl` (with the trailing slash the SDK expects). */
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  /** A response_url for a command or action payload; posts to it are recorded as method `response_url`. */
+  responseUrl(id = 'r1'): string {
+    return `${this.url}/respond/${id}`;
+  }
+
+  /** Queues failures for the next calls of `method`, in order. */
+  failNext(method: string, ...failures: InjectedFailure[]): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), ...failures]);
+  }
+
+  /**
+   * Queues failures for the next calls of `method` whose arguments match, in order, ahead of
+   * `failNext`'s. E.g. `failNextWhere('chat.postMessage', (a) => postedKind(a) === 'draft', …)`.
+   */
+  failNextWhere(method: string, match: (args: Record<string, unknown>) => boolean, ...failures: InjectedFailure[]): void {
+    for (const failure of failures) this.matchedFailures.push({ method, match, failure });
+  }
+
+  /** Posts of one kind (from their metadata) in a thread, or top-level in a channel without `threadTs`. */
+  postedOfKind(channel: string, kind: string, threadTs?: string): StoredMessage[] {
+    return this.messages.filter(
+      (m) => m.channel === channel && m.metadata?.event_payload.kind === kind && (threadTs === undefined ? !m.thread_ts : m.thread_ts === threadTs),
+    );
+  }
+
+  callsOf(method: string): RecordedCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  /** Top-level messages of a channel (not thread replies). */
+  channelMessages(channel: string): StoredMessage[] {
+    return this.messages.filter((m) => m.channel === channel && !m.thread_ts);
+  }
+
+  threadReplies(channel: string, threadTs: string): StoredMessage[] {
+    return this.messages.filter((m) => m.channel === channel && m.thread_ts === threadTs);
+  }
+
+  message(channel: string, ts: string): StoredMessage | undefined {
+    return this.messages.find((m) => m.channel === channel && m.ts === ts);
+  }
+
+  private nextTs(): string {
+    this.tsCounter += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.tsCounter).padStart(6, '0')}`;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? '/', this.url);
+    const token = req.headers.authorization?.replace(/^Bearer /, '');
+
+    // Inspection endpoints for people trying the bot by hand (scripts/stand-ins.ts).
+    if (req.method === 'GET' && url.pathname === '/_messages') {
+      sendJson(res, 200, this.messages);
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/_calls') {
+      sendJson(res, 200, this.calls);
+      return;
+    }
+    if (url.pathname.startsWith('/respond/')) {
+      this.calls.push({ method: 'response_url', args: parseArgs(body, 'application/json'), token });
+      sendJson(res, 200, { ok: true });
+      return;
+    }
+    const method = url.pathname.replace(/^\/api\//, '');
+    const args = { ...Object.fromEntries(url.searchParams), ...parseArgs(body, req.headers['content-type']) };
+    const recorded: RecordedCall = { method, args, token: token ?? (args.token as string | undefined) };
+    this.calls.push(recorded);
+
+    const matched = this.matchedFailures.findIndex((f) => f.method === method && f.match(args));
+    const failure = matched >= 0 ? this.matchedFailures.splice(matched, 1)[0]!.failure : this.failures.get(method)?.shift();
+    if (failure?.delayMs) await sleep(failure.delayMs);
+    if (failure && !failure.afterSuccess) {
+      this.sendFailure(res, failure);
+      return;
+    }
+    const result = this.answer(method, args);
+    if (failure?.afterSuccess) {
+      if (failure.hangMs) await sleep(failure.hangMs);
+      if (res.destroyed || req.socket.destroyed) return; // the client gave up waiting
+      this.sendFailure(res, failure);
+      return;
+    }
+    sendJson(res, 200, result);
+  }
+
+  private sendFailure(res: http.ServerResponse, failure: InjectedFailure): void {
+    const status = failure.status ?? 200;
+    if (status === 429) {
+      sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1', ...failure.headers });
+    } else if (status >= 400) {
+      sendJson(res, status, { ok: false, error: failure.error ?? 'internal_error' }, failure.headers);
+    } else {
+      sendJson(res, 200, { ok: false, error: failure.error ?? 'internal_error' }, failure.headers);
+    }
+  }
+
+  /** One page of a conversations.* answer: oldest/latest bounds, limit, cursor, metadata on request. */
+  private page(messages: StoredMessage[], args: Record<string, unknown>): Record<string, unknown> {
+    const inclusive = truthy(args.inclusive);
+    const oldest = args.oldest === undefined ? -Infinity : Number(args.oldest);
+    const latest = args.latest === undefined ? Infinity : Number(args.latest);
+    const inRange = messages.filter((m) => {
+      const ts = Number(m.ts);
+      return (inclusive ? ts >= oldest : ts > oldest) && (inclusive ? ts <= latest : ts < latest);
+    });
+    const start = Number(args.cursor ?? 0) || 0;
+    const limit = Math.max(1, Math.min(Number(args.limit ?? 100) || 100, 1000));
+    const slice = inRange.slice(start, start + limit);
+    const hasMore = start + limit < inRange.length;
+    const withMetadata = truthy(args.include_all_metadata);
+    return {
+      ok: true,
+      messages: slice.map(({ metadata, channel: _channel, ...message }) => ({
+        type: 'message',
+        user: FakeSlack.BOT_USER_ID,
+        bot_id: 'BBOT0001',
+        app_id: 'A0TESTAPP',
+        ...message,
+        ...(withMetadata && metadata ? { metadata } : {}),
+      })),
+      has_more: hasMore,
+      response_metadata: { next_cursor: hasMore ? String(start + limit) : '' },
+    };
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return {
+          ok: true,
+          url: 'https://test-workspace.slack.com/',
+          team: 'Test Workspace',
+          user: 'contentbot',
+          team_id: FakeSlack.TEAM_ID,
+          user_id: FakeSlack.BOT_USER_ID,
+          bot_id: 'BBOT0001',
+          is_enterprise_install: false,
+        };
+      case 'chat.postMessage': {
+        const channel = String(args.channel ?? '');
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const message: StoredMessage = {
+          channel,
+          ts: this.nextTs(),
+          ...(args.thread_ts ? { thread_ts: String(args.thread_ts) } : {}),
+          ...(args.text !== undefined ? { text: String(args.text) } : {}),
+          ...(args.blocks ? { blocks: args.blocks as StoredMessage['blocks'] } : {}),
+          ...(args.metadata ? { metadata: args.metadata as StoredMessage['metadata'] } : {}),
+        };
+        this.messages.push(message);
+        return {
+          ok: true,
+          channel,
+          ts: message.ts,
+          message: { type: 'message', user: FakeSlack.BOT_USER_ID, bot_id: 'BBOT0001', ...message },
+        };
+      }
+      case 'chat.update': {
+        const message = this.message(String(args.channel), String(args.ts));
+        if (!message) return { ok: false, error: 'message_not_found' };
+        if (args.text !== undefined) message.text = String(args.text);
+        if (args.blocks) message.blocks = args.blocks as StoredMessage['blocks'];
+        return { ok: true, channel: message.channel, ts: message.ts, text: message.text, message: { ...message } };
+      }
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: this.nextTs() };
+      case 'conversations.history': {
+        // Top-level messages, newest first, as Slack returns them.
+        const messages = this.messages.filter((m) => m.channel === String(args.channel ?? '') && !m.thread_ts).reverse();
+        return this.page(messages, args);
+      }
+      case 'conversations.replies': {
+        // The parent first, then its replies oldest first.
+        const channel = String(args.channel ?? '');
+        const parent = this.message(channel, String(args.ts ?? ''));
+        if (!parent) return { ok: false, error: 'thread_not_found' };
+        return this.page([parent, ...this.threadReplies(channel, parent.ts)], args);
+      }
+      case 'views.open':
+        if (!args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
+        return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, ...(args.view as object) } };
+      case 'usergroups.users.list': {
+        const users = this.userGroups.get(String(args.usergroup));
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      }
+      default:
+        return { ok: true };
+    }
+  }
+}
+
+/** All text of a message's blocks, flattened, for assertions. */
+export function blockText(message: StoredMessage | undefined): string {
+  if (!message) return '';
+  const parts: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'text' && typeof value === 'string') parts.push(value);
+        else walk(value);
+      }
+    }
+  };
+  walk(message.blocks);
+  return parts.join('\n');
+}
+
+/** The buttons of a message, as `{ action_id, value }`. */
+export function buttonsOf(message: StoredMessage | undefined): Array<{ action_id: string; value: string }> {
+  return (message?.blocks ?? [])
+    .filter((block) => block.type === 'actions')
+    .flatMap((block) => (block.elements as Array<Record<string, string>>) ?? [])
+    .filter((element) => element.type === 'button')
+    .map((element) => ({ action_id: element.action_id ?? '', value: element.value ?? '' }));
+}
