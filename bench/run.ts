@@ -11,7 +11,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { WorkerTuning } from '../src/worker.js';
-import { clickMilestones, historyShape, pipelineMilestones, researchWindow } from './lib/history.js';
+import { clickMilestones, historyShape, historySplit, pipelineMilestones, researchWindow } from './lib/history.js';
+import { PeerBench } from './lib/peer.js';
 import { phaseMetrics, scrape, type PhaseMetrics } from './lib/metrics.js';
 import type { Posted } from './lib/observed-slack.js';
 import { cpuDuring, heapOf, RssSampler, type Child } from './lib/procs.js';
@@ -60,7 +61,11 @@ const settings = {
   createConcurrency: envInt('BENCH_CREATE_CONCURRENCY', 20),
   /** Figure 5: at most this many pipelines between command and draft while creating the waiting ones. */
   waitingInFlight: envInt('BENCH_WAITING_IN_FLIGHT', 20),
-  only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((s) => Number(s.trim())).filter(Boolean)),
+  /** Figure 8: what a person waits for, at realistic LLM latencies (issue 15: research 6 s, writing 15 s). */
+  realisticResearchMs: envInt('BENCH_REALISTIC_RESEARCH_MS', 6_000),
+  realisticWriteMs: envInt('BENCH_REALISTIC_WRITE_MS', 15_000),
+  realisticRuns: envInt('BENCH_REALISTIC_RUNS', 2),
+  only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8').split(',').map((s) => Number(s.trim())).filter(Boolean)),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
   /** WORKER_MAX_CACHED_WORKFLOWS of the worker; empty = Temporal's default. */
   workerMaxCachedWorkflows: process.env.BENCH_WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_WORKER_MAX_CACHED_WORKFLOWS,
@@ -286,8 +291,13 @@ async function pathFigures() {
   // The work one approved pipeline puts on the server and the workers: parent and research child.
   const sample = at0.result.at(-1)?.workflowId;
   const shape = sample ? { parent: await historyShape(stack.client, sample), child: await historyShape(stack.client, `${sample}-parallel-research`) } : undefined;
+  // Draft path and decision path (split at the approval signal), for the side-by-side with the peer.
+  const split = sample
+    ? { parent: await historySplit(stack.client, sample, 'approve'), child: await historySplit(stack.client, `${sample}-parallel-research`, 'approve') }
+    : undefined;
   return {
     historyPerPipeline: shape,
+    historySplit: split,
     research: {
       llmLatencyMs: L,
       runs: atL.result.length,
@@ -583,6 +593,57 @@ async function waitingFigure() {
   };
 }
 
+// ── Figure 8: what a person waits for, at realistic latencies ─────────────────────────────────
+async function realisticFigure() {
+  const { realisticResearchMs: research, realisticWriteMs: write, realisticRuns: runs } = settings;
+  log(`\n[8] what a person waits for: research calls ${research} ms, writing ${write} ms; ${runs} runs`);
+  stack.openai.latencyMs = 0;
+  const url = BenchStack.url(bot!);
+  const samples = { firstReply: [] as number[], draft: [] as number[], card: [] as number[], published: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    stack.openai.script('researchTopic', { delayMs: research });
+    stack.openai.script('findExamples', { delayMs: research });
+    stack.openai.script('getStatistics', { delayMs: research });
+    stack.openai.script('writeArticle', { delayMs: write });
+    const { channel, command } = await startPipeline(url, 'R', `bench realistic ${i}`);
+    const status = await stack.slack.waitForPost(channel, 'status');
+    const draft = await stack.slack.waitForPost(channel, 'draft');
+    const click = await requests.approve(url, draft.message);
+    const [card, published] = await Promise.all([stack.slack.waitForUpdate(channel, draft.ts), stack.slack.waitForPost(channel, 'publish_1')]);
+    samples.firstReply.push(status.at - command.sentAt);
+    samples.draft.push(draft.at - command.sentAt);
+    samples.card.push(card.at - click.sentAt);
+    samples.published.push(published.at - click.sentAt);
+    await settle(300);
+  }
+  const p50 = (values: number[]) => round(median(values));
+  return {
+    researchLatencyMs: research,
+    writeLatencyMs: write,
+    runs,
+    commandToFirstReplyMs: p50(samples.firstReply),
+    commandToDraftCardMs: p50(samples.draft),
+    clickToCardUpdatedMs: p50(samples.card),
+    clickToPublishedMs: p50(samples.published),
+  };
+}
+
+/** One chat.postMessage round trip to the stand-in Slack: the allowance issue 15 gives our overhead over the peer's. */
+async function slackPostRoundTripMs(): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const started = performance.now();
+    const response = await fetch(`${stack.slack.fake.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${stack.env().SLACK_BOT_TOKEN}` },
+      body: JSON.stringify({ channel: 'CBENCHRTT', text: 'round trip' }),
+    });
+    await response.json();
+    samples.push(performance.now() - started);
+  }
+  return round(median(samples.slice(5)), 2);
+}
+
 // ── Report ──────────────────────────────────────────────────────────────────────────────
 interface Row {
   figure: string;
@@ -602,6 +663,8 @@ function table(rows: Row[]): string {
 }
 
 interface Figures {
+  peer?: Awaited<ReturnType<PeerBench['run']>> & { slackPostRoundTripMs: number };
+  realistic?: Awaited<ReturnType<typeof realisticFigure>>;
   ackLatency?: Awaited<ReturnType<typeof ackLatency>>;
   paths?: Awaited<ReturnType<typeof pathFigures>>;
   click?: Awaited<ReturnType<typeof clickFigure>>;
@@ -655,9 +718,61 @@ function rowsOf(f: Figures): Row[] {
       met: w.burst.allComplete,
     });
   }
+  if (f.realistic) {
+    const r = f.realistic;
+    const s = (ms: number) => `${round(ms / 1000, 2)} s`;
+    rows.push({ figure: '8 person', measure: `command → first reply in thread (research ${s(r.researchLatencyMs)}, writing ${s(r.writeLatencyMs)})`, value: s(r.commandToFirstReplyMs), target: '' });
+    rows.push({ figure: '8 person', measure: 'command → draft card', value: `${s(r.commandToDraftCardMs)} (LLM path ${s(r.researchLatencyMs + r.writeLatencyMs)})`, target: '' });
+    rows.push({ figure: '8 person', measure: 'click → card updated / article published', value: `${s(r.clickToCardUpdatedMs)} / ${s(r.clickToPublishedMs)}`, target: '' });
+  }
   if (f.throughput) {
     const t = f.throughput;
     rows.push({ figure: '6 throughput', measure: `pipelines/s end to end, L = 0 (${t.pipelines} runs)`, value: `${t.pipelinesPerSecond}/s (drafts ${t.draftsPerSecond}/s; CPU ceiling ${t.cpuCeilingPerSecond}/s)`, target: '≥ 20/s', met: t.pipelinesPerSecond >= 20 });
+  }
+  if (f.peer) rows.push(...peerRows(f));
+  return rows;
+}
+
+/** Issue 15: ours against the seed design, measured in the same run. */
+function peerRows(f: Figures): Row[] {
+  const p = f.peer!;
+  const rows: Row[] = [];
+  const ratio = (ours: number | undefined, peer: number | undefined) => (ours === undefined || peer === undefined ? Number.NaN : round(ours / peer, 2));
+  const ours = f.paths?.historySplit;
+  if (ours) {
+    const oursDraft = ours.parent.draftPath + ours.child.draftPath;
+    const oursDecision = ours.parent.decisionPath + ours.child.decisionPath;
+    const peerDraft = p.history.parent.draftPath + p.history.child.draftPath;
+    const peerDecision = p.history.parent.decisionPath + p.history.child.decisionPath;
+    const total = ratio(oursDraft + oursDecision, peerDraft + peerDecision);
+    rows.push({ figure: '7 vs peer', measure: 'history events, draft path (parent + child)', value: `ours ${oursDraft}, peer ${peerDraft} (${ratio(oursDraft, peerDraft)}×)`, target: '' });
+    rows.push({ figure: '7 vs peer', measure: 'history events, decision path', value: `ours ${oursDecision}, peer ${peerDecision} (${ratio(oursDecision, peerDecision)}×)`, target: '' });
+    rows.push({ figure: '7 vs peer', measure: 'history events per pipeline', value: `ours ${oursDraft + oursDecision}, peer ${peerDraft + peerDecision} (${total}×)`, target: '≤ 1.5×', met: total <= 1.5 });
+  }
+  if (f.throughput) {
+    const o = f.throughput.cpuSecondsPerPipeline;
+    const q = p.throughput.cpuSecondsPerPipeline;
+    rows.push({ figure: '7 vs peer', measure: 'server CPU s per pipeline (L = 0)', value: `ours ${o.server}, peer ${q.server} (${ratio(o.server, q.server)}×)`, target: '' });
+    rows.push({ figure: '7 vs peer', measure: 'worker CPU s per pipeline (L = 0)', value: `ours ${o.worker}, peer ${q.worker} (${ratio(o.worker, q.worker)}×)`, target: '' });
+    rows.push({ figure: '7 vs peer', measure: 'throughput, L = 0', value: `ours ${f.throughput.pipelinesPerSecond}/s, peer ${p.throughput.pipelinesPerSecond}/s (${ratio(f.throughput.pipelinesPerSecond, p.throughput.pipelinesPerSecond)}×)`, target: '' });
+  }
+  if (f.paths) {
+    const oursL = f.paths.overhead.atL.overheadMs.p50;
+    const peerL = p.overhead.atL.overheadMs.p50;
+    const allowance = peerL + p.slackPostRoundTripMs;
+    rows.push({
+      figure: '7 vs peer',
+      measure: `overhead at L = ${p.overhead.atL.llmLatencyMs} ms (p50)`,
+      value: `ours ${oursL} ms, peer ${peerL} ms; peer + one Slack post ${round(allowance)} ms`,
+      target: '≤ peer + 1 post',
+      met: oursL <= allowance,
+    });
+    rows.push({ figure: '7 vs peer', measure: 'start → draft at L = 0 (p50)', value: `ours ${f.paths.overhead.at0.commandToDraftMs.p50} ms, peer ${p.overhead.at0.startToDraftMs.p50} ms`, target: '' });
+  }
+  if (f.waiting) {
+    const o = f.waiting.rssMb.allWaiting.worker;
+    const q = p.waiting.rssMb.allWaiting;
+    rows.push({ figure: '7 vs peer', measure: `worker RSS, ${p.waiting.pipelines} waiting`, value: `ours ${o} MB, peer ${q} MB (${ratio(o, q)}×)`, target: '≤ peer + 20 %', met: (o ?? Infinity) <= q * 1.2 });
   }
   return rows;
 }
@@ -683,9 +798,31 @@ async function main(): Promise<void> {
       if (settings.only.has(4)) figures.click = await clickFigure();
       if (settings.only.has(6)) figures.throughput = await throughputFigure();
     }
+    if (settings.only.has(8)) {
+      if (!bot) await startProduct();
+      figures.realistic = await realisticFigure();
+    }
     if (settings.only.has(5)) {
       figures.waiting = await waitingFigure();
       workerSettings ??= worker?.info.settings;
+    }
+    if (settings.only.has(7)) {
+      // The product's processes are stopped: the peer's figures are the peer's alone.
+      await stopProduct();
+      const peer = new PeerBench(stack, {
+        llmLatencyMs: settings.llmLatencyMs,
+        pathRuns: settings.pathRuns,
+        pathRunsL0: settings.pathRunsL0,
+        throughput: settings.throughput,
+        createConcurrency: settings.createConcurrency,
+        waiting: settings.waiting,
+        waitingInFlight: settings.waitingInFlight,
+        workerEnv: settings.workerMaxCachedWorkflows ? { WORKER_MAX_CACHED_WORKFLOWS: settings.workerMaxCachedWorkflows } : {},
+        workerNodeArgs: settings.workerNodeArgs,
+        processEnv: settings.workerMallocArenaMax ? { MALLOC_ARENA_MAX: settings.workerMallocArenaMax } : {},
+        log,
+      });
+      figures.peer = { ...(await peer.run()), slackPostRoundTripMs: await slackPostRoundTripMs() };
     }
   } finally {
     await stopProduct().catch(() => undefined);
@@ -719,7 +856,7 @@ async function main(): Promise<void> {
     figures,
     table: rows,
   };
-  const complete = settings.only.size === 6 && [1, 2, 3, 4, 5, 6].every((f) => settings.only.has(f));
+  const complete = [1, 2, 3, 4, 5, 6, 7, 8].every((f) => settings.only.has(f));
   if (complete || process.env.BENCH_RESULTS) {
     await fs.writeFile(settings.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
     log(`\nWrote ${path.relative(process.cwd(), settings.resultsFile)}`);

@@ -168,3 +168,14 @@ export async function historyShape(client: Client, workflowId: string): Promise<
     signals: events.filter((e) => e.type === EVENT.WORKFLOW_EXECUTION_SIGNALED).length,
   };
 }
+
+/**
+ * A pipeline's history in two parts: the draft path (every event before the first `signalName`
+ * signal) and the decision path (that signal and everything after it).
+ */
+export async function historySplit(client: Client, workflowId: string, signalName: string): Promise<{ draftPath: number; decisionPath: number; total: number }> {
+  const events = await eventsOf(client, workflowId);
+  const at = events.findIndex((e) => e.type === EVENT.WORKFLOW_EXECUTION_SIGNALED && e.signalName === signalName);
+  const draftPath = at < 0 ? events.length : at;
+  return { draftPath, decisionPath: events.length - draftPath, total: events.length };
+}

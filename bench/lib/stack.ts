@@ -49,6 +49,8 @@ export class BenchStack {
   readonly openai = new FakeOpenAI();
   readonly runTag = randomUUID().slice(0, 6);
   readonly bareTaskQueue = `bench-bare-${this.runTag}`;
+  readonly peerTaskQueue = `bench-peer-${this.runTag}`;
+  readonly peerResearchTaskQueue = `bench-peer-research-${this.runTag}`;
   devServer!: DevServer;
   client!: Client;
   cliVersion = '';
@@ -57,6 +59,7 @@ export class BenchStack {
   private readonly tmpDir = mkdtempSync(path.join(os.tmpdir(), 'content-pipeline-bench-'));
   private readonly bundlePath = path.join(this.tmpDir, 'workflows.js');
   private readonly bareBundlePath = path.join(this.tmpDir, 'bare-workflows.js');
+  private readonly peerBundlePath = path.join(this.tmpDir, 'peer-workflows.js');
   private readonly children = new Set<Child<unknown>>();
   private compiledDir: string | undefined;
 
@@ -68,7 +71,8 @@ export class BenchStack {
     this.options.log(`Temporal CLI: ${this.cliVersion}`);
     const started = Date.now();
     // The workflow bundle is built once here and handed to every worker process by path.
-    const [compiledDir, devServer, bundle, bareBundle] = await Promise.all([
+    const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
+    const [compiledDir, devServer, bundle, bareBundle, peerBundle] = await Promise.all([
       this.options.runtime === 'compiled' ? compileProcs() : undefined,
       // As `npm start` runs it: with the product's search attributes registered.
       startDevServer({
@@ -80,15 +84,17 @@ export class BenchStack {
         dynamicConfig: (process.env.BENCH_SERVER_DYNAMIC_CONFIG ?? '').split(',').map((s) => s.trim()).filter(Boolean),
       }),
       bundleWorkflows(),
-      bundleWorkflowCode({
-        workflowsPath: path.join(benchDir, 'workflows', 'bare-signal.ts'),
-        webpackConfigHook,
-        logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
-      }),
+      bundleWorkflowCode({ workflowsPath: path.join(benchDir, 'workflows', 'bare-signal.ts'), webpackConfigHook, logger: quiet }),
+      // Issue 15's peer: the seed design (bench/peer).
+      bundleWorkflowCode({ workflowsPath: path.join(benchDir, 'peer', 'workflows.ts'), webpackConfigHook, logger: quiet }),
     ]);
     this.devServer = devServer;
     this.compiledDir = compiledDir;
-    await Promise.all([fs.writeFile(this.bundlePath, bundle.code), fs.writeFile(this.bareBundlePath, bareBundle.code)]);
+    await Promise.all([
+      fs.writeFile(this.bundlePath, bundle.code),
+      fs.writeFile(this.bareBundlePath, bareBundle.code),
+      fs.writeFile(this.peerBundlePath, peerBundle.code),
+    ]);
     this.options.log(
       `Dev server on ${devServer.address}, workflows bundled${compiledDir ? ', processes compiled' : ''} (${Math.round((Date.now() - started) / 100) / 10} s)`,
     );
@@ -168,6 +174,17 @@ export class BenchStack {
 
   startBareWorker(): Promise<Child<{ pid: number }>> {
     return this.spawn<{ pid: number }>('bare-worker', 'bare-worker.ts', this.env(), { BENCH_BARE_BUNDLE: this.bareBundlePath });
+  }
+
+  /** The peer's worker (bench/peer), with the product worker's settings: cache size, Node flags, process env. */
+  startPeerWorker(env: Record<string, string>, nodeArgs: string[], processEnv: Record<string, string> = {}): Promise<Child<{ pid: number }>> {
+    return this.spawn<{ pid: number }>(
+      'peer-worker',
+      'peer-worker.ts',
+      this.env({ ...env, BENCH_PEER_TASK_QUEUE: this.peerTaskQueue, BENCH_PEER_RESEARCH_TASK_QUEUE: this.peerResearchTaskQueue }),
+      { ...processEnv, BENCH_PEER_BUNDLE: this.peerBundlePath },
+      ['--expose-gc', ...nodeArgs],
+    );
   }
 
   static url(child: Child<PortInfo>): string {

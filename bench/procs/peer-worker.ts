@@ -3,6 +3,7 @@
  * settings as the product's (cache size, Node flags and malloc arenas come from the bench), polling
  * its pipeline queue and its research queue as the product's worker does.
  */
+import { Context } from '@temporalio/activity';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createPeerActivities } from '../peer/activities.js';
 import { benchEnv, onStop, ready } from './child.js';
@@ -20,7 +21,17 @@ if (!address || !taskQueue || !researchQueue || !codePath) throw new Error('TEMP
 const cache = env.WORKER_MAX_CACHED_WORKFLOWS ? Number(env.WORKER_MAX_CACHED_WORKFLOWS) : undefined;
 
 const connection = await NativeConnection.connect({ address });
-const activities = createPeerActivities({ apiKey: env.OPENAI_API_KEY ?? '', baseUrl: env.OPENAI_BASE_URL ?? '' });
+const peer = createPeerActivities({ apiKey: env.OPENAI_API_KEY ?? '', baseUrl: env.OPENAI_BASE_URL ?? '' });
+// Bench instrumentation only, not the peer's design: tell the bench the moment a draft exists (where
+// our product would post its card), so it can approve as soon as it would see ours.
+const activities = {
+  ...peer,
+  async peerWriteArticle(topic: string, context: string) {
+    const article = await peer.peerWriteArticle(topic, context);
+    process.send?.({ type: 'written', workflowId: Context.current().info.workflowExecution?.workflowId, at: Date.now() });
+    return article;
+  },
+};
 const workers = await Promise.all(
   [taskQueue, researchQueue].map((queue) =>
     Worker.create({
