@@ -3,9 +3,10 @@
  * receiver at /slack/events. Listeners are registered here and nowhere else.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { registerListeners, type ListenerDeps } from './listeners/index.js';
+import { boltLogger } from '../ops/log.js';
 
 const LOG_LEVELS: Record<Config['logLevel'], LogLevel> = {
   debug: LogLevel.DEBUG,
@@ -18,14 +19,17 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 
 export function createSlackApp(config: Pick<Config, 'slack' | 'logLevel'>, deps: ListenerDeps): App {
   const { slack } = config;
+  // Bolt, its receiver and its WebClient all write to the process's structured log.
+  const logger = boltLogger();
   const common = {
     token: slack.botToken,
+    logger,
     logLevel: LOG_LEVELS[config.logLevel],
     ...(slack.apiUrl ? { clientOptions: { slackApiUrl: slack.apiUrl } } : {}),
   };
   const app = slack.appToken
     ? new App({ ...common, appToken: slack.appToken, socketMode: true })
-    : new App({ ...common, receiver: httpReceiver(slack.signingSecret ?? '', LOG_LEVELS[config.logLevel]) });
+    : new App({ ...common, receiver: httpReceiver(slack.signingSecret ?? '', LOG_LEVELS[config.logLevel], Date.now, logger) });
   registerListeners(app, deps);
   app.error(async (error) => {
     app.logger.error(`Unhandled error in a listener: ${error.message}`);
@@ -41,8 +45,8 @@ const MAX_CLOCK_SKEW_S = 5 * 60;
  * request dated in the future (which a captured request replayed later would be). This refuses
  * those too, before Bolt sees them.
  */
-export function httpReceiver(signingSecret: string, logLevel: LogLevel, now: () => number = Date.now): HTTPReceiver {
-  const receiver = new HTTPReceiver({ signingSecret, endpoints: SLACK_EVENTS_PATH, logLevel });
+export function httpReceiver(signingSecret: string, logLevel: LogLevel, now: () => number = Date.now, logger?: Logger): HTTPReceiver {
+  const receiver = new HTTPReceiver({ signingSecret, endpoints: SLACK_EVENTS_PATH, logLevel, ...(logger ? { logger } : {}) });
   const boltListener = receiver.requestListener;
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
     const header = req.headers['x-slack-request-timestamp'];
