@@ -9,12 +9,16 @@ import { cachedDirectory } from './slack/listeners/authorization.js';
 import type { Config } from './config.js';
 import { createSlackApp } from './slack/app.js';
 import { Pipelines } from './temporal/pipelines.js';
-import { isMainModule, loadConfigOrExit, onShutdownSignal } from './entry.js';
+import { isMainModule, loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
+import { announce } from './ops/log.js';
+import type { ReadinessCheck } from './ops/server.js';
 
 export interface RunningBot {
   app: App;
   /** HTTP port in HTTP mode; undefined in Socket Mode. */
   port: number | undefined;
+  /** Readiness: Temporal answers, and Slack can reach the bot (HTTP listening or Socket Mode connected). */
+  checks: Record<string, ReadinessCheck>;
   stop(): Promise<void>;
 }
 
@@ -59,16 +63,26 @@ export async function startBot(config: Config, address: string): Promise<Running
   slackClient.current = app.client;
 
   let port: number | undefined;
+  let server: Server | undefined;
   if (config.slack.appToken) {
     await app.start();
   } else {
-    const server = (await app.start(config.slack.port)) as Server;
+    server = (await app.start(config.slack.port)) as Server;
     const address = server.address();
     port = typeof address === 'object' && address ? address.port : config.slack.port;
   }
+  const socket = (app as unknown as { receiver?: { client?: { isActive?: () => boolean } } }).receiver?.client;
   return {
     app,
     port,
+    checks: {
+      temporal: async () => {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      },
+      slack: () =>
+        server ? server.listening || 'HTTP receiver is not listening' : socket?.isActive?.() !== false || 'Socket Mode is not connected',
+    },
     async stop() {
       await app.stop();
       await connection.close();
@@ -78,12 +92,18 @@ export async function startBot(config: Config, address: string): Promise<Running
 
 if (isMainModule(import.meta.url)) {
   const config = loadConfigOrExit('bot');
+  setUpLogging(config, 'bot');
+  const ops = await startOpsEndpoint(config);
   const address = config.temporal.connection.address ?? 'localhost:7233';
   const bot = await startBot(config, address);
-  console.log(
-    config.slack.appToken
+  ops.addChecks(bot.checks);
+  announce(
+    `${config.slack.appToken
       ? 'Bot connected to Slack in Socket Mode'
-      : `Bot listening for Slack requests on http://localhost:${bot.port}/slack/events`,
+      : `Bot listening for Slack requests on http://localhost:${bot.port}/slack/events`}; metrics and health on ${ops.url}`,
   );
-  onShutdownSignal(() => bot.stop());
+  onShutdownSignal(async () => {
+    await bot.stop();
+    await ops.close();
+  });
 }

@@ -81,6 +81,10 @@ export interface Config {
   review: ReviewConfig;
   worker: WorkerConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** LOG_FORMAT: json (one object per line) or pretty; undefined = pretty on a terminal, json otherwise. */
+  logFormat: 'json' | 'pretty' | undefined;
+  /** METRICS_PORT: /metrics, /healthz and /readyz; 0 = any free port. */
+  metricsPort: number;
 }
 
 export interface ConfigProblem {
@@ -120,6 +124,8 @@ const HELP = {
   TEMPORAL_UI_URL: 'Base URL of the Temporal Web UI, e.g. http://localhost:8233.',
   DURATION: 'A duration such as 30s, 30m, 4h or 3d.',
   LOG_LEVEL: 'One of debug, info, warn, error.',
+  LOG_FORMAT: 'json (one JSON object per line, for log shippers) or pretty (readable). Unset: pretty on a terminal, json otherwise.',
+  METRICS_PORT: 'Port for /metrics (Prometheus), /healthz and /readyz, e.g. 9464; 0 = any free port.',
   MAX_COST_USD: 'A positive number of US dollars, e.g. 0.50.',
   REVIEWERS:
     'Comma-separated Slack user IDs (U…, W…) and/or user-group IDs (S…): profile → ⋯ → Copy member ID; user groups: the group page URL. Leave empty to let anyone in the channel decide.',
@@ -216,6 +222,11 @@ const logLevel = variable((value) => {
   return (LOG_LEVEL_NAMES as readonly string[]).includes(level) ? (level as Config['logLevel']) : new Problem(`is not a log level: "${level}".`);
 });
 
+const logFormat = variable((value) => {
+  const format = value.toLowerCase();
+  return format === 'json' || format === 'pretty' ? format : new Problem(`is not a log format: "${value}".`);
+});
+
 /** The schema for one process: which secrets are required depends on its role and on Socket Mode. */
 function envSchema(role: Role, socketMode: boolean) {
   const needsBot = role !== 'worker';
@@ -227,7 +238,9 @@ function envSchema(role: Role, socketMode: boolean) {
     SLACK_SIGNING_SECRET: required(needsBot && !socketMode),
     OPENAI_API_KEY: required(needsWorker),
     LOG_LEVEL: logLevel,
+    LOG_FORMAT: logFormat,
     PORT: port,
+    METRICS_PORT: port,
     SLACK_API_URL: httpUrl,
     OPENAI_BASE_URL: httpUrl,
     RESEARCH_MODEL: raw,
@@ -338,5 +351,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
       maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,
     },
     logLevel: v.LOG_LEVEL ?? 'info',
+    logFormat: v.LOG_FORMAT,
+    metricsPort: v.METRICS_PORT ?? 9464,
   };
 }

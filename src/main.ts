@@ -8,10 +8,13 @@ import { startDevServer, type DevServer } from './temporal/dev-server.js';
 import { startBot } from './bot.js';
 import { startWorkers } from './worker.js';
 import { SEARCH_ATTRIBUTE_FLAGS } from './workflows/search-attributes.js';
-import { installTemporalRuntime, loadConfigOrExit, onShutdownSignal } from './entry.js';
+import { loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
+import { log } from './ops/log.js';
 
 const config = loadConfigOrExit('all');
-installTemporalRuntime(config.logLevel);
+setUpLogging(config, 'all');
+// One /metrics, /healthz, /readyz for everything in this process (METRICS_PORT).
+const ops = await startOpsEndpoint(config, { temporalRuntime: true });
 
 let devServer: DevServer | undefined;
 let address = config.temporal.connection.address;
@@ -32,6 +35,7 @@ if (!address) {
 
 const workers = await startWorkers(config, address);
 const bot = await startBot(config, address);
+ops.addChecks({ ...workers.checks, slack: bot.checks.slack! });
 
 console.log(
   [
@@ -40,6 +44,7 @@ console.log(
     `  Temporal      ${address}${devServer ? ' (embedded dev server)' : ''}`,
     `  Web UI        ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
     `  Task queues   ${config.temporal.taskQueue}, ${config.temporal.researchTaskQueue}`,
+    `  Metrics       ${ops.url}/metrics (health: /healthz, /readyz)`,
     config.slack.appToken
       ? '  Slack         Socket Mode'
       : `  Slack         http://localhost:${bot.port}/slack/events`,
@@ -51,12 +56,13 @@ console.log(
 onShutdownSignal(async () => {
   await bot.stop();
   await workers.stop();
+  await ops.close();
   await devServer?.stop();
 });
 
 // If the workers stop on their own (e.g. the server went away for good), take the rest down too.
 workers.done.catch(async (error: unknown) => {
-  console.error('Workers stopped with an error:', error);
+  log().error({ err: error }, 'Workers stopped with an error');
   await bot.stop().catch(() => undefined);
   await devServer?.stop();
   process.exit(1);

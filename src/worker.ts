@@ -10,7 +10,11 @@ import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Config } from './config.js';
 import { MAX_OUTPUT_TOKENS } from './shared/pricing.js';
 import { bundleWorkflows, workflowBundleForWorker } from './temporal/bundle.js';
-import { installTemporalRuntime, isMainModule, loadConfigOrExit, onShutdownSignal } from './entry.js';
+import { isMainModule, loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
+import { DEFAULT_PRICES, type PriceTable } from './shared/pricing.js';
+import { activityObserver, type ActivityObservation } from './ops/activity-metrics.js';
+import { meteredSlackFetch } from './ops/metrics.js';
+import { announce } from './ops/log.js';
 
 /** The only place real clients are built. */
 export function buildActivityDeps(config: Config): ActivityDeps {
@@ -35,6 +39,8 @@ export function buildActivityDeps(config: Config): ActivityDeps {
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: 15_000,
+    // Counts failed Web API calls by method (content_pipeline_slack_api_errors_total).
+    fetch: meteredSlackFetch(),
   });
   return {
     research: chatModel(config.openai.researchModel, MAX_OUTPUT_TOKENS.research),
@@ -58,6 +64,10 @@ export interface WorkerSetOptions {
   workflowBundle?: WorkflowBundleOption;
   /** Optional tuning for both workers (the benchmark uses it); Temporal's defaults when absent. */
   tuning?: WorkerTuning;
+  /** Prices for the cost metrics (content_pipeline_llm_cost_usd_total); the built-in table when absent. */
+  prices?: PriceTable;
+  /** Called after an activity that may have moved a pipeline to another stage (App Home refresh). */
+  onStageChange?: (observation: ActivityObservation) => void;
 }
 
 export interface WorkerSet {
@@ -75,6 +85,10 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
     namespace: options.namespace,
     workflowBundle,
     activities: options.activities,
+    // Metrics from what activities take and return, and the Slack channel on activity log lines.
+    interceptors: {
+      activity: [activityObserver({ prices: options.prices ?? DEFAULT_PRICES, ...(options.onStageChange ? { onStageChange: options.onStageChange } : {}) })],
+    },
     // A cancellation reaches an activity with the answer to its next heartbeat; send them often
     // enough that cancelling a run stops its LLM calls within a couple of seconds.
     maxHeartbeatThrottleInterval: '2s' as const,
@@ -121,11 +135,20 @@ export async function startWorkers(config: Config, address: string, options: Sta
     activities: createActivities(buildActivityDeps(config)),
     workflowBundle: options.workflowBundle ?? (await workflowBundleForWorker()),
     tuning: { ...workerTuning(config), ...options.tuning },
+    prices: config.pipeline.prices,
   });
   const done = set.run().finally(() => connection.close());
   return {
     set,
     done,
+    /** Readiness: Temporal answers, and both workers are polling. */
+    checks: {
+      temporal: async () => {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      },
+      workers: () => set.workers.every((worker) => worker.getState() === 'RUNNING') || `workers are ${set.workers.map((w) => w.getState()).join(', ')}`,
+    },
     async stop() {
       await set.shutdown();
       await done;
@@ -135,10 +158,15 @@ export async function startWorkers(config: Config, address: string, options: Sta
 
 if (isMainModule(import.meta.url)) {
   const config = loadConfigOrExit('worker');
-  installTemporalRuntime(config.logLevel);
+  setUpLogging(config, 'worker');
+  const ops = await startOpsEndpoint(config, { temporalRuntime: true });
   const address = config.temporal.connection.address ?? 'localhost:7233';
   const worker = await startWorkers(config, address);
-  console.log(`Worker polling "${config.temporal.taskQueue}" and "${config.temporal.researchTaskQueue}" on ${address}`);
-  onShutdownSignal(() => worker.stop());
+  ops.addChecks(worker.checks);
+  announce(`Worker polling "${config.temporal.taskQueue}" and "${config.temporal.researchTaskQueue}" on ${address}; metrics and health on ${ops.url}`);
+  onShutdownSignal(async () => {
+    await worker.stop();
+    await ops.close();
+  });
   await worker.done;
 }

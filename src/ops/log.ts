@@ -184,3 +184,13 @@ export function temporalLogger(parent: Log = log()): TemporalLogger {
     error: (message, meta) => write('ERROR', message, meta),
   };
 }
+
+/**
+ * A line that is always written whatever LOG_LEVEL says (at info): what a process is and where it
+ * listens, which operators and supervisors wait for at startup.
+ */
+export function announce(message: string, fields: Record<string, unknown> = {}): void {
+  const root = log();
+  const target = root.isLevelEnabled('info') ? root : root.child({}, { level: 'info' });
+  target.info(fields, message);
+}

@@ -7,6 +7,7 @@ import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { registerListeners, type ListenerDeps } from './listeners/index.js';
 import { boltLogger } from '../ops/log.js';
+import { meteredSlackFetch, timeAcks } from '../ops/metrics.js';
 
 const LOG_LEVELS: Record<Config['logLevel'], LogLevel> = {
   debug: LogLevel.DEBUG,
@@ -25,11 +26,14 @@ export function createSlackApp(config: Pick<Config, 'slack' | 'logLevel'>, deps:
     token: slack.botToken,
     logger,
     logLevel: LOG_LEVELS[config.logLevel],
-    ...(slack.apiUrl ? { clientOptions: { slackApiUrl: slack.apiUrl } } : {}),
+    // Counts failed Web API calls by method (content_pipeline_slack_api_errors_total).
+    clientOptions: { fetch: meteredSlackFetch(), ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}) },
   };
   const app = slack.appToken
     ? new App({ ...common, appToken: slack.appToken, socketMode: true })
     : new App({ ...common, receiver: httpReceiver(slack.signingSecret ?? '', LOG_LEVELS[config.logLevel], Date.now, logger) });
+  // content_pipeline_ack_latency_seconds, for every request whichever the receiver.
+  timeAcks(app as unknown as Parameters<typeof timeAcks>[0]);
   registerListeners(app, deps);
   app.error(async (error) => {
     app.logger.error(`Unhandled error in a listener: ${error.message}`);

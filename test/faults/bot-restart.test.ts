@@ -38,7 +38,8 @@ describe('bot restarted between the draft and the click', () => {
       temporalAddress: inject('temporalAddress'),
       taskQueue: `content-pipeline-${suffix}`,
       researchTaskQueue: `research-${suffix}`,
-      extra: { LOG_LEVEL: 'debug', PORT: String(await freePort()) },
+      // JSON lines, as in production, so the test can read each line's fields.
+      extra: { LOG_LEVEL: 'debug', LOG_FORMAT: 'json', PORT: String(await freePort()) },
     });
   });
   afterAll(async () => {
@@ -92,5 +93,45 @@ describe('bot restarted between the draft and the click', () => {
         expect(proc.log.includes(secret), `${name} in the ${proc.role} log`).toBe(false);
       }
     }
+
+    // One structured log: every line of every process is a JSON object with a level and a message,
+    // and the pipeline's lines carry its workflow ID as a field (activity lines also the channel).
+    const lines = processes.flatMap((proc) => proc.log.split('\n').filter(Boolean).map((line) => ({ role: proc.role, line })));
+    const parsed = lines.map(({ role, line }) => {
+      try {
+        return { role, entry: JSON.parse(line) as Record<string, unknown> };
+      } catch {
+        throw new Error(`${role} wrote a line that is not JSON: ${line}`);
+      }
+    });
+    for (const { entry } of parsed) expect(entry).toMatchObject({ level: expect.any(String), msg: expect.any(String), role: expect.any(String) });
+    const aboutRun = parsed.filter(({ entry }) => entry.workflowId === workflowId);
+    expect(aboutRun.some(({ role }) => role === 'bot'), 'a bot line with the workflow ID').toBe(true);
+    expect(aboutRun.some(({ role, entry }) => role === 'worker' && entry.activityType !== undefined), 'a worker activity line').toBe(true);
+    expect(parsed.some(({ entry }) => entry.workflowId === workflowId && entry.channel === CHANNEL), 'a line with workflow ID and channel').toBe(true);
+  
+    // Metrics and health, from each process's own endpoint.
+    const metric = (text: string, name: string) =>
+      text.split('\n').filter((line) => line.startsWith(name)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    const workerOps = await worker.opsUrl();
+    const workerMetrics = await (await fetch(`${workerOps}/metrics`)).text();
+    expect(metric(workerMetrics, 'content_pipeline_pipelines_started_total')).toBe(1);
+    expect(workerMetrics).toMatch(/content_pipeline_pipelines_ended_total\{outcome="approved"\} 1/);
+    expect(metric(workerMetrics, 'content_pipeline_llm_tokens_total{')).toBeGreaterThan(0);
+    expect(metric(workerMetrics, 'content_pipeline_llm_cost_usd_total{')).toBeGreaterThan(0);
+    expect(metric(workerMetrics, 'content_pipeline_time_to_draft_seconds_count')).toBe(1);
+    expect(workerMetrics).toMatch(/content_pipeline_review_wait_seconds_count\{outcome="approved"\} 1/);
+    // Temporal's runtime metrics, served on the same endpoint.
+    expect(workerMetrics).toMatch(/^temporal_\w+/m);
+    const botOps = await second.bot.opsUrl();
+    const botMetrics = await (await fetch(`${botOps}/metrics`)).text();
+    expect(botMetrics).toMatch(/content_pipeline_ack_latency_seconds_count\{kind="action"\} 1/);
+    for (const base of [workerOps, botOps]) {
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status, await ready.clone().text()).toBe(200);
+      expect(await ready.text()).toMatch(/temporal: ok/);
+    }
+    console.log(`[bot-restart] worker metrics: ${workerMetrics.split('\n').filter((l) => l.startsWith('content_pipeline_') || l.startsWith('temporal_')).length} content_pipeline_/temporal_ series lines`);
   }, 120_000);
 });

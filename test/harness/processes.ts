@@ -49,6 +49,12 @@ export class ProductProcess {
     }, timeoutMs);
   }
 
+  /** The process's /metrics, /healthz and /readyz base URL, from its startup line. */
+  async opsUrl(): Promise<string> {
+    const [, url] = await this.waitForOutput(/metrics and health on (http:\/\/[\d.]+:\d+)/);
+    return url!;
+  }
+
   /** Kills the process for real (SIGKILL unless told otherwise) and waits until it is gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (this.running) this.child.kill(signal);
@@ -107,6 +113,8 @@ export function productEnv(options: {
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     TEMPORAL_RESEARCH_TASK_QUEUE: options.researchTaskQueue,
     LOG_LEVEL: 'warn',
+    // Any free port for /metrics, /healthz and /readyz, so processes side by side never collide.
+    METRICS_PORT: '0',
     ...options.extra,
   };
 }

@@ -421,3 +421,24 @@ describe('loadConfig: overrides', () => {
     expect(loadConfig(env({ LOG_LEVEL: level })).logLevel).toBe(level.trim().toLowerCase());
   });
 });
+
+describe('observability settings', () => {
+  it('defaults: metrics on 9464, log format chosen by the terminal', () => {
+    const config = loadConfig(env());
+    expect(config.metricsPort).toBe(9464);
+    expect(config.logFormat).toBeUndefined();
+  });
+
+  it('reads LOG_FORMAT and METRICS_PORT', () => {
+    const config = loadConfig(env({ LOG_FORMAT: 'JSON', METRICS_PORT: '0' }));
+    expect(config).toMatchObject({ logFormat: 'json', metricsPort: 0 });
+    expect(loadConfig(env({ LOG_FORMAT: 'pretty' })).logFormat).toBe('pretty');
+  });
+
+  it('names a bad LOG_FORMAT or METRICS_PORT', () => {
+    const error = configError(env({ LOG_FORMAT: 'xml', METRICS_PORT: 'nine' }));
+    expect(error.problems.map((p) => p.variable)).toEqual(['LOG_FORMAT', 'METRICS_PORT']);
+    expect(error.problems[0]!.help).toMatch(/json.*pretty/);
+    expect(error.problems[1]!.help).toMatch(/metrics/);
+  });
+});
