@@ -13,7 +13,7 @@ import {
   type DraftCardInput,
   type SlackMessage,
 } from '../../src/slack/blocks/pipeline.js';
-import { escapeMrkdwn, link, truncate, userMention, workflowUrl } from '../../src/slack/blocks/text.js';
+import { escapeMrkdwn, link, cut, userMention, workflowUrl } from '../../src/slack/blocks/text.js';
 import type { Decision } from '../../src/workflows/messages.js';
 
 const WORKFLOW_ID = 'research-durable-execution-20240305-k3x9q0';
@@ -93,12 +93,12 @@ describe('text helpers', () => {
     expect(link('https://x.example/a?b=1&c=2', 'a <b> & c')).toBe('<https://x.example/a?b=1&c=2|a &lt;b&gt; &amp; c>');
   });
 
-  it('truncate leaves short text alone and cuts long text to max with an ellipsis', () => {
-    expect(truncate('hello', 10)).toBe('hello');
-    expect(truncate('hello', 5)).toBe('hello');
-    expect(truncate('hello world', 5)).toBe('hell…');
-    expect(truncate('hello world', 5)).toHaveLength(5);
-    expect(truncate('hello', 1)).toBe('…');
+  it('cut leaves short text alone and cuts long text to max with an ellipsis', () => {
+    expect(cut('hello', 10)).toBe('hello');
+    expect(cut('hello', 5)).toBe('hello');
+    expect(cut('hello world', 5)).toBe('hell…');
+    expect(cut('hello world', 5)).toHaveLength(5);
+    expect(cut('hello', 1)).toBe('…');
   });
 });
 

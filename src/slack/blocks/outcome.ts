@@ -4,7 +4,7 @@
 import type { Decision, UsageSummary } from '../../workflows/messages.js';
 import { formatBudget } from '../../shared/pricing.js';
 import type { SlackMessage } from './pipeline.js';
-import { escapeMrkdwn, link, truncate, userMention } from './text.js';
+import { link, userMention, userText } from './text.js';
 import { breakdownLines, usageTotalLine } from './usage.js';
 
 function outcomeLine(decision: Decision): string {
@@ -29,7 +29,7 @@ function decisionDetails(decision: Decision, versions: number, published?: { cha
   if (decision.edit) {
     lines.push(`Approved with the reviewer's edits: ${decision.edit.charactersChanged.toLocaleString('en-US')} characters changed.`);
   }
-  if (decision.reason) lines.push(`Reason: “${escapeMrkdwn(truncate(decision.reason, 1_000))}”`);
+  if (decision.reason) lines.push(`Reason: “${userText(decision.reason, 1_000)}”`);
   if (versions > 1) lines.push(`${versions} versions were drafted.`);
   if (published) lines.push(`Published in <#${published.channel}>${published.parts > 1 ? ` in ${published.parts} parts` : ''}.`);
   return lines;
@@ -53,7 +53,7 @@ export function outcomeMessage(input: OutcomeInput): SlackMessage {
   ];
   const breakdown = breakdownLines(input.usage);
   return {
-    text: `${input.decision.outcome}: ${truncate(escapeMrkdwn(input.topic), 200)}`,
+    text: `${input.decision.outcome}: ${userText(input.topic, 200)}`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
       ...(breakdown.length ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: breakdown.join('\n') } }] : []),
@@ -75,12 +75,12 @@ export function failureMessage(input: FailureInput): SlackMessage {
   return {
     text: `${input.step} failed: ${input.explanation}`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `:x: *${escapeMrkdwn(input.step)} failed.* ${escapeMrkdwn(input.explanation)}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `:x: *${userText(input.step, 100)} failed.* ${userText(input.explanation, 2_000)}` } },
       {
         type: 'context',
         elements: [
           { type: 'mrkdwn', text: `${usageTotalLine(input.usage)} spent before the failure (budget ${formatBudget(input.budgetUsd)}).` },
-          { type: 'mrkdwn', text: `${escapeMrkdwn(truncate(input.detail, 400))} · ${link(input.workflowUrl, 'details in Temporal UI')}` },
+          { type: 'mrkdwn', text: `${userText(input.detail, 400)} · ${link(input.workflowUrl, 'details in Temporal UI')}` },
         ],
       },
     ],

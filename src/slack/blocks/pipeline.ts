@@ -5,7 +5,7 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock } from '@slack/types';
 import type { Decision } from '../../workflows/messages.js';
 import { formatUsd } from '../../shared/pricing.js';
-import { escapeMrkdwn, link, truncate, userMention } from './text.js';
+import { cut, link, markdownText, userMention, userText } from './text.js';
 
 export const APPROVE_ACTION_ID = 'approve_draft';
 export const REQUEST_CHANGES_ACTION_ID = 'request_changes';
@@ -32,9 +32,9 @@ export interface ThreadRootInput {
 }
 
 export function threadRootMessage({ topic, requestedBy, workflowId, workflowUrl }: ThreadRootInput): SlackMessage {
-  const safeTopic = escapeMrkdwn(topic);
+  const safeTopic = userText(topic, 1_000);
   return {
-    text: `Researching "${truncate(safeTopic, MAX_FALLBACK_CHARS - 60)}" for ${userMention(requestedBy)}`,
+    text: `Researching "${userText(topic, MAX_FALLBACK_CHARS - 60)}" for ${userMention(requestedBy)}`,
     blocks: [
       {
         type: 'section',
@@ -69,9 +69,9 @@ export interface DraftCardInput {
 
 function articleBlocks({ topic, article, version = 1 }: Pick<DraftCardInput, 'topic' | 'article' | 'version'>): KnownBlock[] {
   return [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`Draft v${version}: ${topic}`, 150), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: cut(`Draft v${version}: ${userText(topic, 150)}`, 150), emoji: true } },
     // The markdown block renders standard Markdown, which is what the writer produces.
-    { type: 'markdown', text: truncate(article, MAX_ARTICLE_CHARS) },
+    { type: 'markdown', text: markdownText(article, MAX_ARTICLE_CHARS) },
     { type: 'divider' },
   ];
 }
@@ -120,7 +120,7 @@ export function draftCardMessage(input: DraftCardInput): SlackMessage {
       ? `Approve it, edit it yourself, request changes (${left} revision${left === 1 ? '' : 's'} left), or reject it.`
       : 'No revisions left: approve it, edit it yourself, or reject it.';
   return {
-    text: `Draft v${input.version ?? 1} ready for review: ${truncate(escapeMrkdwn(input.topic), MAX_FALLBACK_CHARS - 40)}`,
+    text: `Draft v${input.version ?? 1} ready for review: ${userText(input.topic, MAX_FALLBACK_CHARS - 40)}`,
     blocks: [
       ...articleBlocks(input),
       usageContext(input),
@@ -147,7 +147,7 @@ export function supersededCardMessage(input: SupersededCardInput): SlackMessage 
         block_id: 'superseded',
         text: {
           type: 'mrkdwn',
-          text: `:arrows_counterclockwise: Superseded by v${input.nextVersion}: ${userMention(input.requestedBy)} requested changes: “${escapeMrkdwn(truncate(input.feedback, 1_500))}”`,
+          text: `:arrows_counterclockwise: Superseded by v${input.nextVersion}: ${userMention(input.requestedBy)} requested changes: “${userText(input.feedback, 1_500)}”`,
         },
       },
     ],
@@ -169,7 +169,7 @@ export function decisionLine(decision: Decision): string {
         ? `:white_check_mark: Approved by ${by} with their edits (${decision.edit.charactersChanged.toLocaleString('en-US')} characters changed) · ${when}`
         : `:white_check_mark: Approved by ${by} · ${when}`;
     case 'rejected':
-      return `:x: Rejected by ${by} · ${when}${decision.reason ? `\nReason: “${escapeMrkdwn(truncate(decision.reason, 1_000))}”` : ''}`;
+      return `:x: Rejected by ${by} · ${when}${decision.reason ? `\nReason: “${userText(decision.reason, 1_000)}”` : ''}`;
     case 'expired':
       return `:hourglass: Review expired without a decision · ${when}`;
     case 'stopped':
@@ -187,7 +187,7 @@ export interface DecidedCardInput extends DraftCardInput {
 export function decidedCardMessage(input: DecidedCardInput): SlackMessage {
   const line = decisionLine(input.decision);
   return {
-    text: `Draft ${input.decision.outcome}: ${truncate(escapeMrkdwn(input.topic), MAX_FALLBACK_CHARS - 30)}`,
+    text: `Draft ${input.decision.outcome}: ${userText(input.topic, MAX_FALLBACK_CHARS - 30)}`,
     blocks: [
       ...articleBlocks(input),
       usageContext(input),

@@ -6,7 +6,7 @@
 import { formatUsd } from '../../shared/pricing.js';
 import type { SlackMessage } from './pipeline.js';
 import { splitText } from './modals.js';
-import { escapeMrkdwn, link, truncate, userMention } from './text.js';
+import { defuseMentions, link, userMention, userText } from './text.js';
 
 /** Characters of article per message: one markdown block, with room for the footer. */
 export const PUBLISH_CHARS_PER_MESSAGE = 10_000;
@@ -24,7 +24,7 @@ export interface PublishInput {
 }
 
 export function publishMessages(input: PublishInput): SlackMessage[] {
-  const parts = splitText(input.article, PUBLISH_CHARS_PER_MESSAGE);
+  const parts = splitText(defuseMentions(input.article), PUBLISH_CHARS_PER_MESSAGE);
   const footer = [
     `Requested by ${userMention(input.requestedBy)}`,
     `approved by ${userMention(input.approvedBy)}${input.edited ? ' (with edits)' : ''}`,
@@ -36,7 +36,7 @@ export function publishMessages(input: PublishInput): SlackMessage[] {
     const last = index === parts.length - 1;
     const label = parts.length > 1 ? ` (part ${index + 1} of ${parts.length})` : '';
     return {
-      text: `${truncate(escapeMrkdwn(input.topic), 200 - label.length)}${label}`,
+      text: `${userText(input.topic, 200 - label.length)}${label}`,
       blocks: [
         { type: 'markdown', text: part },
         ...(last ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: footer }] }] : []),

@@ -1,7 +1,7 @@
 /**
  * Short ephemeral replies the bot gives a single person: usage help and polite refusals.
  */
-import { escapeMrkdwn } from './text.js';
+import { userText } from './text.js';
 
 export function usageHelp(command = '/research'): string {
   return [
@@ -32,5 +32,5 @@ export const REVIEW_FAILED_REPLY =
   ':warning: I could not pass your decision on right now, so nothing changed. Please try the button again in a minute.';
 
 export function startedReply(topic: string): string {
-  return `On it: researching *${escapeMrkdwn(topic)}*. Follow along in the thread I am starting in this channel.`;
+  return `On it: researching *${userText(topic, 1_000)}*. Follow along in the thread I am starting in this channel.`;
 }

@@ -6,7 +6,7 @@ import { formatDuration } from '../../shared/duration.js';
 import { formatBudget, formatUsd } from '../../shared/pricing.js';
 import type { RunState, StatusView, StepState, StepView } from '../../shared/progress.js';
 import { CANCEL_ACTION_ID, type SlackMessage } from './pipeline.js';
-import { escapeMrkdwn, truncate } from './text.js';
+import { cut, userText } from './text.js';
 import { tokens, totalCost } from './usage.js';
 
 const STEP_ICONS: Record<StepState, string> = {
@@ -38,14 +38,14 @@ export function statusMessage(view: StatusView): SlackMessage {
   const total = `${tokens(view.totalTokens)} · ${totalCost(view.totalCostUsd, view.unpricedSteps)} of ${formatBudget(view.budgetUsd)} budget`;
   const live = view.state === 'running' || view.state === 'waiting';
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `${RUN_TITLES[view.state]} · ${truncate(escapeMrkdwn(view.topic), 150)}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `${RUN_TITLES[view.state]} · ${userText(view.topic, 150)}` } },
     { type: 'section', text: { type: 'mrkdwn', text: view.steps.map(stepLine).join('\n') } },
     {
       type: 'context',
       elements: [
         {
           type: 'mrkdwn',
-          text: `${truncate(view.headline, 500)}\n${live ? 'Total so far' : 'Total'}: ${total} · elapsed ${formatDuration(view.elapsedMs)}`,
+          text: `${cut(view.headline, 500)}\n${live ? 'Total so far' : 'Total'}: ${total} · elapsed ${formatDuration(view.elapsedMs)}`,
         },
       ],
     },

@@ -1,11 +1,97 @@
 /**
- * Text helpers for Slack's mrkdwn. Anything that came from a user or a model goes through
- * `escapeMrkdwn`, so `<!channel>` or `<@U…>` typed into a topic is shown, never acted on.
+ * Text helpers for Slack: every string that came from a user or a model (topic, feedback, reason,
+ * edited article, model output) goes through here, so it is shown, never acted on, and fits.
+ *
+ * Escape first, then cut: `&`, `<` and `>` are Slack's control characters and become `&amp;`,
+ * `&lt;`, `&gt;` (https://api.slack.com/reference/surfaces/formatting#escaping); the escaped text is
+ * then cut to the limit of the field it goes into, measured as Slack measures it after escaping,
+ * never inside an escape sequence, an emoji, a combining sequence or a surrogate pair
+ * (grapheme clusters, `Intl.Segmenter`). Lengths are counted in code points (characters), as the
+ * stand-in Slack counts them.
+ *
+ * Mentions are neutralised too. In mrkdwn and plain text, escaping disarms `<!channel>`, `<!here>`,
+ * `<!everyone>`, `<@U…>`, `<!subteam^…>`; a bare `@here` / `@channel` / `@everyone` gets a zero-width
+ * space after its `@`. The `markdown` block renders standard Markdown, where Slack's escapes are not
+ * the way to write a literal `<`, so there the bracketed forms get a zero-width space after their
+ * `<` instead (`<\u200B@U…>` is shown, never parsed as a mention).
  */
 
-/** Escapes the three characters Slack treats as control sequences in mrkdwn. */
+const ZWSP = '\u200B';
+const ELLIPSIS = '…';
+
+/** Escapes the three characters Slack treats as control sequences in mrkdwn and plain text. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Breaks a bare `@here`, `@channel`, `@everyone`. */
+function defuseBareMentions(text: string): string {
+  return text.replace(/@(?=(?:here|channel|everyone)\b)/gi, `@${ZWSP}`);
+}
+
+/** Breaks every mention form, bracketed (`<@U…>`, `<!here>`, `<!subteam^…>`, `<#C…>`) or bare, for text that is not escaped. */
+export function defuseMentions(text: string): string {
+  return defuseBareMentions(text.replace(/<(?=[@!#])/g, `<${ZWSP}`));
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The units text may be cut between: grapheme clusters, with `&amp;` / `&lt;` / `&gt;` kept whole. */
+function units(text: string): string[] {
+  const out: string[] = [];
+  const graphemes = [...segmenter.segment(text)].map((s) => s.segment);
+  for (let i = 0; i < graphemes.length; i += 1) {
+    if (graphemes[i] === '&') {
+      const rest = graphemes.slice(i + 1, i + 5).join('');
+      const entity = /^(amp;|lt;|gt;)/.exec(rest)?.[1];
+      if (entity) {
+        out.push(`&${entity}`);
+        i += entity.length;
+        continue;
+      }
+    }
+    out.push(graphemes[i]!);
+  }
+  return out;
+}
+
+/** Length as Slack's limits count it: characters (code points), so an emoji is one. */
+export function slackLength(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0xdc00 || code > 0xdfff) n += 1; // a low surrogate finishes a character already counted
+  }
+  return n;
+}
+
+/**
+ * Cuts (already escaped) text to at most `max` characters, ending with an ellipsis when it had
+ * to cut, never splitting an escape sequence, an emoji or a surrogate pair.
+ */
+export function cut(text: string, max: number): string {
+  if (slackLength(text) <= max) return text;
+  const budget = max - 1; // the ellipsis
+  let length = 0;
+  let kept = '';
+  for (const unit of units(text)) {
+    const size = slackLength(unit);
+    if (length + size > budget) break;
+    kept += unit;
+    length += size;
+  }
+  return `${kept}${ELLIPSIS}`;
+}
+
+
+/** A user's or a model's text for a mrkdwn or plain_text field: defused, escaped, then cut to `max`. */
+export function userText(text: string, max: number): string {
+  return cut(escapeMrkdwn(defuseBareMentions(text)), max);
+}
+
+/** A model's or a user's Markdown for a `markdown` block: mentions defused, cut to `max` (no escaping: standard Markdown). */
+export function markdownText(text: string, max: number): string {
+  return cut(defuseMentions(text), max);
 }
 
 export function userMention(userId: string): string {
@@ -15,17 +101,6 @@ export function userMention(userId: string): string {
 /** A Slack link; the label is escaped, the URL must be ours. */
 export function link(url: string, label: string): string {
   return `<${url}|${escapeMrkdwn(label)}>`;
-}
-
-/**
- * Cuts text to `max` characters (code points, so an emoji is never split), ending with an ellipsis
- * when it had to cut, and never in the middle of an escaped entity such as `&amp;`.
- */
-export function truncate(text: string, max: number): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
-  const cut = chars.slice(0, Math.max(0, max - 1)).join('').replace(/&[a-z]{0,4}$/, '');
-  return `${cut}…`;
 }
 
 /** Deep link to one workflow in the Temporal Web UI. */
