@@ -26,6 +26,9 @@ export function buildActivityDeps(config: Config): ActivityDeps {
       model,
       apiKey: config.openai.apiKey,
       maxRetries: 0,
+      // Keeps the raw response on each message: LangChain's Chat Completions converter drops
+      // `message.refusal`, which the LLM activities need to tell a refusal from a bad answer.
+      __includeRawResponse: true,
       // The output cap is what makes the budget guard's worst-case estimate a real bound.
       maxTokens,
       // A little under the activity's start-to-close timeout, so the HTTP call ends first and says why.

@@ -6,7 +6,8 @@
  * class). Explicit types keep the retry policy honest whatever the SDKs do next.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { LlmFailure } from '../shared/failure-types.js';
+import { LlmFailure, type LlmFailureDetails } from '../shared/failure-types.js';
+import type { LlmUsage } from '../workflows/messages.js';
 
 interface ProviderErrorShape {
   name?: unknown;
@@ -57,6 +58,22 @@ function fail(type: string, message: string, nonRetryable: boolean, cause: unkno
 }
 
 /**
+ * An answer that came back (and was billed) but cannot be used: never retried by Temporal, and
+ * carrying the tokens of every call the activity made as `details[0]`, so the run's cost counts them.
+ */
+export function unusableOutput(type: string, message: string, usage: LlmUsage): ApplicationFailure {
+  const details: LlmFailureDetails = { usage };
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
+}
+
+/** Attaches the usage of calls already made (and billed) to a failure that has no details yet. */
+export function withUsage(failure: ApplicationFailure, usage: LlmUsage | undefined): ApplicationFailure {
+  if (!usage || usage.totalTokens <= 0 || failure.details?.length) return failure;
+  const details: LlmFailureDetails = { usage };
+  return new ApplicationFailure(failure.message, failure.type, failure.nonRetryable, [details], failure.cause, failure.nextRetryDelay);
+}
+
+/**
  * Classifies an error thrown by a LangChain chat model call.
  * `step` names the pipeline step for the message people will read in Slack and the Web UI.
  */
@@ -98,7 +115,8 @@ export function toLlmFailure(error: unknown, step: string): ApplicationFailure {
     name.endsWith('ZodError') || // structured output that failed its schema (zod 4 names it $ZodError)
     name === 'SyntaxError'; // structured output that was not JSON
   if (badShape) {
-    return fail(LlmFailure.InvalidOutput, `The model's answer was not in the expected shape (${where})`, false, error);
+    // Each attempt is billed, and the same prompt tends to fail the same way: no blind retries.
+    return fail(LlmFailure.OutputInvalid, `The model's answer was not in the expected shape (${where})`, true, error);
   }
   return fail(LlmFailure.Unknown, `The LLM call failed (${where})`, false, error);
 }

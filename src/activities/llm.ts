@@ -6,8 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import type { AIMessage, BaseMessage } from '@langchain/core/messages';
-import { HumanMessage, SystemMessage } from '@langchain/core/messages';
+import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import { z } from 'zod';
 import type {
   LlmResult,
@@ -21,11 +20,13 @@ import {
   articlePrompt,
   examplesPrompt,
   keyFactsPrompt,
+  repairPrompt,
   revisionPrompt,
   statisticsPrompt,
   type PromptMessages,
 } from '../shared/prompts.js';
-import { toLlmFailure } from './llm-errors.js';
+import { LlmFailure } from '../shared/failure-types.js';
+import { toLlmFailure, unusableOutput, withUsage } from './llm-errors.js';
 
 /** A chat model plus the name we price it by (the provider may answer with a dated variant). */
 export interface ChatModelHandle {
@@ -50,17 +51,60 @@ export interface ReviseArticleInput extends WriteArticleInput {
   feedback: string;
 }
 
-const examplesSchema = z.object({
-  examples: z
-    .array(
-      z.object({
-        title: z.string().describe('Organisation, product or event'),
-        description: z.string().describe('One or two sentences on what happened'),
-      }),
-    )
-    .length(3)
-    .describe('Exactly three real-world examples'),
+/**
+ * The structured-output request for findExamples, written as the JSON Schema OpenAI receives.
+ *
+ * Strict mode accepts only a subset of JSON Schema (https://developers.openai.com/api/docs/guides/structured-outputs#supported-schemas):
+ * every object needs `additionalProperties: false` and every property listed in `required`.
+ * `minItems`/`maxItems` are accepted for base models but not for fine-tuned ones, so "exactly
+ * three" is asked as three named properties, which any model that supports strict mode accepts;
+ * the answer is still validated below.
+ *
+ * Sent as a strict function tool the model must call, not as `response_format`: both are
+ * Structured Outputs with the same schema rules, but for `response_format: json_schema` LangChain
+ * uses the OpenAI SDK's `parse()`, which throws on unparsable JSON or a `length` stop and loses the
+ * response, and with it the billed usage. A tool call comes back as a message with its usage,
+ * `finish_reason` and raw arguments, so every outcome is ours to judge and to count.
+ */
+const EXAMPLE_KEYS = ['first_example', 'second_example', 'third_example'] as const;
+
+const exampleJsonSchema = {
+  type: 'object',
+  properties: {
+    title: { type: 'string', description: 'Organisation, product or event' },
+    description: { type: 'string', description: 'One or two sentences on what happened' },
+  },
+  required: ['title', 'description'],
+  additionalProperties: false,
+} as const;
+
+export interface StructuredOutputSpec {
+  name: string;
+  description: string;
+  /** A JSON Schema within strict mode's subset. */
+  schema: object;
+}
+
+export const EXAMPLES_OUTPUT: StructuredOutputSpec = {
+  name: 'real_world_examples',
+  description: 'Record three real-world examples of the topic',
+  schema: {
+    type: 'object',
+    properties: Object.fromEntries(EXAMPLE_KEYS.map((key) => [key, exampleJsonSchema])),
+    required: [...EXAMPLE_KEYS],
+    additionalProperties: false,
+  },
+};
+
+const exampleSchema = z.object({
+  title: z.string().trim().min(1, 'title is empty'),
+  description: z.string().trim().min(1, 'description is empty'),
 });
+
+/** Validates what came back (strict mode constrains decoding, but other compatible servers may not). */
+const examplesSchema = z
+  .object({ first_example: exampleSchema, second_example: exampleSchema, third_example: exampleSchema })
+  .transform((answer): RealWorldExample[] => EXAMPLE_KEYS.map((key) => answer[key]));
 
 function toMessages(prompt: PromptMessages): BaseMessage[] {
   return [new SystemMessage(prompt.system), new HumanMessage(prompt.user)];
@@ -87,6 +131,64 @@ function textOf(message: AIMessage): string {
     .join('');
 }
 
+/** Token counts of several calls to the same model, added up. */
+export function addUsage(usages: LlmUsage[], model: string): LlmUsage {
+  return usages.reduce<LlmUsage>(
+    (sum, u) => ({
+      model,
+      inputTokens: sum.inputTokens + u.inputTokens,
+      outputTokens: sum.outputTokens + u.outputTokens,
+      cachedInputTokens: sum.cachedInputTokens + u.cachedInputTokens,
+      totalTokens: sum.totalTokens + u.totalTokens,
+    }),
+    { model, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, totalTokens: 0 },
+  );
+}
+
+/**
+ * The model's refusal (`message.refusal` in Chat Completions). LangChain's Chat Completions
+ * converter drops that field, so it is read from the raw response the worker asks LangChain to keep
+ * (`__includeRawResponse`); the Responses API converter puts it in `additional_kwargs.refusal`.
+ */
+export function refusalOf(message: AIMessage): string | undefined {
+  const kwargs = message.additional_kwargs as { refusal?: unknown; __raw_response?: { choices?: Array<{ message?: { refusal?: unknown } }> } };
+  const refusal = kwargs.refusal ?? kwargs.__raw_response?.choices?.[0]?.message?.refusal;
+  return typeof refusal === 'string' && refusal.trim() ? refusal.trim() : undefined;
+}
+
+/** The raw JSON arguments of the model's call to `name` (unparsed: we judge them ourselves). */
+export function toolArgumentsOf(message: AIMessage, name: string): string | undefined {
+  const raw = (message.additional_kwargs as { tool_calls?: Array<{ function?: { name?: string; arguments?: unknown } }> }).tool_calls;
+  const call = raw?.find((c) => c.function?.name === name);
+  return typeof call?.function?.arguments === 'string' ? call.function.arguments : undefined;
+}
+
+/** Why the model stopped: `stop`, `length` (hit max_tokens), `content_filter`, `tool_calls`… */
+export function finishReasonOf(message: AIMessage): string | undefined {
+  const reason = (message.response_metadata as { finish_reason?: unknown } | undefined)?.finish_reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+/** A short quote of model text for a failure message (the whole answer is not needed to act). */
+function quote(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Why a structured answer cannot be used, in words the model can act on in the repair prompt. */
+function parseProblem<T>(text: string, schema: z.ZodType<T>): { value: T } | { problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { problem: `The answer is not valid JSON (${(error as Error).message}). It began: ${JSON.stringify(quote(text, 120))}` };
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return { value: result.data };
+  const issues = result.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  return { problem: `The JSON does not match the schema: ${issues.join('; ')}` };
+}
+
 function activityContext(): Context | undefined {
   try {
     return Context.current();
@@ -102,7 +204,26 @@ function callSignal(): AbortSignal | undefined {
 /** Heartbeats while the model thinks: how cancellation reaches us, and how a dead worker is noticed. */
 const HEARTBEAT_EVERY_MS = 2_000;
 
-async function guarded<T>(step: LlmStep, call: () => Promise<T>): Promise<T> {
+/** The calls one activity attempt made, so every billed token is reported, on success or failure. */
+class CallLedger {
+  private readonly usages: LlmUsage[] = [];
+  constructor(readonly model: string) {}
+
+  record(message: AIMessage): LlmUsage {
+    this.usages.push(usageFrom(message, this.model));
+    return this.total();
+  }
+
+  get calls(): number {
+    return this.usages.length;
+  }
+
+  total(): LlmUsage {
+    return addUsage(this.usages, this.model);
+  }
+}
+
+async function guarded<T>(step: LlmStep, ledger: CallLedger, call: () => Promise<T>): Promise<T> {
   const context = activityContext();
   const beat = context ? setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
   try {
@@ -111,34 +232,90 @@ async function guarded<T>(step: LlmStep, call: () => Promise<T>): Promise<T> {
   } catch (error) {
     // A cancelled attempt must surface as cancellation, not as a provider failure.
     if (callSignal()?.aborted) throw context?.cancellationSignal.reason ?? error;
-    throw toLlmFailure(error, step);
+    // A call that fails after earlier ones succeeded (the repair call, say) still reports their tokens.
+    throw withUsage(toLlmFailure(error, step), ledger.calls ? ledger.total() : undefined);
   } finally {
     clearInterval(beat);
   }
 }
 
+/**
+ * Failures for an answer that came back but cannot be used: a refusal, or a cut-off answer.
+ * Neither is helped by asking again the same way, so both end the step at once (non-retryable).
+ */
+function checkAnswer(step: LlmStep, message: AIMessage, usage: LlmUsage, maxTokensHint: string): void {
+  const refusal = refusalOf(message);
+  if (refusal) throw unusableOutput(LlmFailure.Refusal, `${step}: the model declined to answer: "${quote(refusal)}"`, usage);
+  if (finishReasonOf(message) === 'length') {
+    throw unusableOutput(
+      LlmFailure.OutputTruncated,
+      `${step}: the answer stopped at the output limit (finish_reason "length") after ${usage.outputTokens} tokens${maxTokensHint}`,
+      usage,
+    );
+  }
+}
+
 async function completeText(step: LlmStep, handle: ChatModelHandle, prompt: PromptMessages): Promise<LlmResult<string>> {
-  return guarded(step, async () => {
+  const ledger = new CallLedger(handle.name);
+  return guarded(step, ledger, async () => {
     const message = (await handle.model.invoke(toMessages(prompt), { signal: callSignal() })) as AIMessage;
+    const usage = ledger.record(message);
+    checkAnswer(step, message, usage, ', so the text is cut off');
     const text = textOf(message).trim();
-    if (!text) throw Object.assign(new Error('The model returned an empty answer'), { name: 'OutputParserException' });
-    return { output: text, usage: usageFrom(message, handle.name) };
+    if (!text) throw unusableOutput(LlmFailure.OutputInvalid, `${step}: the model returned an empty answer`, usage);
+    return { output: text, usage };
+  });
+}
+
+/**
+ * A structured-output call with at most ONE repair attempt: when the answer is not the JSON asked
+ * for, the model sees its answer and the parse error once; if that fails too, the step fails
+ * (non-retryable) with the tokens of both calls. Never three blind, billed retries.
+ */
+export async function completeStructured<T>(
+  step: LlmStep,
+  handle: ChatModelHandle,
+  prompt: PromptMessages,
+  spec: StructuredOutputSpec,
+  schema: z.ZodType<T>,
+): Promise<LlmResult<T>> {
+  const ledger = new CallLedger(handle.name);
+  const messages = toMessages(prompt);
+  const options = {
+    tools: [{ type: 'function', function: { name: spec.name, description: spec.description, parameters: spec.schema } }],
+    tool_choice: spec.name,
+    strict: true,
+    // "Structured Outputs is not compatible with parallel function calls" (OpenAI's function-calling guide).
+    parallel_tool_calls: false,
+  };
+  return guarded(step, ledger, async () => {
+    for (;;) {
+      const message = (await handle.model.invoke(messages, { ...options, signal: callSignal() } as never)) as AIMessage;
+      const usage = ledger.record(message);
+      checkAnswer(step, message, usage, '');
+      const text = (toolArgumentsOf(message, spec.name) ?? textOf(message)).trim();
+      const parsed = parseProblem(text, schema);
+      if ('value' in parsed) return { output: parsed.value, usage };
+      if (ledger.calls >= 2) {
+        throw unusableOutput(
+          LlmFailure.OutputInvalid,
+          `${step}: the answer could not be used after one repair attempt: ${parsed.problem}`,
+          usage,
+        );
+      }
+      messages.push(new AIMessage(text), new HumanMessage(repairPrompt(parsed.problem)));
+    }
   });
 }
 
 export function createLlmActivities({ research, writer }: LlmActivityDeps) {
-  // Built once: the schema's conversion to a tool definition is work every call would repeat.
-  const examplesModel = research.model.withStructuredOutput(examplesSchema, { name: 'real_world_examples', includeRaw: true });
   return {
     async researchTopic({ topic }: ResearchInput): Promise<LlmResult<string>> {
       return completeText('researchTopic', research, keyFactsPrompt(topic));
     },
 
     async findExamples({ topic }: ResearchInput): Promise<LlmResult<RealWorldExample[]>> {
-      return guarded('findExamples', async () => {
-        const { raw, parsed } = await examplesModel.invoke(toMessages(examplesPrompt(topic)), { signal: callSignal() });
-        return { output: parsed.examples, usage: usageFrom(raw as AIMessage, research.name) };
-      });
+      return completeStructured('findExamples', research, examplesPrompt(topic), EXAMPLES_OUTPUT, examplesSchema);
     },
 
     async getStatistics({ topic }: ResearchInput): Promise<LlmResult<string>> {

@@ -15,7 +15,11 @@ const EXPLANATIONS: Record<string, string> = {
   [LlmFailure.ServerError]: 'The LLM provider returned server errors on every attempt: try again in a few minutes.',
   [LlmFailure.Timeout]: 'The LLM did not answer in time on any attempt: try again, or raise LLM_ATTEMPT_TIMEOUT.',
   [LlmFailure.Connection]: 'The LLM provider could not be reached: check OPENAI_BASE_URL and the network.',
-  [LlmFailure.InvalidOutput]: 'The model kept answering in the wrong shape: try again, or try another model.',
+  [LlmFailure.OutputInvalid]:
+    'The model’s answer could not be used, even after asking it once to correct itself: try again, or try another model (RESEARCH_MODEL / WRITER_MODEL).',
+  [LlmFailure.Refusal]: 'The model declined to write about this: rephrase the topic, or try another model.',
+  [LlmFailure.OutputTruncated]:
+    'The model’s answer was cut off at its output limit, so it was not used: try a narrower topic, or a model with a larger output limit.',
   [LlmFailure.Unknown]: 'The LLM call failed on every attempt; the details are in the Temporal UI.',
   [SlackFailure.Auth]: 'Slack refused the bot’s token or a scope is missing: check SLACK_BOT_TOKEN and reinstall the app.',
   [SlackFailure.Channel]: 'The bot cannot post in this channel: invite it, or check the channel still exists.',

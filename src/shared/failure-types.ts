@@ -4,6 +4,8 @@
  * the Slack SDK do not keep stable, so retry decisions hang on these explicit names instead.
  * Pure: imported by workflow code for retry policies.
  */
+import type { LlmUsage } from '../workflows/messages.js';
+
 export const LlmFailure = {
   /** 401: the API key is wrong or revoked. */
   Authentication: 'LlmAuthenticationError',
@@ -25,8 +27,15 @@ export const LlmFailure = {
   Timeout: 'LlmTimeoutError',
   /** The provider could not be reached. */
   Connection: 'LlmConnectionError',
-  /** The model answered, but not in the shape we asked for. */
-  InvalidOutput: 'LlmInvalidOutputError',
+  /**
+   * The model answered, but the answer cannot be used (not the JSON asked for, even after the one
+   * repair attempt; or empty). Never retried blindly: each attempt is billed.
+   */
+  OutputInvalid: 'LlmOutputInvalidError',
+  /** The model declined to answer (`message.refusal`); asking again the same way will not change that. */
+  Refusal: 'LlmRefusalError',
+  /** The answer stopped at the output cap (`finish_reason: "length"`): it is cut off, and a retry hits the same cap. */
+  OutputTruncated: 'LlmOutputTruncatedError',
   /** Anything else: retried, since we cannot tell it is permanent. */
   Unknown: 'LlmUnknownError',
 } as const;
@@ -52,7 +61,28 @@ export const NON_RETRYABLE_LLM_FAILURES: string[] = [
   LlmFailure.BadRequest,
   LlmFailure.QuotaExceeded,
   LlmFailure.ContextOverflow,
+  LlmFailure.OutputInvalid,
+  LlmFailure.Refusal,
+  LlmFailure.OutputTruncated,
 ];
+
+/**
+ * What an LLM activity's failure carries as `details[0]` when calls were made and billed before it
+ * failed (an unusable answer, a refusal, a cut-off answer, a failed repair call): the tokens of every
+ * such call, so the workflow can add them to the run's cost and budget.
+ */
+export interface LlmFailureDetails {
+  usage: LlmUsage;
+}
+
+/** The usage an LLM failure carries, if any (`details` as Temporal hands them to the workflow). */
+export function usageOfFailure(details: readonly unknown[] | undefined | null): LlmUsage | undefined {
+  const first = details?.[0] as Partial<LlmFailureDetails> | undefined;
+  const usage = first?.usage;
+  if (!usage || typeof usage !== 'object' || typeof usage.model !== 'string') return undefined;
+  const counts = [usage.inputTokens, usage.outputTokens, usage.cachedInputTokens, usage.totalTokens];
+  return counts.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0) ? usage : undefined;
+}
 
 export const NON_RETRYABLE_SLACK_FAILURES: string[] = [
   SlackFailure.Auth,

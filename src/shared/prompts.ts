@@ -36,6 +36,20 @@ export function examplesPrompt(topic: string): PromptMessages {
   };
 }
 
+/**
+ * The one repair attempt after an answer that could not be used: quotes why (the parse or
+ * validation error), so the model can correct that, not guess.
+ */
+export function repairPrompt(problem: string): string {
+  return [
+    'Your previous answer could not be used. The problem, as reported by the program that read it:',
+    '<problem>',
+    problem.replace(/<\/?problem>/gi, ''),
+    '</problem>',
+    'Answer again with only the JSON object the response format asks for, every field filled in, nothing else.',
+  ].join('\n');
+}
+
 export function statisticsPrompt(topic: string): PromptMessages {
   return {
     system: `You are a research assistant who cares about numbers and their sources. ${TREAT_AS_DATA}`,

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { strictSchemaProblem } from './openai-strict-schema.js';
 
 // Small HTTP helpers, local so the stand-in depends on nothing from the test harness.
 async function readBody(req: http.IncomingMessage): Promise<string> {
@@ -44,15 +45,32 @@ export interface ScriptedResponse {
   headers?: Record<string, string>;
   /** Wait this long before answering (to exceed timeouts). */
   delayMs?: number;
-  /** Override the content of a successful answer. */
+  /** Override the content of a successful answer (e.g. unparsable JSON for a structured-output step). */
   content?: string;
+  /**
+   * Answer with a refusal instead of content: `message.content` null, `message.refusal` set, as
+   * OpenAI does when a model declines a structured-output request.
+   * https://developers.openai.com/api/docs/guides/structured-outputs#refusals
+   */
+  refusal?: string;
+  /**
+   * Stop at the output cap: the content is cut off, `finish_reason: "length"` and
+   * `completion_tokens` equal to the request's `max_tokens` (or half the answer when none is set).
+   * The stand-in also does this by itself whenever an answer is longer than `max_tokens`.
+   */
+  truncate?: boolean;
 }
 
 export interface ChatRequest {
   model: string;
-  messages: Array<{ role: string; content: string | Array<{ type: string; text?: string }> }>;
-  response_format?: { type: string; json_schema?: { name: string; schema: unknown } };
-  tools?: Array<{ type: string; function: { name: string } }>;
+  messages: Array<{
+    role: string;
+    content: string | null | Array<{ type: string; text?: string }>;
+    tool_calls?: Array<{ id: string }>;
+    tool_call_id?: string;
+  }>;
+  response_format?: { type: string; json_schema?: { name: string; description?: string; schema?: unknown; strict?: boolean | null } };
+  tools?: Array<{ type: string; function: { name: string; parameters?: unknown; strict?: boolean | null } }>;
   max_tokens?: number;
   max_completion_tokens?: number;
 }
@@ -68,7 +86,48 @@ export interface RecordedCompletion {
 }
 
 function textOf(content: ChatRequest['messages'][number]['content']): string {
+  if (content === null) return '';
   return typeof content === 'string' ? content : content.map((part) => part.text ?? '').join('');
+}
+
+/**
+ * The 400 OpenAI answers for a request it will not run: a strict schema outside the supported
+ * subset (see openai-strict-schema.ts), or a `json_schema` format without a valid name.
+ */
+export function requestProblem(request: ChatRequest): { message: string; param: string } | undefined {
+  // Every tool call the assistant made must be answered by a tool message before the conversation goes on.
+  // https://platform.openai.com/docs/guides/function-calling (the 400 OpenAI answers when one is missing)
+  for (const [i, message] of request.messages.entries()) {
+    for (const call of message.role === 'assistant' ? (message.tool_calls ?? []) : []) {
+      const answered = request.messages.slice(i + 1).some((m) => m.role === 'tool' && m.tool_call_id === call.id);
+      if (!answered) {
+        return {
+          message: `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${call.id}`,
+          param: `messages.[${i + 1}].role`,
+        };
+      }
+    }
+  }
+  const format = request.response_format;
+  if (format?.type === 'json_schema') {
+    const spec = format.json_schema;
+    // "Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 64."
+    // https://platform.openai.com/docs/api-reference/chat/create#chat-create-response_format
+    if (!spec || typeof spec.name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(spec.name)) {
+      return { message: "Invalid 'response_format.json_schema.name': must be 1-64 characters of a-z, A-Z, 0-9, underscores and dashes.", param: 'response_format.json_schema.name' };
+    }
+    if (spec.strict === true) {
+      const problem = strictSchemaProblem(spec.schema, `response_format '${spec.name}'`, request.model);
+      if (problem) return { message: problem, param: 'response_format' };
+    }
+  }
+  for (const [i, tool] of (request.tools ?? []).entries()) {
+    if (tool.function.strict === true) {
+      const problem = strictSchemaProblem(tool.function.parameters, `function '${tool.function.name}'`, request.model);
+      if (problem) return { message: problem, param: `tools[${i}].function.parameters` };
+    }
+  }
+  return undefined;
 }
 
 /** Which pipeline step a request is, from the wording of our prompts (see src/activities/prompts.ts). */
@@ -96,10 +155,10 @@ export function defaultContent(step: Step, topic: string): string {
   switch (step) {
     case 'researchTopic':
       return [`- ${topic} keeps state durable across failures.`, '- Retries are automatic.', '- History is replayable.'].join('\n');
-    case 'findExamples':
-      return JSON.stringify({
-        examples: [1, 2, 3].map((n) => ({ title: `Example ${n} of ${topic}`, description: `How team ${n} used ${topic}.` })),
-      });
+    case 'findExamples': {
+      const example = (n: number) => ({ title: `Example ${n} of ${topic}`, description: `How team ${n} used ${topic}.` });
+      return JSON.stringify({ first_example: example(1), second_example: example(2), third_example: example(3) });
+    }
     case 'getStatistics':
       return ['1. 42% of teams (Survey, 2025)', '2. 3x fewer incidents', '3. 99.99% completion'].join('\n');
     case 'reviseArticle':
@@ -158,6 +217,13 @@ export class FakeOpenAI {
       return;
     }
     const request = JSON.parse(body) as ChatRequest;
+    const invalid = requestProblem(request);
+    if (invalid) {
+      // Refused before any model runs: nothing billed, no usage.
+      this.completions.push({ step: classify(request), request, status: 400 });
+      sendJson(res, 400, { error: { message: invalid.message, type: 'invalid_request_error', param: invalid.param, code: null } });
+      return;
+    }
     const step = classify(request);
     const scripted = this.nextScripted(step);
     const status = scripted?.status ?? 200;
@@ -177,26 +243,37 @@ export class FakeOpenAI {
       sendJson(res, status, { error: { message: `Stand-in error ${status}${code ? ` (${code})` : ''}`, type, param: null, code }, }, scripted?.headers);
       return;
     }
-    const completion = this.completion(step, request, scripted?.content);
+    const completion = this.completion(step, request, scripted);
     recorded.usage = completion.usage;
     sendJson(res, 200, completion);
   }
 
-  private completion(step: Step, request: ChatRequest, override?: string) {
-    const content = override ?? defaultContent(step, topicOf(request));
+  private completion(step: Step, request: ChatRequest, scripted: ScriptedResponse | undefined) {
+    let content = scripted?.content ?? defaultContent(step, topicOf(request));
+    const refusal = scripted?.refusal;
     const promptTokens = estimateTokens(request.messages.map((m) => textOf(m.content)).join('\n'));
-    const completionTokens = estimateTokens(content);
+    let completionTokens = estimateTokens(refusal ?? content);
+    let finishReason = 'stop';
+    // The answer stops at max_tokens, as OpenAI's does: cut off, finish_reason "length".
+    const cap = request.max_completion_tokens ?? request.max_tokens;
+    if (!refusal && (scripted?.truncate || (cap !== undefined && completionTokens > cap))) {
+      completionTokens = Math.max(1, Math.min(cap ?? Math.ceil(completionTokens / 2), completionTokens - 1));
+      content = content.slice(0, completionTokens * 4);
+      finishReason = 'length';
+    }
     const tool = request.tools?.[0]?.function.name;
-    const message = tool
-      ? { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: `call_${this.completions.length}`, type: 'function', function: { name: tool, arguments: content } }] }
-      : { role: 'assistant', content, refusal: null };
+    const message = refusal
+      ? { role: 'assistant', content: null, refusal }
+      : tool
+        ? { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: `call_${this.completions.length}`, type: 'function', function: { name: tool, arguments: content } }] }
+        : { role: 'assistant', content, refusal: null };
     return {
       id: `chatcmpl-standin-${this.completions.length}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: `${request.model}-2024-07-18`,
       system_fingerprint: 'fp_standin',
-      choices: [{ index: 0, message, logprobs: null, finish_reason: tool ? 'tool_calls' : 'stop' }],
+      choices: [{ index: 0, message, logprobs: null, finish_reason: tool && finishReason === 'stop' && !refusal ? 'tool_calls' : finishReason }],
       usage: {
         prompt_tokens: promptTokens,
         completion_tokens: completionTokens,

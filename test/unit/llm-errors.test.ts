@@ -135,6 +135,9 @@ describe('toLlmFailure: non-retryable client errors', () => {
       LlmFailure.BadRequest,
       LlmFailure.QuotaExceeded,
       LlmFailure.ContextOverflow,
+      LlmFailure.OutputInvalid,
+      LlmFailure.Refusal,
+      LlmFailure.OutputTruncated,
     ]) {
       expect(NON_RETRYABLE_LLM_FAILURES).toContain(type);
     }
@@ -143,7 +146,6 @@ describe('toLlmFailure: non-retryable client errors', () => {
       LlmFailure.ServerError,
       LlmFailure.Timeout,
       LlmFailure.Connection,
-      LlmFailure.InvalidOutput,
       LlmFailure.Unknown,
     ]) {
       expect(NON_RETRYABLE_LLM_FAILURES).not.toContain(type);
@@ -257,16 +259,16 @@ describe('toLlmFailure: transient errors', () => {
     expectFailure(toLlmFailure(error, STEP), { type: LlmFailure.Connection, nonRetryable: false });
   });
 
-  it('an OutputParserException → LlmInvalidOutputError, retryable', () => {
+  it('an OutputParserException → LlmOutputInvalidError, non-retryable (each attempt is billed)', () => {
     const error = new OutputParserException('Failed to parse. Text: "not json"', 'not json');
     const failure = toLlmFailure(error, STEP);
-    expectFailure(failure, { type: LlmFailure.InvalidOutput, nonRetryable: false });
+    expectFailure(failure, { type: LlmFailure.OutputInvalid, nonRetryable: true });
     expect(failure.message).toContain('not in the expected shape');
   });
 
   it('any error carrying lc_error_code OUTPUT_PARSING_FAILURE is invalid output', () => {
     const error = addLangChainErrorFields(new Error('bad JSON'), 'OUTPUT_PARSING_FAILURE');
-    expectFailure(toLlmFailure(error, STEP), { type: LlmFailure.InvalidOutput, nonRetryable: false });
+    expectFailure(toLlmFailure(error, STEP), { type: LlmFailure.OutputInvalid, nonRetryable: true });
   });
 });
 
