@@ -5,7 +5,7 @@
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { parseDuration } from './shared/duration.js';
-import { DEFAULT_PRICES, parsePriceTable, type PriceTable } from './shared/pricing.js';
+import { DEFAULT_PRICES, parsePriceTable, priceFor, UNLIMITED_BUDGET_USD, type PriceTable } from './shared/pricing.js';
 import { CONTENT_PIPELINE_TASK_QUEUE, RESEARCH_TASK_QUEUE } from './workflows/messages.js';
 
 export type Env = Record<string, string | undefined>;
@@ -54,8 +54,10 @@ export interface ReviewConfig {
 }
 
 export interface PipelineConfig {
-  /** Spending cap per run in USD. */
+  /** Spending cap per run in USD; UNLIMITED_BUDGET_USD when the guard is off (MAX_COST_USD=off). */
   maxCostUsd: number;
+  /** False when MAX_COST_USD=off: no budget questions, and models without a price are allowed. */
+  budgetGuard: boolean;
   /** Defaults merged with MODEL_PRICES. */
   prices: PriceTable;
   reviewTimeoutMs: number;
@@ -126,7 +128,7 @@ const HELP = {
   LOG_LEVEL: 'One of debug, info, warn, error.',
   LOG_FORMAT: 'json (one JSON object per line, for log shippers) or pretty (readable). Unset: pretty on a terminal, json otherwise.',
   METRICS_PORT: 'Port for /metrics (Prometheus), /healthz and /readyz, e.g. 9464; 0 = any free port.',
-  MAX_COST_USD: 'A positive number of US dollars, e.g. 0.50.',
+  MAX_COST_USD: 'A positive number of US dollars, e.g. 0.50, or "off" to run without a budget guard.',
   REVIEWERS:
     'Comma-separated Slack user IDs (U…, W…) and/or user-group IDs (S…): profile → ⋯ → Copy member ID; user groups: the group page URL. Leave empty to let anyone in the channel decide.',
   MAX_REVISIONS: 'A whole number from 0 to 10.',
@@ -134,7 +136,7 @@ const HELP = {
     'A whole number, e.g. 200: how many workflows each worker keeps in memory. Leave unset for Temporal\'s default (it grows with the heap).',
   PUBLISH_CHANNEL: 'A Slack channel ID such as C0123456789 (channel details → About → Channel ID).',
   MODEL_PRICES:
-    'JSON: USD per 1M tokens by model, e.g. {"my-model":{"input":0.5,"output":1.5,"cachedInput":0.25}}. Merged over the built-in gpt-4o and gpt-4o-mini prices.',
+    'JSON: USD per 1M tokens by model, e.g. {"my-model":{"input":0.5,"output":1.5,"cachedInput":0.25}}. Merged over the built-in OpenAI prices (README → Cost). Or set MAX_COST_USD=off to run without a budget guard.',
 } as const;
 
 // ── Schema: one zod schema per variable, each failing with the sentence a person reads ─────────
@@ -193,8 +195,13 @@ const port = variable((value) => (/^\d{1,5}$/.test(value) && Number(value) <= 65
 
 const duration = variable((value) => parseDuration(value) ?? new Problem(`is not a duration: "${value}".`));
 
-const positiveNumber = variable((value) =>
-  /^\d+(\.\d+)?$/.test(value) && Number(value) > 0 ? Number(value) : new Problem(`is not a positive number: "${value}".`),
+/** A budget in USD, or "off" (the guard switched off explicitly). */
+const budget = variable((value) =>
+  value.toLowerCase() === 'off'
+    ? ('off' as const)
+    : /^\d+(\.\d+)?$/.test(value) && Number(value) > 0
+      ? Number(value)
+      : new Problem(`is not a positive number of US dollars or "off": "${value}".`),
 );
 
 const wholeNumber = (min: number, max: number) =>
@@ -251,7 +258,7 @@ function envSchema(role: Role, socketMode: boolean) {
     TEMPORAL_DEV_SERVER_DB: raw,
     TEMPORAL_DEV_SERVER_PORT: port,
     TEMPORAL_DEV_SERVER_UI_PORT: port,
-    MAX_COST_USD: positiveNumber,
+    MAX_COST_USD: budget,
     MODEL_PRICES: prices,
     REVIEW_TIMEOUT: duration,
     LLM_ATTEMPT_TIMEOUT: duration,
@@ -294,6 +301,27 @@ function temporalConnection(env: Env): ClientConnectConfig | ConfigProblem {
   }
 }
 
+/**
+ * A budget guard cannot guard a model it cannot price: every configured model needs a price
+ * (built in or from MODEL_PRICES), unless the guard is switched off with MAX_COST_USD=off.
+ * Checked in every process: the bot prices runs, the workers name the models they call.
+ */
+function unpricedModels(v: { MAX_COST_USD?: number | 'off' | undefined; MODEL_PRICES?: PriceTable | undefined; RESEARCH_MODEL?: string | undefined; WRITER_MODEL?: string | undefined }): ConfigProblem[] {
+  if (v.MAX_COST_USD === 'off') return [];
+  const prices = v.MODEL_PRICES ?? DEFAULT_PRICES;
+  const models: Array<[string, string]> = [
+    ['RESEARCH_MODEL', v.RESEARCH_MODEL ?? 'gpt-4o-mini'],
+    ['WRITER_MODEL', v.WRITER_MODEL ?? 'gpt-4o-mini'],
+  ];
+  return models
+    .filter(([, model]) => !priceFor(model, prices))
+    .map(([variable, model]) => ({
+      variable,
+      problem: `names "${model}", which has no price, so the budget guard (MAX_COST_USD) cannot work.`,
+      help: `Add its price to MODEL_PRICES, e.g. MODEL_PRICES={"${model}":{"input":0.5,"output":1.5,"cachedInput":0.25}} (USD per 1M tokens), or set MAX_COST_USD=off to run without a budget guard.`,
+    }));
+}
+
 export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
   const socketMode = Boolean(env.SLACK_APP_TOKEN?.trim());
   const parsed = envSchema(role, socketMode).safeParse(env);
@@ -305,7 +333,8 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     });
   const connect = temporalConnection(env);
   if ('problem' in connect) problems.push(connect);
-  if (!parsed.success || 'problem' in connect) throw new ConfigError(problems);
+  if (parsed.success) problems.push(...unpricedModels(parsed.data));
+  if (!parsed.success || 'problem' in connect || problems.length) throw new ConfigError(problems);
 
   const v = parsed.data;
   const devServerPort = v.TEMPORAL_DEV_SERVER_PORT ?? 7233;
@@ -335,7 +364,8 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
       devServerUiPort,
     },
     pipeline: {
-      maxCostUsd: v.MAX_COST_USD ?? 0.5,
+      maxCostUsd: v.MAX_COST_USD === 'off' ? UNLIMITED_BUDGET_USD : (v.MAX_COST_USD ?? 0.5),
+      budgetGuard: v.MAX_COST_USD !== 'off',
       prices: v.MODEL_PRICES ?? DEFAULT_PRICES,
       reviewTimeoutMs: v.REVIEW_TIMEOUT ?? parseDuration('72h')!,
       llmAttemptTimeoutMs: v.LLM_ATTEMPT_TIMEOUT ?? parseDuration('90s')!,

@@ -13,11 +13,41 @@ export interface ModelPrice {
 
 export type PriceTable = Record<string, ModelPrice>;
 
-/** List prices; override or extend with MODEL_PRICES (JSON). */
+/**
+ * OpenAI's list prices (Standard tier, USD per 1M tokens) for its current chat and embedding
+ * models; override or extend with MODEL_PRICES (JSON). Checked on 2026-12-02 against OpenAI's model
+ * pages (developers.openai.com/api/docs/models/…) and secondary copies of its pricing page
+ * (developers.openai.com/api/docs/pricing) dated 2026-06 to 2026-11: see README → Cost.
+ * Embedding models have no output or cached-input price (their output is not billed).
+ */
 export const DEFAULT_PRICES: PriceTable = {
-  'gpt-4o-mini': { input: 0.15, output: 0.6, cachedInput: 0.075 },
+  'gpt-5.5': { input: 5, output: 30, cachedInput: 0.5 },
+  'gpt-5.5-pro': { input: 30, output: 180, cachedInput: 30 },
+  'gpt-5.4': { input: 2.5, output: 15, cachedInput: 0.25 },
+  'gpt-5.4-pro': { input: 30, output: 180, cachedInput: 30 },
+  'gpt-5.4-mini': { input: 0.75, output: 4.5, cachedInput: 0.075 },
+  'gpt-5.4-nano': { input: 0.2, output: 1.25, cachedInput: 0.02 },
+  'gpt-5.1': { input: 1.25, output: 10, cachedInput: 0.125 },
+  'gpt-5': { input: 1.25, output: 10, cachedInput: 0.125 },
+  'gpt-5-mini': { input: 0.25, output: 2, cachedInput: 0.025 },
+  'gpt-5-nano': { input: 0.05, output: 0.4, cachedInput: 0.005 },
+  'gpt-4.1': { input: 2, output: 8, cachedInput: 0.5 },
+  'gpt-4.1-mini': { input: 0.4, output: 1.6, cachedInput: 0.1 },
+  'gpt-4.1-nano': { input: 0.1, output: 0.4, cachedInput: 0.025 },
   'gpt-4o': { input: 2.5, output: 10, cachedInput: 1.25 },
+  'gpt-4o-mini': { input: 0.15, output: 0.6, cachedInput: 0.075 },
+  o3: { input: 2, output: 8, cachedInput: 0.5 },
+  'o4-mini': { input: 1.1, output: 4.4, cachedInput: 0.275 },
+  'text-embedding-3-small': { input: 0.02, output: 0, cachedInput: 0.02 },
+  'text-embedding-3-large': { input: 0.13, output: 0, cachedInput: 0.13 },
+  'text-embedding-ada-002': { input: 0.1, output: 0, cachedInput: 0.1 },
 };
+
+/**
+ * The budget when the guard is switched off (MAX_COST_USD=off): a finite number, so it travels in
+ * workflow input as JSON, that no run can reach; shown as "unlimited".
+ */
+export const UNLIMITED_BUDGET_USD = 1e12;
 
 /** Output caps (`max_tokens`) per model role: what makes a worst-case estimate possible. */
 export const MAX_OUTPUT_TOKENS = {
@@ -71,6 +101,7 @@ export function formatUsd(amount: number | undefined): string {
 
 /** `$0.50`: two decimals for budgets (four below a cent, so a tiny budget never reads as $0.00). */
 export function formatBudget(amount: number): string {
+  if (amount >= UNLIMITED_BUDGET_USD) return 'unlimited';
   return `$${amount.toFixed(amount > 0 && amount < 0.01 ? 4 : 2)}`;
 }
 

@@ -9,6 +9,7 @@ import {
   type Env,
   type Role,
 } from '../../src/config.js';
+import { DEFAULT_PRICES, formatBudget, UNLIMITED_BUDGET_USD } from '../../src/shared/pricing.js';
 
 /**
  * Every env below is an explicit object. The Temporal envconfig loader falls back to a TOML file
@@ -440,5 +441,39 @@ describe('observability settings', () => {
     expect(error.problems.map((p) => p.variable)).toEqual(['LOG_FORMAT', 'METRICS_PORT']);
     expect(error.problems[0]!.help).toMatch(/json.*pretty/);
     expect(error.problems[1]!.help).toMatch(/metrics/);
+  });
+});
+
+describe('loadConfig: every model has a price, or the budget guard is off', () => {
+  it('refuses a model without a price, naming the variable, the model and MODEL_PRICES', () => {
+    const problem = problemFor(env({ WRITER_MODEL: 'house-model-7b' }), 'WRITER_MODEL');
+    expect(problem.problem).toContain('"house-model-7b"');
+    expect(problem.help).toContain('MODEL_PRICES={"house-model-7b":');
+    expect(problem.help).toContain('MAX_COST_USD=off');
+    expect(variables(env({ RESEARCH_MODEL: 'a-model', WRITER_MODEL: 'b-model' }))).toEqual(['RESEARCH_MODEL', 'WRITER_MODEL']);
+  });
+
+  it('accepts the model once MODEL_PRICES prices it (dated variants included)', () => {
+    const config = loadConfig(env({ WRITER_MODEL: 'house-model-7b', MODEL_PRICES: '{"house-model-7b":{"input":1,"output":2}}' }));
+    expect(config.pipeline.prices['house-model-7b']).toEqual({ input: 1, output: 2, cachedInput: 1 });
+    expect(loadConfig(env({ RESEARCH_MODEL: 'gpt-4.1-mini-2025-04-14' })).openai.researchModel).toBe('gpt-4.1-mini-2025-04-14');
+  });
+
+  it('accepts an unpriced model when MAX_COST_USD=off, with the guard off and an unlimited budget', () => {
+    const config = loadConfig(env({ WRITER_MODEL: 'house-model-7b', MAX_COST_USD: 'off' }));
+    expect(config.pipeline.budgetGuard).toBe(false);
+    expect(config.pipeline.maxCostUsd).toBe(UNLIMITED_BUDGET_USD);
+    expect(formatBudget(config.pipeline.maxCostUsd)).toBe('unlimited');
+    expect(loadConfig(env()).pipeline.budgetGuard).toBe(true);
+  });
+
+  it('says what MAX_COST_USD accepts', () => {
+    expect(problemFor(env({ MAX_COST_USD: 'none' }), 'MAX_COST_USD').problem).toMatch(/positive number of US dollars or "off"/);
+  });
+
+  it('the built-in table prices OpenAI chat and embedding models', () => {
+    for (const model of ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5.4-mini', 'gpt-5.5', 'text-embedding-3-small', 'text-embedding-3-large']) {
+      expect(DEFAULT_PRICES[model], model).toBeDefined();
+    }
   });
 });
