@@ -9,6 +9,7 @@ import { cachedDirectory } from './slack/listeners/authorization.js';
 import type { Config } from './config.js';
 import { createSlackApp } from './slack/app.js';
 import { Pipelines } from './temporal/pipelines.js';
+import { loadHome } from './temporal/home.js';
 import { isMainModule, loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
 import { announce } from './ops/log.js';
 import type { ReadinessCheck } from './ops/server.js';
@@ -59,6 +60,7 @@ export async function startBot(config: Config, address: string): Promise<Running
     directory,
     temporalUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,
+    home: (userId, page) => loadHome(client, userId, page, { reviewers: config.review.reviewers, groupMembers: (group) => directory.membersOf(group) }),
   });
   slackClient.current = app.client;
 

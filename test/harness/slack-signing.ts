@@ -114,3 +114,17 @@ export function viewSubmissionBody({ view, values, userId = 'U0REVIEWER' }: View
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+/** An Events API `event_callback` body (JSON, as Slack sends events), e.g. `app_home_opened`. */
+export function eventCallbackBody(event: Record<string, unknown>): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T0TEST01',
+    api_app_id: 'A0TESTAPP',
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${Math.floor(Math.random() * 1e6)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T0TEST01', user_id: 'UBOT0001', is_bot: true }],
+    event,
+  });
+}

@@ -1,5 +1,6 @@
 import type { Pipelines } from '../../temporal/pipelines.js';
 import type { ReviewerDirectory } from './authorization.js';
+import type { HomeData } from '../blocks/home.js';
 
 /** What listeners need; the bot entry builds it, tests build it over a test server. */
 export interface ListenerDeps {
@@ -12,4 +13,6 @@ export interface ListenerDeps {
   directory: ReviewerDirectory;
   temporalUiUrl: string;
   namespace: string;
+  /** What the App Home tab shows a viewer (page 0 = newest); no Home tab when absent. */
+  home?: (userId: string, page: number) => Promise<HomeData>;
 }

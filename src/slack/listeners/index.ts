@@ -2,6 +2,7 @@
 import type { App } from '@slack/bolt';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
+import { registerEvents } from './events/index.js';
 import { registerViews } from './views/index.js';
 import type { ListenerDeps } from './deps.js';
 
@@ -11,4 +12,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);
+  registerEvents(app, deps);
 }

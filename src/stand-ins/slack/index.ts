@@ -69,6 +69,8 @@ export class FakeSlack {
   private readonly matchedFailures: MatchedFailure[] = [];
   /** Members of user groups, for usergroups.users.list. */
   readonly userGroups = new Map<string, string[]>();
+  /** The Home tab each user was last shown (views.publish), by user ID. */
+  readonly homeViews = new Map<string, { type?: string; blocks?: unknown[] }>();
   private server = http.createServer((req, res) => void this.handle(req, res));
   private tsCounter = 0;
   port = 0;
@@ -278,6 +280,16 @@ export class FakeSlack {
       case 'views.open':
         if (!args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
         return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, ...(args.view as object) } };
+      case 'views.publish': {
+        // https://api.slack.com/methods/views.publish: user_id and a `home` view are required; a
+        // view holds at most 100 blocks (https://api.slack.com/reference/block-kit/blocks).
+        const view = args.view as { type?: string; blocks?: unknown[] } | undefined;
+        if (!args.user_id) return { ok: false, error: 'invalid_arguments' };
+        if (!view || view.type !== 'home') return { ok: false, error: 'invalid_arguments' };
+        if ((view.blocks ?? []).length > 100) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] must provide an array of no more than 100 items [json-pointer:/view/blocks]'] } };
+        this.homeViews.set(String(args.user_id), view);
+        return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, ...view } };
+      }
       case 'usergroups.users.list': {
         const users = this.userGroups.get(String(args.usergroup));
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };

@@ -1,0 +1,90 @@
+/**
+ * The App Home tab: published when the viewer opens it (`app_home_opened`), re-published on a
+ * page click and after a run is started from it. The **New research** button opens its modal from
+ * the click at once (a trigger_id is valid for 3 s: https://api.slack.com/interactivity/handling#modal_responses),
+ * and the modal's submission starts a pipeline exactly as `/research` does.
+ */
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { DEFAULT_MAX_TOPIC_LENGTH, readResearchCommand } from '../../../shared/topic.js';
+import { errorChain } from '../../../shared/error-chain.js';
+import {
+  HOME_NEW_RESEARCH_ACTION_ID,
+  HOME_PAGE_ACTION_ID,
+  homeView,
+  NEW_RESEARCH_CALLBACK_ID,
+  NEW_RESEARCH_CHANNEL_BLOCK,
+  NEW_RESEARCH_TOPIC_BLOCK,
+  newResearchModal,
+} from '../../blocks/home.js';
+import { TEMPORAL_UNAVAILABLE_REPLY } from '../../blocks/replies.js';
+import type { ListenerDeps } from '../deps.js';
+
+export async function publishHome(client: Pick<WebClient, 'views'>, deps: ListenerDeps, userId: string, page = 0): Promise<void> {
+  if (!deps.home) return;
+  const data = await deps.home(userId, page);
+  await client.views.publish({ user_id: userId, view: homeView(data, { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace, now: new Date() }) });
+}
+
+type StateValues = Record<string, Record<string, { value?: string | null; selected_conversation?: string | null }>>;
+
+function inputOf(values: StateValues, block: string): { value?: string | null; selected_conversation?: string | null } {
+  return Object.values(values[block] ?? {})[0] ?? {};
+}
+
+export function registerHome(app: App, deps: ListenerDeps): void {
+  app.event('app_home_opened', async ({ event, client, logger }) => {
+    if (event.tab !== 'home') return;
+    try {
+      await publishHome(client, deps, event.user);
+    } catch (error) {
+      logger.error(`Could not publish the Home tab for ${event.user}: ${errorChain(error)}`);
+    }
+  });
+
+  app.action(HOME_NEW_RESEARCH_ACTION_ID, async ({ ack, body, client, logger }) => {
+    await ack();
+    try {
+      await client.views.open({ trigger_id: (body as { trigger_id: string }).trigger_id, view: newResearchModal(DEFAULT_MAX_TOPIC_LENGTH) });
+    } catch (error) {
+      logger.error(`Could not open the New research modal for ${body.user.id}: ${errorChain(error)}`);
+    }
+  });
+
+  app.action(new RegExp(`^${HOME_PAGE_ACTION_ID}_`), async ({ ack, body, action, client, logger }) => {
+    await ack();
+    const page = Math.max(0, Math.min(Number((action as { value?: string }).value) || 0, 1_000));
+    try {
+      await publishHome(client, deps, body.user.id, page);
+    } catch (error) {
+      logger.error(`Could not page the Home tab for ${body.user.id}: ${errorChain(error)}`);
+    }
+  });
+
+  app.view(NEW_RESEARCH_CALLBACK_ID, async ({ ack, view, body, client, logger }) => {
+    const values = view.state.values as StateValues;
+    const parsed = readResearchCommand(inputOf(values, NEW_RESEARCH_TOPIC_BLOCK).value ?? '', DEFAULT_MAX_TOPIC_LENGTH);
+    const channel = inputOf(values, NEW_RESEARCH_CHANNEL_BLOCK).selected_conversation ?? undefined;
+    const errors: Record<string, string> = {};
+    if (parsed.kind !== 'start') {
+      errors[NEW_RESEARCH_TOPIC_BLOCK] = parsed.kind === 'invalid' && parsed.reason === 'too-long' ? `Keep the topic under ${parsed.limit} characters.` : 'Type the topic to research.';
+    }
+    if (!channel) errors[NEW_RESEARCH_CHANNEL_BLOCK] = 'Pick the channel where the thread should go.';
+    if (parsed.kind !== 'start' || !channel) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    const userId = body.user.id;
+    try {
+      // The view's ID identifies this submission: a resubmission of the same view reaches the same run.
+      const { workflowId } = await deps.pipelines.start({ topic: parsed.topic, requestedBy: userId, channel }, { idempotencyKey: `home\n${view.id}` });
+      await ack();
+      logger.info(`Started ${workflowId} for ${userId} in ${channel} from the Home tab`);
+    } catch (error) {
+      logger.error(`Could not start a pipeline from the Home tab for ${userId}: ${errorChain(error)}`);
+      await ack({ response_action: 'errors', errors: { [NEW_RESEARCH_TOPIC_BLOCK]: TEMPORAL_UNAVAILABLE_REPLY.slice(0, 150) } });
+      return;
+    }
+    await publishHome(client, deps, userId).catch((error: unknown) => logger.warn(`Could not refresh the Home tab for ${userId}: ${errorChain(error)}`));
+  });
+}

@@ -1,0 +1,7 @@
+import type { App } from '@slack/bolt';
+import type { ListenerDeps } from '../deps.js';
+import { registerHome } from './home.js';
+
+export function registerEvents(app: App, deps: ListenerDeps): void {
+  registerHome(app, deps);
+}

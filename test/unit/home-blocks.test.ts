@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { homeView, HOME_PAGE_SIZE, type HomeData, type HomeRun } from '../../src/slack/blocks/home.js';
+
+const now = new Date('2026-03-10T12:00:00Z');
+const run = (i: number): HomeRun => ({
+  workflowId: `research-t${i}-20260310-x${i}`, topic: `Topic <${i}>`, stage: 'awaiting-review', version: 1, costUsd: 0.0123, channel: 'C0CHANNEL',
+  startTime: new Date(now.getTime() - i * 3_600_000), running: true,
+});
+const data = (overrides: Partial<HomeData> = {}): HomeData => ({
+  userId: 'U1', recent: [], moreRecent: false, page: 0, awaitingReview: [],
+  spend: { todayUsd: 0.5, monthUsd: 12.25, todayRuns: 3, monthRuns: 40, partial: false }, ...overrides,
+});
+const links = { temporalUiUrl: 'http://ui', namespace: 'default', now };
+
+describe('Home view', () => {
+  it('stays within 100 blocks however many runs it is given, and pages', () => {
+    const many = Array.from({ length: 500 }, (_, i) => run(i));
+    const view = homeView(data({ recent: many, awaitingReview: many, moreRecent: true, page: 2 }), links);
+    expect(view.blocks.length).toBeLessThanOrEqual(100);
+    const text = JSON.stringify(view.blocks);
+    expect(text).toContain('page 3');
+    expect(text).toContain('"value":"3"');
+    expect(text).toContain('"value":"1"');
+    expect((text.match(/Temporal UI/g) ?? []).length).toBe(HOME_PAGE_SIZE * 2);
+  });
+
+  it('escapes topics, shows cost, age, links and spend', () => {
+    const text = JSON.stringify(homeView(data({ recent: [run(2)] }), links).blocks);
+    expect(text).toContain('Topic &lt;2&gt;');
+    expect(text).toContain('2 h ago');
+    expect(text).toContain('http://ui/namespaces/default/workflows/research-t2-20260310-x2');
+    expect(text).toContain('$12.25');
+  });
+
+  it('says when Temporal could not be read', () => {
+    const text = JSON.stringify(homeView(data({ error: 'deadline exceeded' }), links).blocks);
+    expect(text).toContain('Could not read the pipelines from Temporal (deadline exceeded)');
+  });
+});
