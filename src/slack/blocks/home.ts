@@ -5,7 +5,7 @@
  */
 import type { KnownBlock, View } from '@slack/types';
 import { formatUsd } from '../../shared/pricing.js';
-import { escapeMrkdwn, link, truncate, workflowUrl } from './text.js';
+import { escapeMrkdwn, link, userText, workflowUrl } from './text.js';
 
 export const HOME_NEW_RESEARCH_ACTION_ID = 'home_new_research';
 export const HOME_PAGE_ACTION_ID = 'home_page';
@@ -65,7 +65,7 @@ function runBlocks(run: HomeRun, links: HomeLinks): KnownBlock[] {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*${escapeMrkdwn(truncate(run.topic, 150))}*\n${escapeMrkdwn(run.stage)}${run.version > 0 ? ` · draft v${run.version}` : ''} · ${formatUsd(run.costUsd)} · ${age(run.startTime, links.now)}`,
+        text: `*${userText(run.topic, 150)}*\n${escapeMrkdwn(run.stage)}${run.version > 0 ? ` · draft v${run.version}` : ''} · ${formatUsd(run.costUsd)} · ${age(run.startTime, links.now)}`,
       },
     },
     {
@@ -88,7 +88,7 @@ export function homeView(data: HomeData, links: HomeLinks): View {
     },
   ];
   if (data.error) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:warning: Could not read the pipelines from Temporal (${escapeMrkdwn(truncate(data.error, 300))}). Open the Home tab again in a minute; if it persists, ask whoever runs the bot to check its Temporal connection.` } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:warning: Could not read the pipelines from Temporal (${userText(data.error, 300)}). Open the Home tab again in a minute; if it persists, ask whoever runs the bot to check its Temporal connection.` } });
     return { type: 'home', blocks };
   }
   const { spend } = data;
