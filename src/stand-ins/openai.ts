@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerEmbeddings, type EmbeddingRequest } from './openai-embeddings.js';
 import { strictSchemaProblem } from './openai-strict-schema.js';
 
 // Small HTTP helpers, local so the stand-in depends on nothing from the test harness.
@@ -172,8 +173,19 @@ export function defaultContent(step: Step, topic: string): string {
   }
 }
 
+export interface RecordedEmbedding {
+  request: EmbeddingRequest;
+  status: number;
+  /** Tokens billed for this call (0 when refused). */
+  tokens: number;
+}
+
 export class FakeOpenAI {
   readonly completions: RecordedCompletion[] = [];
+  /** Every `POST /v1/embeddings` call, in order. */
+  readonly embeddings: RecordedEmbedding[] = [];
+  /** Scripted answers for the next embeddings calls (status, code, delay), consumed in order. */
+  readonly embeddingScripts: ScriptedResponse[] = [];
   private readonly scripts = new Map<Step | '*', ScriptedResponse[]>();
   private server = http.createServer((req, res) => void this.handle(req, res));
   port = 0;
@@ -206,12 +218,32 @@ export class FakeOpenAI {
     return step ? this.completions.filter((c) => c.step === step).length : this.completions.length;
   }
 
+  private async handleEmbeddings(request: EmbeddingRequest, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const scripted = this.embeddingScripts.shift();
+    const delay = (scripted?.delayMs ?? 0) + this.latencyMs;
+    if (delay > 0) await sleep(delay);
+    if (res.destroyed || req.socket.destroyed) return;
+    if (scripted?.status && scripted.status !== 200) {
+      this.embeddings.push({ request, status: scripted.status, tokens: 0 });
+      const type = scripted.status === 429 ? 'rate_limit_error' : scripted.status === 401 ? 'invalid_request_error' : 'server_error';
+      sendJson(res, scripted.status, { error: { message: `Stand-in error ${scripted.status}`, type, param: null, code: scripted.code ?? null } }, scripted.headers);
+      return;
+    }
+    const answer = answerEmbeddings(request);
+    this.embeddings.push({ request, status: answer.status, tokens: answer.tokens });
+    sendJson(res, answer.status, answer.body);
+  }
+
   private nextScripted(step: Step): ScriptedResponse | undefined {
     return this.scripts.get(step)?.shift() ?? this.scripts.get('*')?.shift();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
+    if (req.method === 'POST' && req.url?.endsWith('/embeddings')) {
+      await this.handleEmbeddings(JSON.parse(body) as EmbeddingRequest, req, res);
+      return;
+    }
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
       sendJson(res, 404, { error: { message: `No route ${req.method} ${req.url}`, type: 'invalid_request_error', code: null } });
       return;
