@@ -14,7 +14,41 @@ import { isMainModule, loadConfigOrExit, onShutdownSignal, setUpLogging, startOp
 import { DEFAULT_PRICES, type PriceTable } from './shared/pricing.js';
 import { activityObserver, type ActivityObservation } from './ops/activity-metrics.js';
 import { meteredSlackFetch } from './ops/metrics.js';
+import { homeRefresher } from './ops/home-refresh.js';
+import { loadHome } from './temporal/home.js';
+import { Client } from '@temporalio/client';
 import { announce } from './ops/log.js';
+
+/** The worker's Slack Web API client. */
+export function slackWebClient(config: Config): WebClient {
+  return new WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    // The SDK would retry for ~30 minutes; Temporal's policy bounds and records the retries instead.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 15_000,
+    // Counts failed Web API calls by method (content_pipeline_slack_api_errors_total).
+    fetch: meteredSlackFetch(),
+  });
+}
+
+/**
+ * Re-publishes a requester's App Home tab after their pipeline changes stage (debounced), from
+ * the worker's activity observer: no workflow code involved.
+ */
+export function homeRefreshFor(config: Config, connection: NativeConnection, slack: WebClient = slackWebClient(config)) {
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  return homeRefresher({
+    client,
+    slack,
+    load: (userId) => loadHome(client, userId, 0, {
+      reviewers: config.review.reviewers,
+      groupMembers: async (usergroup) => (await slack.usergroups.users.list({ usergroup })).users ?? [],
+    }),
+    temporalUiUrl: config.temporal.uiUrl,
+    namespace: config.temporal.namespace,
+  });
+}
 
 /** The only place real clients are built. */
 export function buildActivityDeps(config: Config): ActivityDeps {
@@ -36,15 +70,7 @@ export function buildActivityDeps(config: Config): ActivityDeps {
       ...(config.openai.baseUrl ? { configuration: { baseURL: config.openai.baseUrl } } : {}),
     }),
   });
-  const slack = new WebClient(config.slack.botToken, {
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    // The SDK would retry for ~30 minutes; Temporal's policy bounds and records the retries instead.
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: 15_000,
-    // Counts failed Web API calls by method (content_pipeline_slack_api_errors_total).
-    fetch: meteredSlackFetch(),
-  });
+  const slack = slackWebClient(config);
   return {
     research: chatModel(config.openai.researchModel, MAX_OUTPUT_TOKENS.research),
     writer: chatModel(config.openai.writerModel, MAX_OUTPUT_TOKENS.writer),
@@ -139,6 +165,7 @@ export async function startWorkers(config: Config, address: string, options: Sta
     workflowBundle: options.workflowBundle ?? (await workflowBundleForWorker()),
     tuning: { ...workerTuning(config), ...options.tuning },
     prices: config.pipeline.prices,
+    onStageChange: homeRefreshFor(config, connection),
   });
   const done = set.run().finally(() => connection.close());
   return {

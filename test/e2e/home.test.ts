@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockText } from '../harness/fake-slack.js';
 import { waitFor } from '../harness/http.js';
 import { buttonClickBody, eventCallbackBody, signedHeaders } from '../harness/slack-signing.js';
-import { CHANNEL, REQUESTER, REVIEWER, SIGNING_SECRET, startStack, type Stack } from '../harness/stack.js';
+import { CHANNEL, REVIEWER, SIGNING_SECRET, startStack, type Stack } from '../harness/stack.js';
+
+/** A requester of this file's own: other test files share the Temporal server (and its visibility). */
+const REQUESTER = 'U0HOMEVIEWER';
 import { HOME_NEW_RESEARCH_ACTION_ID, NEW_RESEARCH_CALLBACK_ID } from '../../src/slack/blocks/home.js';
 
 describe('App Home tab', () => {
@@ -32,14 +35,19 @@ describe('App Home tab', () => {
   }
 
   it("publishes the viewer's pipelines and the reviewer's waiting drafts, from Temporal", async () => {
-    await stack.research('home tab topic');
+    await stack.research('home tab topic', { userId: REQUESTER });
     const { workflowId, threadTs } = await stack.waitForPipeline('home tab topic');
     await stack.waitForDraft(threadTs);
+
+    // Without opening the tab: the worker re-publishes the requester's Home once the stage changed.
+    await waitFor('the worker refreshing the Home with the draft awaiting review', () =>
+      stack.slack.callsOf('views.publish').find((call) => call.args.user_id === REQUESTER && blockText({ channel: '', ts: '', blocks: (call.args.view as { blocks: never }).blocks }).includes('home tab topic*\nawaiting-review')), 20_000);
+    expect(stack.slack.homeViews.get(REQUESTER)).toBeDefined();
 
     // Visibility follows the workflow's search attributes a moment later: open again until it shows the stage.
     const mine = await waitFor('the Home tab showing the draft awaiting review', async () => {
       const text = await openHome(REQUESTER);
-      return text.includes('awaiting-review') ? text : undefined;
+      return text.includes('home tab topic*\nawaiting-review') ? text : undefined;
     }, 20_000);
     expect(mine).toContain('home tab topic');
     expect(mine).toContain('draft v1');

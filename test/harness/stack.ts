@@ -10,7 +10,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities/index.js';
 import { startBot, type RunningBot } from '../../src/bot.js';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
-import { buildActivityDeps, createWorkers, type WorkerSet } from '../../src/worker.js';
+import { buildActivityDeps, createWorkers, homeRefreshFor, type WorkerSet } from '../../src/worker.js';
 import { FakeOpenAI } from './fake-openai.js';
 import { blockText, FakeSlack } from './fake-slack.js';
 import { buttonClickBody, signedHeaders, slashCommandBody, viewSubmissionBody } from './slack-signing.js';
@@ -88,6 +88,8 @@ export class Stack {
       researchTaskQueue: this.config.temporal.researchTaskQueue,
       activities: createActivities((this.options.activityDeps ?? ((deps) => deps))(buildActivityDeps(this.config))),
       workflowBundle: { code: inject('workflowBundleCode') },
+      prices: this.config.pipeline.prices,
+      onStageChange: homeRefreshFor(this.config, this.nativeConnection),
     });
     void this.workers.run();
     return this.workers;
