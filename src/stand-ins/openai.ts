@@ -193,6 +193,11 @@ export class FakeOpenAI {
   latencyMs = 0;
   /** Cached prompt tokens reported on every answer. */
   cachedTokens = 0;
+  /**
+   * Cut answers at the request's max_tokens (finish_reason "length"), as OpenAI does. A test that
+   * needs a scripted answer longer than our own caps allow may switch it off, saying why.
+   */
+  enforceMaxTokens = true;
 
   async start(port = 0): Promise<this> {
     this.port = await listen(this.server, port);
@@ -288,7 +293,7 @@ export class FakeOpenAI {
     let finishReason = 'stop';
     // The answer stops at max_tokens, as OpenAI's does: cut off, finish_reason "length".
     const cap = request.max_completion_tokens ?? request.max_tokens;
-    if (!refusal && (scripted?.truncate || (cap !== undefined && completionTokens > cap))) {
+    if (!refusal && (scripted?.truncate || (this.enforceMaxTokens && cap !== undefined && completionTokens > cap))) {
       completionTokens = Math.max(1, Math.min(cap ?? Math.ceil(completionTokens / 2), completionTokens - 1));
       content = content.slice(0, completionTokens * 4);
       finishReason = 'length';
