@@ -73,6 +73,11 @@ export interface WorkerConfig {
    * sized for the pipelines in flight, not those waiting, keeps memory flat (BENCHMARKS.md, figure 5).
    */
   maxCachedWorkflows: number | undefined;
+  /**
+   * WORKER_SHUTDOWN_GRACE: on SIGTERM a worker stops taking tasks and lets running activities (an
+   * LLM call) finish for this long; those still running after it are cancelled and retried elsewhere.
+   */
+  shutdownGraceMs: number;
 }
 
 export interface Config {
@@ -268,6 +273,7 @@ function envSchema(role: Role, socketMode: boolean) {
     REVIEW_REMINDER_AFTER: duration,
     PUBLISH_CHANNEL: idList(/^[CG][A-Z0-9]{2,}$/),
     WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(0, 1_000_000),
+    WORKER_SHUTDOWN_GRACE: duration,
   });
 }
 
@@ -379,6 +385,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     },
     worker: {
       maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,
+      shutdownGraceMs: v.WORKER_SHUTDOWN_GRACE ?? parseDuration('30s')!,
     },
     logLevel: v.LOG_LEVEL ?? 'info',
     logFormat: v.LOG_FORMAT,

@@ -141,9 +141,13 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
 }
 
 /** The tuning the configuration asks for (WORKER_MAX_CACHED_WORKFLOWS); Temporal's defaults otherwise. */
-export function workerTuning(config: Pick<Config, 'worker'>): WorkerTuning {
-  const { maxCachedWorkflows } = config.worker;
-  return maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows };
+export function workerTuning(config: { worker: Pick<Config['worker'], 'maxCachedWorkflows'> & Partial<Pick<Config['worker'], 'shutdownGraceMs'>> }): WorkerTuning {
+  const { maxCachedWorkflows, shutdownGraceMs } = config.worker;
+  return {
+    ...(maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows }),
+    // On SIGTERM, running activities (an LLM call) get this long to finish before they are cancelled.
+    ...(shutdownGraceMs === undefined ? {} : { shutdownGraceTime: shutdownGraceMs }),
+  };
 }
 
 export interface StartWorkersOptions {

@@ -10,4 +10,8 @@ describe('workerTuning', () => {
   it("leaves Temporal's defaults alone when it is unset", () => {
     expect(workerTuning({ worker: { maxCachedWorkflows: undefined } })).toEqual({});
   });
+
+  it('passes WORKER_SHUTDOWN_GRACE as the shutdown grace time', () => {
+    expect(workerTuning({ worker: { maxCachedWorkflows: undefined, shutdownGraceMs: 30_000 } })).toEqual({ shutdownGraceTime: 30_000 });
+  });
 });
