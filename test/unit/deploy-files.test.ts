@@ -1,0 +1,76 @@
+/**
+ * The deploy files, checked without a container engine: compose.yaml parses and runs the stack the
+ * README describes (Temporal on PostgreSQL, its UI, two workers, the bot in HTTP mode, the
+ * knowledge-base volume), and the Dockerfile is multi-stage, Node 22, production dependencies
+ * only, non-root, and starts files the build produces.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+
+/** dist/<x>.js is compiled from src/<x>.ts (tsconfig.build.json: rootDir src, outDir dist). */
+const sourceOf = (distFile: string) => path.join(ROOT, distFile.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'));
+
+interface Service { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string>; volumes?: string[]; ports?: string[]; depends_on?: Record<string, unknown> }
+
+describe('compose.yaml', () => {
+  // Compose applies YAML merge keys (<<), as the file uses them for the app services.
+  const compose = parse(read('compose.yaml'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+  const { services } = compose;
+
+  it('runs Temporal on PostgreSQL, the Temporal UI, two workers and the bot in HTTP mode', () => {
+    expect(services.postgresql?.image).toMatch(/^postgres:/);
+    expect(services.temporal?.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
+    expect(services['temporal-ui']?.image).toMatch(/^temporalio\/ui:/);
+    const workers = Object.entries(services).filter(([, s]) => s.command?.[0] === 'dist/worker.js');
+    expect(workers.length).toBe(2);
+    expect(services.bot?.command).toEqual(['dist/bot.js']);
+    expect(services.bot?.environment).toMatchObject({ PORT: '3000', TEMPORAL_ADDRESS: 'temporal:7233' });
+    expect(services.bot?.environment?.SLACK_APP_TOKEN).toBeUndefined();
+  });
+
+  it('gives every app process the knowledge-base volume, the Temporal address and JSON logs; commands exist', () => {
+    for (const name of ['worker-1', 'worker-2', 'bot']) {
+      const service = services[name]!;
+      expect(service.build, name).toBe('.');
+      expect(service.volumes, name).toContain('kb:/app/.kb');
+      expect(service.environment, name).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', LOG_FORMAT: 'json', METRICS_PORT: '9464' });
+      expect(existsSync(sourceOf(service.command![0]!)), `${name}: ${service.command![0]}`).toBe(true);
+    }
+    expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['kb', 'postgres']));
+  });
+
+  it('registers the search attributes the app queries', () => {
+    const script = (services['temporal-setup']?.command ?? []).join(' ');
+    for (const attribute of ['Topic=Text', 'RequestedBy=Keyword', 'Stage=Keyword', 'CostUsd=Double']) expect(script).toContain(attribute);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const instructions = dockerfile.split('\n').filter((line) => /^[A-Z]+\s/.test(line));
+
+  it('builds in one stage and runs from another, on Node 22, with production dependencies only', () => {
+    const froms = instructions.filter((line) => line.startsWith('FROM '));
+    expect(froms).toHaveLength(2);
+    for (const from of froms) expect(from).toMatch(/^FROM node:22[-\w.]*( AS \w+)?$/);
+    expect(dockerfile).toMatch(/RUN npm run build/);
+    expect(dockerfile).toMatch(/RUN npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+  });
+
+  it('runs as a non-root user and starts the compiled worker by default', () => {
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/\nUSER node\n/);
+    const cmd = /CMD \["([^"]+)"\]/.exec(runtime)?.[1];
+    expect(cmd).toBe('dist/worker.js');
+    expect(existsSync(sourceOf(cmd!))).toBe(true);
+    // The build writes the workflow bundle the compiled worker loads (src/temporal/bundle.ts).
+    expect(read('package.json')).toMatch(/"build": "tsc -p tsconfig.build.json && tsx scripts\/bundle-workflows.ts"/);
+  });
+});
