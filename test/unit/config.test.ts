@@ -477,3 +477,30 @@ describe('loadConfig: every model has a price, or the budget guard is off', () =
     }
   });
 });
+
+describe('any Temporal cluster (through @temporalio/envconfig)', () => {
+  const cloud = { TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'my-ns.a1b2c' };
+
+  it('Temporal Cloud with an API key: TLS on, the key passed to the connection', () => {
+    const config = loadConfig(env({ ...cloud, TEMPORAL_API_KEY: 'cloud-api-key-123' }));
+    expect(config.temporal.connection).toMatchObject({ address: cloud.TEMPORAL_ADDRESS, apiKey: 'cloud-api-key-123', tls: true });
+    expect(config.temporal.namespace).toBe('my-ns.a1b2c');
+  });
+
+  it('Temporal Cloud or a self-hosted cluster with mTLS: the certificate and key are read from their files', () => {
+    const cert = join(scratch, 'client.pem');
+    const key = join(scratch, 'client.key');
+    writeFileSync(cert, 'CERTIFICATE');
+    writeFileSync(key, 'PRIVATE KEY');
+    const config = loadConfig(env({ ...cloud, TEMPORAL_TLS_CLIENT_CERT_PATH: cert, TEMPORAL_TLS_CLIENT_KEY_PATH: key }));
+    const tls = config.temporal.connection.tls as { clientCertPair: { crt: Uint8Array; key: Uint8Array } };
+    expect(Buffer.from(tls.clientCertPair.crt).toString()).toBe('CERTIFICATE');
+    expect(Buffer.from(tls.clientCertPair.key).toString()).toBe('PRIVATE KEY');
+  });
+
+  it('a self-hosted cluster without TLS: just the address and namespace', () => {
+    const config = loadConfig(env({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'content' }));
+    expect(config.temporal.connection).toEqual({ address: 'temporal.internal:7233' });
+    expect(config.temporal.namespace).toBe('content');
+  });
+});

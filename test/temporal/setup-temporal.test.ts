@@ -1,0 +1,44 @@
+/**
+ * `npm run setup:temporal` against the test's real server: in a namespace of its own it adds the
+ * four search attributes, then a second run finds them and adds nothing; on the default namespace
+ * (registered at server start) it only reports them.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common';
+import { describeReport, registerSearchAttributes } from '../../src/temporal/setup.js';
+import { waitFor } from '../harness/http.js';
+
+describe('setup:temporal', () => {
+  let connection: Connection;
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+  });
+  afterAll(async () => connection?.close());
+
+  it('adds the attributes once, then finds them (idempotent)', async () => {
+    const namespace = `setup-${randomUUID().slice(0, 8)}`;
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    // A new namespace reaches the server's namespace cache within seconds.
+    const first = await waitFor('the new namespace to be usable', async () => {
+      try {
+        return await registerSearchAttributes(connection, namespace);
+      } catch {
+        return undefined;
+      }
+    }, 30_000);
+    expect(first.added).toEqual(['Topic (Text)', 'RequestedBy (Keyword)', 'Stage (Keyword)', 'CostUsd (Double)']);
+    expect(describeReport(first, namespace)).toContain(`Added to namespace "${namespace}": Topic (Text)`);
+
+    const second = await registerSearchAttributes(connection, namespace);
+    expect(second).toEqual({ added: [], existing: first.added, conflicting: [] });
+    expect(describeReport(second, namespace)).toBe('Already registered: Topic (Text), RequestedBy (Keyword), Stage (Keyword), CostUsd (Double).');
+  }, 60_000);
+
+  it('reports the attributes the dev server was started with', async () => {
+    const report = await registerSearchAttributes(connection, 'default');
+    expect(report.added).toEqual([]);
+    expect(report.existing).toHaveLength(4);
+  });
+});
