@@ -392,3 +392,10 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     metricsPort: v.METRICS_PORT ?? 9464,
   };
 }
+
+/** Only the Temporal connection (for `npm run setup:temporal`, which needs no Slack or OpenAI settings). */
+export function loadTemporalConfig(env: Env = process.env): Pick<TemporalConfig, 'connection' | 'namespace'> {
+  const connect = temporalConnection(env);
+  if ('problem' in connect) throw new ConfigError([connect]);
+  return { connection: connect.connectionOptions, namespace: connect.namespace ?? 'default' };
+}

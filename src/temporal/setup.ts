@@ -5,10 +5,11 @@
  * it added, which it found, and which exist with another type.
  */
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto, { type temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes.js';
 
-const Type = temporal.api.enums.v1.IndexedValueType;
+// A CommonJS module: its namespaces come through the default export under ESM.
+const Type = proto.temporal.api.enums.v1.IndexedValueType;
 const TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   Text: Type.INDEXED_VALUE_TYPE_TEXT,
   Keyword: Type.INDEXED_VALUE_TYPE_KEYWORD,

@@ -3,7 +3,9 @@
  * four search attributes, then a second run finds them and adds nothing; on the default namespace
  * (registered at server start) it only reports them.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
@@ -41,4 +43,12 @@ describe('setup:temporal', () => {
     expect(report.added).toEqual([]);
     expect(report.existing).toHaveLength(4);
   });
+
+  it('npm run setup:temporal needs only the Temporal settings and says what it found', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/setup-temporal.ts'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default', TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' },
+    });
+    expect(stdout).toContain(`Temporal at ${inject('temporalAddress')}:`);
+    expect(stdout).toContain('Already registered: Topic (Text), RequestedBy (Keyword), Stage (Keyword), CostUsd (Double).');
+  }, 30_000);
 });
