@@ -1,12 +1,12 @@
 /**
- * The shared forwarding button (src/slack/listeners/actions/forward.ts) on a real Bolt app: with a
- * `channelOf` lookup, a click from another channel than the pipeline's is answered and not
+ * The one forwarding button (src/slack/listeners/actions/forward.ts) on a real Bolt app: with the
+ * `sameChannel` check, a click from another channel than the pipeline's is answered and not
  * forwarded; malformed values are answered and not forwarded; a lookup that fails says so.
  */
 import type { Server } from 'node:http';
 import { App, LogLevel } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { registerForwardingButton } from '../../src/slack/listeners/actions/forward.js';
+import { registerForwardingButton, sameChannel } from '../../src/slack/listeners/actions/forward.js';
 import { OTHER_CHANNEL_REPLY, REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY } from '../../src/slack/blocks/replies.js';
 import { FakeSlack } from '../harness/fake-slack.js';
 import { waitFor } from '../harness/http.js';
@@ -29,11 +29,11 @@ describe('forwarding buttons check the pipeline’s channel', () => {
     registerForwardingButton(
       app,
       ACTION,
-      async (workflowId, userId) => {
+      async ({ workflowId, userId }) => {
         forwarded.push({ workflowId, userId });
         return { delivered: true };
       },
-      { channelOf: (workflowId) => lookup(workflowId) },
+      sameChannel((workflowId) => lookup(workflowId)),
     );
     const server = (await app.start(0)) as Server;
     const address = server.address();

@@ -158,11 +158,16 @@ export class Stack {
     return this.postToBot(body);
   }
 
-  /** Waits for the bot to open a modal (views.open) and returns the view it opened. */
+  /** Waits for the bot to open a modal (views.open, or views.update of the view it opened) and returns the view. */
   async waitForModal(callbackId: string, after = 0): Promise<{ callback_id: string; private_metadata: string; blocks: Array<Record<string, unknown>> }> {
-    const call = await waitFor(`a ${callbackId} modal`, () =>
-      this.slack.callsOf('views.open').slice(after).find((c) => (c.args.view as { callback_id?: string }).callback_id === callbackId),
-    );
+    // The bot opens a loading view at once, then fills it with views.update: either carries the modal.
+    const call = await waitFor(`a ${callbackId} modal`, () => {
+      const opened = this.slack.callsOf('views.open')[after];
+      if (!opened) return undefined;
+      return this.slack.calls
+        .slice(this.slack.calls.indexOf(opened))
+        .find((c) => (c.method === 'views.open' || c.method === 'views.update') && (c.args.view as { callback_id?: string }).callback_id === callbackId);
+    });
     return call.args.view as { callback_id: string; private_metadata: string; blocks: Array<Record<string, unknown>> };
   }
 

@@ -48,6 +48,31 @@ function modal(callbackId: string, title: string, submit: string, context: Modal
   };
 }
 
+/** Shown the moment a card button is clicked, while the checks that need Temporal run; replaced by views.update. */
+export const LOADING_VIEW_ID = 'loading_modal';
+
+export function loadingModal(title: string, context: ModalContext): View {
+  return {
+    type: 'modal',
+    callback_id: LOADING_VIEW_ID,
+    private_metadata: JSON.stringify(context),
+    title: { type: 'plain_text', text: title },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:hourglass_flowing_sand: Loading draft v${context.version}…` } }],
+  };
+}
+
+/** Why nothing can be done, in place of the loading view (no submit button). */
+export function noticeModal(title: string, text: string): View {
+  return {
+    type: 'modal',
+    callback_id: 'notice_modal',
+    title: { type: 'plain_text', text: title },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+  };
+}
+
 function textInput(blockId: string, label: string, options: { initial?: string; optional?: boolean; placeholder?: string; min?: number }): InputBlock {
   return {
     type: 'input',

@@ -1,14 +1,22 @@
 /**
- * Allow +$Z / Stop on a budget question, forwarded as the budget signal.
+ * Allow +$Z / Stop on a budget question, forwarded as the budget signal. Only the requester and
+ * the reviewers may spend more or stop (checked here for an immediate answer; the workflow checks
+ * again and has the final word).
  */
 import type { App } from '@slack/bolt';
 import { BUDGET_ALLOW_ACTION_ID, BUDGET_STOP_ACTION_ID } from '../../blocks/budget.js';
+import { mayCancel } from '../authorization.js';
 import type { ListenerDeps } from '../deps.js';
-import { registerForwardingButton } from './forward.js';
+import { pipelineCheck, registerForwardingButton } from './forward.js';
 
-export function registerBudgetActions(app: App, { pipelines }: ListenerDeps): void {
-  // A budget question from another channel's pipeline is refused like any other card button.
-  const options = { channelOf: async (workflowId: string) => (await pipelines.describe(workflowId))?.channel };
-  registerForwardingButton(app, BUDGET_ALLOW_ACTION_ID, (workflowId, userId) => pipelines.answerBudget(workflowId, 'allow', userId), options);
-  registerForwardingButton(app, BUDGET_STOP_ACTION_ID, (workflowId, userId) => pipelines.answerBudget(workflowId, 'stop', userId), options);
+export const BUDGET_NOT_ALLOWED_REPLY = 'Only the person who started this pipeline or a reviewer can answer its budget question, so nothing changed.';
+
+export function registerBudgetActions(app: App, deps: ListenerDeps): void {
+  const { pipelines } = deps;
+  const check = pipelineCheck(
+    (workflowId) => pipelines.describe(workflowId),
+    async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy)) ? undefined : BUDGET_NOT_ALLOWED_REPLY),
+  );
+  registerForwardingButton(app, BUDGET_ALLOW_ACTION_ID, ({ workflowId, userId }) => pipelines.answerBudget(workflowId, 'allow', userId), check);
+  registerForwardingButton(app, BUDGET_STOP_ACTION_ID, ({ workflowId, userId }) => pipelines.answerBudget(workflowId, 'stop', userId), check);
 }

@@ -1,23 +1,32 @@
 /**
- * The shared shape of every button that carries a workflow ID: ack, check the value (and, when a
- * `channelOf` lookup is given, that the pipeline belongs to the channel of the click), forward the
- * click as a signal, and answer the clicker (ephemerally) when nothing could change.
+ * The one way a button click becomes a signal: ack, check the value is a pipeline ID, run the
+ * button's checks (its pipeline's channel, still running, who may click it: each returns the reason
+ * for a refusal), forward the click, and answer the clicker ephemerally whenever nothing changed.
+ * Used by the draft card's Approve and Cancel and by the budget question's Allow and Stop.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { isPipelineWorkflowId } from '../../../shared/ids.js';
-import type { ReviewDelivery } from '../../../temporal/pipelines.js';
+import type { PipelineFacts, ReviewDelivery } from '../../../temporal/pipelines.js';
 import { afterPendingAcks } from '../after-ack.js';
 import { OTHER_CHANNEL_REPLY, PIPELINE_FINISHED_REPLY, REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY } from '../../blocks/replies.js';
+import { versionFromBlockId } from '../../blocks/pipeline.js';
 import { errorChain } from '../../../shared/error-chain.js';
 
-export type Forward = (workflowId: string, userId: string) => Promise<ReviewDelivery>;
-
-export interface ForwardOptions {
-  /** The channel a pipeline was started in (its memo); undefined when unknown. */
-  channelOf?: (workflowId: string) => Promise<string | undefined>;
+export interface Click {
+  workflowId: string;
+  userId: string;
+  /** The channel the click came from. */
+  channel: string | undefined;
+  /** The card version, from the actions block's ID (undefined on buttons without one). */
+  version: number | undefined;
 }
 
-export function registerForwardingButton(app: App, actionId: string, forward: Forward, { channelOf }: ForwardOptions = {}): void {
+export type Forward = (click: Click) => Promise<ReviewDelivery>;
+
+/** A check before forwarding: the reason to give the clicker when the click is refused, else undefined. */
+export type ClickCheck = (click: Click) => Promise<string | undefined>;
+
+export function registerForwardingButton(app: App, actionId: string, forward: Forward, check: ClickCheck = async () => undefined): void {
   app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, logger }) => {
     await ack();
     await afterPendingAcks();
@@ -28,19 +37,63 @@ export function registerForwardingButton(app: App, actionId: string, forward: Fo
       await reply(UNKNOWN_BUTTON_REPLY);
       return;
     }
+    const click: Click = { workflowId, userId: body.user.id, channel: body.channel?.id, version: versionFromBlockId(action.block_id) };
     try {
-      const clickedIn = body.channel?.id;
-      const channel = channelOf && clickedIn ? await channelOf(workflowId) : undefined;
-      if (channel && channel !== clickedIn) {
-        logger.warn(`Ignoring ${actionId} on ${workflowId} from ${body.user.id} in ${clickedIn}: the pipeline belongs to ${channel}`);
-        await reply(OTHER_CHANNEL_REPLY);
+      const refusal = await check(click);
+      if (refusal) {
+        logger.info(`Refusing ${actionId} on ${workflowId} from ${click.userId}: ${refusal}`);
+        await reply(refusal);
         return;
       }
-      const delivery = await forward(workflowId, body.user.id);
+      const delivery = await forward(click);
       if (!delivery.delivered) await reply(PIPELINE_FINISHED_REPLY);
     } catch (error) {
-      logger.error(`Could not forward ${actionId} on ${workflowId} from ${body.user.id}: ${errorChain(error)}`);
+      logger.error(`Could not forward ${actionId} on ${workflowId} from ${click.userId}: ${errorChain(error)}`);
       await reply(REVIEW_FAILED_REPLY);
     }
   });
+}
+
+/** Refuses a click from another channel than the pipeline's (when the pipeline's channel is known). */
+export function sameChannel(channelOf: (workflowId: string) => Promise<string | undefined>): ClickCheck {
+  return async ({ workflowId, channel }) => {
+    const home = channel ? await channelOf(workflowId) : undefined;
+    return home && home !== channel ? OTHER_CHANNEL_REPLY : undefined;
+  };
+}
+
+/** What the clicker is told when the pipeline has already been decided or has ended. */
+export function alreadyDecidedReply(facts: PipelineFacts): string {
+  const by = facts.decidedBy ? ` by <@${facts.decidedBy}>` : '';
+  switch (facts.outcome) {
+    case 'approved':
+      return `This draft was already approved${by}, so your click changed nothing.`;
+    case 'rejected':
+      return `This draft was already rejected${by}, so your click changed nothing.`;
+    case 'cancelled':
+      return `This pipeline was cancelled${by}, so your click changed nothing.`;
+    case 'expired':
+      return 'The review of this draft expired, so your click changed nothing.';
+    case 'stopped':
+      return `This pipeline was stopped at its budget limit${by}, so your click changed nothing.`;
+    default:
+      return PIPELINE_FINISHED_REPLY;
+  }
+}
+
+/**
+ * The checks every pipeline button shares, from the pipeline's description: a pipeline we know, in
+ * the channel of the click, still running; then the button's own rule on who may click it.
+ */
+export function pipelineCheck(
+  describe: (workflowId: string) => Promise<PipelineFacts | undefined>,
+  rule: (facts: PipelineFacts, click: Click) => Promise<string | undefined> = async () => undefined,
+): ClickCheck {
+  return async (click) => {
+    const facts = await describe(click.workflowId);
+    if (!facts) return UNKNOWN_BUTTON_REPLY;
+    if (facts.channel && click.channel && facts.channel !== click.channel) return OTHER_CHANNEL_REPLY;
+    if (!facts.running || facts.outcome) return alreadyDecidedReply(facts);
+    return rule(facts, click);
+  };
 }
