@@ -3,6 +3,7 @@
  * HMAC-SHA256 over `v0:<timestamp>:<raw body>` using the signing secret.
  */
 import { createHmac } from 'node:crypto';
+import { issueTriggerId } from '../../src/stand-ins/slack/rules.js';
 
 export function slackSignature(signingSecret: string, timestamp: number, body: string): string {
   return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
@@ -38,7 +39,7 @@ export function slashCommandBody({ text, userId = 'U0REQUESTER', channelId = 'C0
     api_app_id: 'A0TESTAPP',
     is_enterprise_install: 'false',
     response_url: responseUrl,
-    trigger_id: `trigger-${Date.now()}`,
+    trigger_id: issueTriggerId(),
   }).toString();
 }
 
@@ -60,7 +61,7 @@ export function buttonClickBody({ actionId, value, userId = 'U0REVIEWER', channe
     api_app_id: 'A0TESTAPP',
     token: 'legacy-verification-token',
     container: { type: 'message', message_ts: messageTs, channel_id: channelId, is_ephemeral: false },
-    trigger_id: `trigger-${Date.now()}`,
+    trigger_id: issueTriggerId(),
     channel: { id: channelId, name: 'research' },
     message: { type: 'message', ts: messageTs, user: 'UBOT0001', text: 'Draft' },
     response_url: responseUrl,
@@ -97,7 +98,7 @@ export function viewSubmissionBody({ view, values, userId = 'U0REVIEWER' }: View
     user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: 'T0TEST01' },
     api_app_id: 'A0TESTAPP',
     token: 'legacy-verification-token',
-    trigger_id: `trigger-${Date.now()}`,
+    trigger_id: issueTriggerId(),
     view: {
       id: `V${Date.now()}`,
       team_id: 'T0TEST01',

@@ -101,6 +101,8 @@ export class Stack {
     await this.nativeConnection?.close();
     await this.connection?.close();
     await Promise.all([this.slack.stop(), this.openai.stop()]);
+    // A payload real Slack would refuse fails the file that sent it (expected ones are listed in slack.expectedRefusals).
+    this.slack.assertNoUnexpectedRefusals();
   }
 
   get botUrl(): string {

@@ -4,6 +4,15 @@
  */
 import http from 'node:http';
 import { close, listen, readBody, sendJson, sleep } from '../http.js';
+import { messageRefusal, triggerIssuedAt, TRIGGER_LIFETIME_MS, viewRefusal, type Refusal } from './rules.js';
+
+export { issueTriggerId, TRIGGER_LIFETIME_MS } from './rules.js';
+
+/** A call the stand-in refused because real Slack would have (not an injected failure). */
+export interface RecordedRefusal extends Refusal {
+  method: string;
+  args: Record<string, unknown>;
+}
 
 export interface RecordedCall {
   method: string;
@@ -65,6 +74,14 @@ function parseArgs(body: string, contentType: string | undefined): Record<string
 export class FakeSlack {
   readonly calls: RecordedCall[] = [];
   readonly messages: StoredMessage[] = [];
+  /** Every call refused by a rule of real Slack; the test harness fails a test that did not expect one. */
+  readonly refusals: RecordedRefusal[] = [];
+  /** Errors a test expects Slack to give (e.g. `expired_trigger_id`): not reported as unexpected. */
+  readonly expectedRefusals = new Set<string>();
+  /** trigger_ids already exchanged for a view. */
+  private readonly usedTriggers = new Set<string>();
+  /** Age of each trigger_id when views.open used it, in ms (for the modal-burst figures). */
+  readonly triggerAges: number[] = [];
   private readonly failures = new Map<string, InjectedFailure[]>();
   private readonly matchedFailures: MatchedFailure[] = [];
   /** Members of user groups, for usergroups.users.list. */
@@ -121,6 +138,47 @@ export class FakeSlack {
     );
   }
 
+  /** Refusals no test asked for: a payload real Slack would refuse. */
+  unexpectedRefusals(): RecordedRefusal[] {
+    return this.refusals.filter((r) => !this.expectedRefusals.has(r.error));
+  }
+
+  /** Throws when a call was refused that the test did not expect; the harness calls it on stop. */
+  assertNoUnexpectedRefusals(): void {
+    const unexpected = this.unexpectedRefusals();
+    if (unexpected.length) {
+      const lines = unexpected.map((r) => `${r.method}: ${r.error} ${r.messages.join('; ')}`);
+      throw new Error(`The stand-in Slack refused ${unexpected.length} call(s) real Slack would refuse:\n${lines.join('\n')}`);
+    }
+  }
+
+  /** What real Slack would answer instead of accepting the call, if anything. */
+  private refusal(method: string, args: Record<string, unknown>): Refusal | undefined {
+    switch (method) {
+      case 'chat.postMessage':
+      case 'chat.update':
+      case 'chat.postEphemeral':
+      case 'response_url':
+        return messageRefusal(args);
+      case 'views.open': {
+        const triggerId = String(args.trigger_id ?? '');
+        const issuedAt = triggerIssuedAt(triggerId);
+        if (issuedAt === undefined) return { error: 'invalid_trigger_id', messages: [] };
+        if (this.usedTriggers.has(triggerId)) return { error: 'trigger_exchanged', messages: [] };
+        const age = Date.now() - issuedAt;
+        this.triggerAges.push(age);
+        if (age > TRIGGER_LIFETIME_MS) return { error: 'expired_trigger_id', messages: [] };
+        const refused = viewRefusal(args.view as Record<string, unknown>);
+        if (!refused) this.usedTriggers.add(triggerId);
+        return refused;
+      }
+      case 'views.update':
+        return viewRefusal(args.view as Record<string, unknown>);
+      default:
+        return undefined;
+    }
+  }
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((call) => call.method === method);
   }
@@ -158,7 +216,14 @@ export class FakeSlack {
       return;
     }
     if (url.pathname.startsWith('/respond/')) {
-      this.calls.push({ method: 'response_url', args: parseArgs(body, 'application/json'), token });
+      const args = parseArgs(body, 'application/json');
+      this.calls.push({ method: 'response_url', args, token });
+      const refused = this.refusal('response_url', args);
+      if (refused) {
+        this.refusals.push({ method: 'response_url', args, ...refused });
+        sendJson(res, 200, { ok: false, error: refused.error });
+        return;
+      }
       sendJson(res, 200, { ok: true });
       return;
     }
@@ -172,6 +237,12 @@ export class FakeSlack {
     if (failure?.delayMs) await sleep(failure.delayMs);
     if (failure && !failure.afterSuccess) {
       this.sendFailure(res, failure);
+      return;
+    }
+    const refused = this.refusal(method, args);
+    if (refused) {
+      this.refusals.push({ method, args, ...refused });
+      sendJson(res, 200, { ok: false, error: refused.error, ...(refused.messages.length ? { response_metadata: { messages: refused.messages } } : {}) });
       return;
     }
     const result = this.answer(method, args);
@@ -278,8 +349,9 @@ export class FakeSlack {
         return this.page([parent, ...this.threadReplies(channel, parent.ts)], args);
       }
       case 'views.open':
-        if (!args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
-        return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, ...(args.view as object) } };
+        return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, hash: `${Date.now()}.h${this.tsCounter}`, ...(args.view as object) } };
+      case 'views.update':
+        return { ok: true, view: { id: String(args.view_id ?? ''), hash: `${Date.now()}.h${this.tsCounter}`, ...(args.view as object) } };
       case 'views.publish': {
         // https://api.slack.com/methods/views.publish: user_id and a `home` view are required; a
         // view holds at most 100 blocks (https://api.slack.com/reference/block-kit/blocks).
