@@ -45,7 +45,12 @@ export function pipelinesFor(client: Client, config: Config): Pipelines {
   });
 }
 
-export async function startBot(config: Config, address: string): Promise<RunningBot> {
+export interface StartBotOptions {
+  /** Interface the HTTP receiver binds to; all of them when unset (the playground binds 127.0.0.1). */
+  host?: string;
+}
+
+export async function startBot(config: Config, address: string, options: StartBotOptions = {}): Promise<RunningBot> {
   // Connects lazily: the bot comes up (and acks commands) even while Temporal is unreachable.
   const connection = Connection.lazy({ ...config.temporal.connection, address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -69,7 +74,7 @@ export async function startBot(config: Config, address: string): Promise<Running
   if (config.slack.appToken) {
     await app.start();
   } else {
-    server = (await app.start(config.slack.port)) as Server;
+    server = (await app.start(options.host ? { port: config.slack.port, host: options.host } : config.slack.port)) as Server;
     const address = server.address();
     port = typeof address === 'object' && address ? address.port : config.slack.port;
   }

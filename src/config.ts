@@ -399,3 +399,14 @@ export function loadTemporalConfig(env: Env = process.env): Pick<TemporalConfig,
   if ('problem' in connect) throw new ConfigError([connect]);
   return { connection: connect.connectionOptions, namespace: connect.namespace ?? 'default' };
 }
+
+/** The variables that connect the bot to a Slack app. */
+export const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL'] as const;
+
+/**
+ * True when no Slack variable is set at all (blank counts as unset): `npm start` then opens the
+ * local playground instead of failing. With some set, the normal checks name what is missing.
+ */
+export function noSlackConfigured(env: Env = process.env): boolean {
+  return SLACK_VARIABLES.every((name) => !env[name]?.trim());
+}
