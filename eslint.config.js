@@ -20,6 +20,16 @@ export default tseslint.config(
     },
   },
   {
+    // The playground's page runs in the browser.
+    files: ['src/playground/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['document', 'window', 'location', 'localStorage', 'fetch', 'URL', 'URLSearchParams', 'CSS', 'EventSource', 'setTimeout', 'console'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // Workflow code must stay deterministic: only the workflow SDK, relative pure modules and type imports.
     files: ['src/workflows/**/*.ts'],
     rules: {

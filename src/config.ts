@@ -410,3 +410,8 @@ export const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLAC
 export function noSlackConfigured(env: Env = process.env): boolean {
   return SLACK_VARIABLES.every((name) => !env[name]?.trim());
 }
+
+/** True when no OpenAI key is set: the playground's sample writer answers instead of a model. */
+export function noModelConfigured(env: Env = process.env): boolean {
+  return !env.OPENAI_API_KEY?.trim();
+}

@@ -10,6 +10,11 @@ import { startWorkers } from './worker.js';
 import { SEARCH_ATTRIBUTE_FLAGS } from './workflows/search-attributes.js';
 import { loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
 import { log } from './ops/log.js';
+import { noSlackConfigured } from './config.js';
+import { runPlayground } from './playground/index.js';
+
+// No Slack variable set at all: the local playground instead (src/playground/), until Ctrl-C.
+if (noSlackConfigured(process.env)) await runPlayground(process.env, 'no-slack');
 
 const config = loadConfigOrExit('all');
 setUpLogging(config, 'all');

@@ -28,6 +28,8 @@ type Json = Record<string, unknown>;
 type Block = Json & { type?: string; block_id?: string; elements?: Json[]; accessory?: Json; element?: Json };
 
 export interface PlayMessage {
+  /** Order of arrival, shared with ephemerals so both sort into one timeline. */
+  seq: number;
   channel: string;
   ts: string;
   thread_ts?: string;
@@ -40,6 +42,7 @@ export interface PlayMessage {
 
 export interface PlayEphemeral {
   id: number;
+  seq: number;
   user: string;
   channel: string;
   thread_ts?: string;
@@ -183,6 +186,11 @@ export class PlaygroundServer {
     return `${this.url}/api/`;
   }
 
+  /** What the page shows in its header (filled in once Temporal and the bot are up). */
+  get info(): PlaygroundInfo {
+    return this.options.info;
+  }
+
   state() {
     return {
       info: this.options.info,
@@ -310,6 +318,7 @@ export class PlaygroundServer {
     if (args.delete_original === true) return;
     if (args.response_type === 'in_channel') {
       this.messages.push({
+        seq: ++this.counter,
         channel: context.channel,
         ts: this.nextTs(),
         ...(context.thread_ts ? { thread_ts: context.thread_ts } : {}),
@@ -319,6 +328,7 @@ export class PlaygroundServer {
     } else {
       this.ephemerals.push({
         id: ++this.counter,
+        seq: this.counter,
         user: context.user,
         channel: context.channel,
         ...(context.thread_ts ? { thread_ts: context.thread_ts } : {}),
@@ -347,6 +357,7 @@ export class PlaygroundServer {
     switch (method) {
       case 'chat.postMessage': {
         this.messages.push({
+        seq: ++this.counter,
           channel: str(result.channel) ?? String(args.channel),
           ts: String(result.ts),
           ...(str(args.thread_ts) ? { thread_ts: str(args.thread_ts) } : {}),
@@ -371,6 +382,7 @@ export class PlaygroundServer {
       case 'chat.postEphemeral':
         this.ephemerals.push({
           id: ++this.counter,
+          seq: this.counter,
           user: String(args.user),
           channel: String(args.channel),
           ...(str(args.thread_ts) ? { thread_ts: str(args.thread_ts) } : {}),
@@ -487,7 +499,7 @@ export class PlaygroundServer {
     const channel = PLAYGROUND_CHANNEL;
     const command = /^(\/\S+)(?:\s+([\s\S]*))?$/.exec(trimmed);
     if (!command) {
-      this.messages.push({ channel: channel.id, ts: this.nextTs(), user, text: trimmed, ...(threadTs ? { thread_ts: threadTs } : {}) });
+      this.messages.push({ seq: ++this.counter, channel: channel.id, ts: this.nextTs(), user, text: trimmed, ...(threadTs ? { thread_ts: threadTs } : {}) });
       this.changed();
       return { ok: true };
     }

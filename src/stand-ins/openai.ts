@@ -142,8 +142,12 @@ export function classify(request: ChatRequest): Step {
   return 'unknown';
 }
 
+function userPromptOf(request: ChatRequest): string {
+  return request.messages.filter((m) => m.role === 'user').map((m) => textOf(m.content)).join('\n');
+}
+
 function topicOf(request: ChatRequest): string {
-  const user = request.messages.filter((m) => m.role === 'user').map((m) => textOf(m.content)).join('\n');
+  const user = userPromptOf(request);
   return /<topic>([\s\S]*?)<\/topic>/.exec(user)?.[1] ?? 'the topic';
 }
 
@@ -198,6 +202,11 @@ export class FakeOpenAI {
    * needs a scripted answer longer than our own caps allow may switch it off, saying why.
    */
   enforceMaxTokens = true;
+  /**
+   * Writes the content of unscripted answers from the step and the user prompt, instead of the
+   * terse defaults (the playground's sample writer: readable text about the topic).
+   */
+  writer: ((step: Step, userPrompt: string) => string) | undefined;
 
   async start(port = 0): Promise<this> {
     this.port = await listen(this.server, port);
@@ -286,7 +295,7 @@ export class FakeOpenAI {
   }
 
   private completion(step: Step, request: ChatRequest, scripted: ScriptedResponse | undefined) {
-    let content = scripted?.content ?? defaultContent(step, topicOf(request));
+    let content = scripted?.content ?? this.writer?.(step, userPromptOf(request)) ?? defaultContent(step, topicOf(request));
     const refusal = scripted?.refusal;
     const promptTokens = estimateTokens(request.messages.map((m) => textOf(m.content)).join('\n'));
     let completionTokens = estimateTokens(refusal ?? content);

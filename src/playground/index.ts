@@ -1,0 +1,175 @@
+/**
+ * The local playground: the real product (Bolt app on its HTTP receiver, workers, workflows on
+ * Temporal, LangChain client) talking to a stand-in Slack that a web page renders. `npm start`
+ * opens it when no Slack app is configured; `npm run playground` opens it whatever is set.
+ *
+ * The playground builds its own environment (a bot token, a generated signing secret, the
+ * stand-in's URL, REVIEWERS = the reviewer persona) over the visitor's and passes it through the
+ * normal config loader, so every other setting is validated as usual.
+ */
+import { randomBytes } from 'node:crypto';
+import type { WorkflowBundleOption } from '@temporalio/worker';
+import { ConfigError, loadConfig, noModelConfigured, SLACK_VARIABLES, type Config, type Env } from '../config.js';
+import { startBot, type RunningBot } from '../bot.js';
+import { startWorkers } from '../worker.js';
+import { ensureTemporalCli } from '../temporal/cli.js';
+import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes.js';
+import { FakeOpenAI } from '../stand-ins/openai.js';
+import { FakeSlack } from '../../test/harness/fake-slack.js';
+import { STAND_IN_BOT_USER_ID } from '../stand-ins/slack-requests.js';
+import { PERSONAS, PLAYGROUND_CHANNEL, REVIEWER } from './personas.js';
+import { sampleAnswer } from './sample-writer.js';
+import { PlaygroundServer } from './server.js';
+
+export interface PlaygroundOptions {
+  /** The visitor's environment (process.env); Slack settings in it are ignored. */
+  env: Env;
+  /** A prebuilt workflow bundle (tests share one); the build's or a fresh one otherwise. */
+  workflowBundle?: WorkflowBundleOption;
+  log?: (line: string) => void;
+}
+
+export interface RunningPlayground {
+  url: string;
+  config: Config;
+  server: PlaygroundServer;
+  slack: FakeSlack;
+  /** The sample writer's server, when no model is configured. */
+  sampleWriter: FakeOpenAI | undefined;
+  temporalAddress: string;
+  temporalUiUrl: string;
+  embeddedTemporal: boolean;
+  stop(): Promise<void>;
+}
+
+/** The visitor's environment with the playground's Slack (and, without a key, the sample writer). */
+function playgroundEnv(env: Env, overrides: Env): Env {
+  const own: Env = { ...env };
+  for (const name of [...SLACK_VARIABLES, 'PUBLISH_CHANNEL']) delete own[name];
+  return { ...own, REVIEWERS: REVIEWER.id, ...overrides };
+}
+
+export async function startPlayground({ env, workflowBundle, log = console.log }: PlaygroundOptions): Promise<RunningPlayground> {
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch((error: unknown) => console.error('Playground shutdown:', error));
+  };
+  try {
+    const slack = await new FakeSlack().start();
+    stops.push(() => slack.stop());
+    const sample = noModelConfigured(env);
+    let sampleWriter: FakeOpenAI | undefined;
+    if (sample) {
+      sampleWriter = await new FakeOpenAI().start();
+      sampleWriter.writer = sampleAnswer;
+      stops.push(() => sampleWriter!.stop());
+    }
+    const slackEnv: Env = {
+      SLACK_BOT_TOKEN: 'xoxb-playground-local',
+      SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
+      SLACK_API_URL: slack.apiUrl,
+      ...(sampleWriter ? { OPENAI_API_KEY: 'sk-playground-sample-writer', OPENAI_BASE_URL: sampleWriter.baseUrl } : {}),
+    };
+    // First pass: validates the visitor's settings and gives the page's port (PORT, default 3000).
+    const pagePort = loadConfig(playgroundEnv(env, slackEnv), 'all').slack.port;
+    const server = new PlaygroundServer({
+      slackApiUrl: slack.apiUrl,
+      slackResponseUrl: (id) => slack.responseUrl(id),
+      port: pagePort,
+      info: {
+        workspace: 'Playground',
+        channel: PLAYGROUND_CHANNEL,
+        personas: PERSONAS,
+        botName: 'Content Pipeline',
+        botUserId: STAND_IN_BOT_USER_ID,
+        temporalUiUrl: '',
+        sampleWriter: sample,
+        model: '',
+      },
+    });
+    await server.start().catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EADDRINUSE' ? new Error(`Port ${pagePort} is in use: set PORT to a free port for the playground page (PORT=0 picks one).`) : error;
+    });
+    stops.push(() => server.stop());
+    // Second pass: the bot calls Slack through the page's server, and its receiver takes any free port.
+    const config = loadConfig(playgroundEnv(env, { ...slackEnv, SLACK_API_URL: server.apiUrl, PORT: '0' }), 'all');
+
+    let devServer: DevServer | undefined;
+    let address = config.temporal.connection.address;
+    if (!address) {
+      const cliPath = await ensureTemporalCli({ env });
+      log(`Starting Temporal dev server (data in ${config.temporal.devServerDbFile})…`);
+      devServer = await startDevServer({
+        cliPath,
+        port: config.temporal.devServerPort,
+        uiPort: config.temporal.devServerUiPort,
+        dbFile: config.temporal.devServerDbFile,
+        namespace: config.temporal.namespace,
+        searchAttributes: SEARCH_ATTRIBUTE_FLAGS,
+      });
+      stops.push(() => devServer!.stop());
+      address = devServer.address;
+    }
+    const workers = await startWorkers(config, address, workflowBundle ? { workflowBundle } : {});
+    stops.push(() => workers.stop());
+    const bot: RunningBot = await startBot(config, address, { host: '127.0.0.1' });
+    stops.push(() => bot.stop());
+    server.botUrl = `http://127.0.0.1:${bot.port}/slack/events`;
+    server.signingSecret = config.slack.signingSecret ?? '';
+    const temporalUiUrl = devServer?.uiUrl ?? config.temporal.uiUrl;
+    Object.assign(server.info, { temporalUiUrl, model: config.openai.writerModel });
+
+    return {
+      url: server.url,
+      config,
+      server,
+      slack,
+      sampleWriter,
+      temporalAddress: address,
+      temporalUiUrl,
+      embeddedTemporal: Boolean(devServer),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** What `npm start` (no Slack app configured) and `npm run playground` print. */
+export function playgroundBanner(playground: RunningPlayground, reason: 'no-slack' | 'explicit'): string {
+  const { config } = playground;
+  return [
+    '',
+    reason === 'no-slack'
+      ? `No Slack app configured — local playground at ${playground.url}`
+      : `Local playground at ${playground.url}`,
+    reason === 'no-slack'
+      ? '  (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN, to connect to Slack instead)'
+      : '  (Slack settings are ignored: the page stands in for Slack)',
+    '',
+    `  Temporal      ${playground.temporalAddress}${playground.embeddedTemporal ? ' (embedded dev server)' : ''}`,
+    `  Web UI        ${playground.temporalUiUrl}`,
+    `  Writer        ${playground.sampleWriter ? 'sample text (no model configured: set OPENAI_API_KEY for a real one)' : `${config.openai.writerModel}${config.openai.baseUrl ? ` at ${config.openai.baseUrl}` : ''}`}`,
+    '',
+    `Open ${playground.url} and type /research durable execution. Ctrl-C stops everything.`,
+  ].join('\n');
+}
+
+/** Starts the playground for an entry point and keeps it running until Ctrl-C. */
+export async function runPlayground(env: Env, reason: 'no-slack' | 'explicit'): Promise<never> {
+  const { installTemporalRuntime, onShutdownSignal } = await import('../entry.js');
+  let playground: RunningPlayground;
+  try {
+    installTemporalRuntime('info');
+    playground = await startPlayground({ env });
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : `The playground could not start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  console.log(playgroundBanner(playground, reason));
+  onShutdownSignal(() => playground.stop());
+  // Runs until the shutdown handler exits the process.
+  return new Promise<never>(() => undefined);
+}
