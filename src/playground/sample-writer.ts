@@ -7,9 +7,14 @@ export const SAMPLE_NOTE = 'Sample text: no model configured';
 
 export type SampleStep = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle' | 'unknown';
 
-/** The text inside `<tag>…</tag>` of a prompt, if any. */
+/**
+ * The text inside the last `<tag>…</tag>` of a prompt, if any: the prompt's instructions may name
+ * the tag before the tagged text itself.
+ */
 function tagged(prompt: string, tag: string): string | undefined {
-  return new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(prompt)?.[1]?.trim();
+  const close = prompt.lastIndexOf(`</${tag}>`);
+  const open = close < 0 ? -1 : prompt.lastIndexOf(`<${tag}>`, close);
+  return open < 0 ? undefined : prompt.slice(open + tag.length + 2, close).trim();
 }
 
 function titleCase(topic: string): string {

@@ -198,8 +198,8 @@ function clientErrors() {
   for (const field of document.querySelectorAll('#modal .sk-field')) {
     const [blockId] = field.name.split('/');
     const min = Number(field.dataset.minLength || 0);
-    const length = field.value.trim().length;
-    if (field.dataset.required && length === 0) errors[blockId] = 'Please complete this required field.';
+    const length = field.value.length;
+    if (field.dataset.required && !field.value.trim()) errors[blockId] = 'Please complete this required field.';
     else if (length > 0 && length < min) errors[blockId] = `Must have at least ${min} characters`;
   }
   return errors;
