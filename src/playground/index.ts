@@ -16,7 +16,7 @@ import { ensureTemporalCli } from '../temporal/cli.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes.js';
 import { FakeOpenAI } from '../stand-ins/openai.js';
-import { FakeSlack } from '../../test/harness/fake-slack.js';
+import { FakeSlack } from '../stand-ins/slack/index.js';
 import { STAND_IN_BOT_USER_ID } from '../stand-ins/slack-requests.js';
 import { PERSONAS, PLAYGROUND_CHANNEL, REVIEWER } from './personas.js';
 import { sampleAnswer } from './sample-writer.js';

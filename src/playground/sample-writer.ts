@@ -26,7 +26,7 @@ function article(topic: string, feedback?: string): string {
   const lines = [
     `# ${title}: what it is and why teams adopt it`,
     '',
-    `> _${SAMPLE_NOTE}. Set OPENAI_API_KEY to have a real model research and write this article._`,
+    `> *${SAMPLE_NOTE}. Set OPENAI_API_KEY to have a real model research and write this article.*`,
     '',
     `Most teams first meet **${topic}** when something breaks at the worst moment: a job that dies halfway, a retry that runs twice, a customer left waiting. ` +
       `This article walks through what ${topic} means in practice, where it pays off, and what it costs.`,

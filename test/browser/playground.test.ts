@@ -105,7 +105,7 @@ describe('the playground in a browser', () => {
       const { renderBlocks } = await import('/blocks.js');
       const ctx = { userName: (id) => id, channelName: (id) => id, onButton: () => undefined };
       const node = renderBlocks(${JSON.stringify([
-        { type: 'section', text: { type: 'mrkdwn', text: '<img src=x onerror=alert(1)> *bold* <javascript:alert(1)|click> <https://example.com|ok> `<b>code</b>`' } },
+        { type: 'section', text: { type: 'mrkdwn', text: '&lt;img src=x onerror=alert(1)&gt; <img src=y onerror=alert(2)> *bold* <javascript:alert(1)|click> <https://example.com|ok> `<b>code</b>`' } },
         { type: 'markdown', text: '# Title <script>alert(1)</script>\n\n[x](javascript:alert(1)) **strong** <img src=x>' },
         { type: 'header', text: { type: 'plain_text', text: '<i>header</i>' } },
         { type: 'mystery' },
@@ -120,7 +120,9 @@ describe('the playground in a browser', () => {
     expect(result.images).toBe(0);
     expect(result.links).toEqual(['https://example.com/']);
     expect(result.strong).toEqual(['bold', 'strong']);
+    // Escaped markup shows as the characters; unescaped `<…>` is Slack markup, never HTML.
     expect(result.text).toContain('<img src=x onerror=alert(1)>');
+    expect(result.text).toContain('<script>alert(1)</script>');
     expect(result.text).toContain('[unsupported block: mystery]');
   });
 });
