@@ -15,11 +15,14 @@ import { openBrowser, PlaygroundPage } from '../test/harness/playground-browser.
 
 const outDir = path.resolve('docs/screenshots');
 mkdirSync(outDir, { recursive: true });
-installTemporalRuntime('warn');
 
 const cliPath = await ensureTemporalCli({ env: process.env });
 const temporal = await startDevServer({ cliPath, port: 0, headless: true, logLevel: 'error', searchAttributes: SEARCH_ATTRIBUTE_FLAGS });
-const playground = await startPlayground({ env: { TEMPORAL_ADDRESS: temporal.address, PORT: '0', LOG_LEVEL: 'error' }, log: () => undefined });
+const playground = await startPlayground({
+  env: { TEMPORAL_ADDRESS: temporal.address, PORT: '0', LOG_LEVEL: 'error' },
+  log: () => undefined,
+  onConfig: (config) => installTemporalRuntime(config),
+});
 const session = await openBrowser(playground.url, { width: 1400, height: 860 });
 const page = new PlaygroundPage(session.page, 60_000);
 const shot = async (name: string) => {

@@ -28,6 +28,8 @@ export interface PlaygroundOptions {
   /** A prebuilt workflow bundle (tests share one); the build's or a fresh one otherwise. */
   workflowBundle?: WorkflowBundleOption;
   log?: (line: string) => void;
+  /** Called with the validated configuration before anything starts (entry points set up logging there). */
+  onConfig?: (config: Config) => void;
 }
 
 export interface RunningPlayground {
@@ -50,7 +52,7 @@ function playgroundEnv(env: Env, overrides: Env): Env {
   return { ...own, REVIEWERS: REVIEWER.id, ...overrides };
 }
 
-export async function startPlayground({ env, workflowBundle, log = console.log }: PlaygroundOptions): Promise<RunningPlayground> {
+export async function startPlayground({ env, workflowBundle, log = console.log, onConfig }: PlaygroundOptions): Promise<RunningPlayground> {
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((error: unknown) => console.error('Playground shutdown:', error));
@@ -94,6 +96,7 @@ export async function startPlayground({ env, workflowBundle, log = console.log }
     stops.push(() => server.stop());
     // Second pass: the bot calls Slack through the page's server, and its receiver takes any free port.
     const config = loadConfig(playgroundEnv(env, { ...slackEnv, SLACK_API_URL: server.apiUrl, PORT: '0' }), 'all');
+    onConfig?.(config);
 
     let devServer: DevServer | undefined;
     let address = config.temporal.connection.address;
@@ -159,11 +162,16 @@ export function playgroundBanner(playground: RunningPlayground, reason: 'no-slac
 
 /** Starts the playground for an entry point and keeps it running until Ctrl-C. */
 export async function runPlayground(env: Env, reason: 'no-slack' | 'explicit'): Promise<never> {
-  const { installTemporalRuntime, onShutdownSignal } = await import('../entry.js');
+  const { installTemporalRuntime, onShutdownSignal, setUpLogging } = await import('../entry.js');
   let playground: RunningPlayground;
   try {
-    installTemporalRuntime('info');
-    playground = await startPlayground({ env });
+    playground = await startPlayground({
+      env,
+      onConfig: (config) => {
+        setUpLogging(config, 'all');
+        installTemporalRuntime(config);
+      },
+    });
   } catch (error) {
     console.error(error instanceof ConfigError ? error.message : `The playground could not start: ${(error as Error).message}`);
     process.exit(1);
