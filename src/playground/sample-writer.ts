@@ -71,11 +71,9 @@ export function sampleAnswer(step: SampleStep, prompt: string): string {
       ].join('\n');
     case 'findExamples':
       return JSON.stringify({
-        examples: [
-          { title: 'An online shop (sample)', description: `Order fulfilment that survives deploys thanks to ${topic}. ${SAMPLE_NOTE}.` },
-          { title: 'A data team (sample)', description: `Nightly pipelines that resume where they stopped instead of starting over. ${SAMPLE_NOTE}.` },
-          { title: 'A support desk (sample)', description: `Escalations that wait days for a person without losing their place. ${SAMPLE_NOTE}.` },
-        ],
+        first_example: { title: 'An online shop (sample)', description: `Order fulfilment that survives deploys thanks to ${topic}. ${SAMPLE_NOTE}.` },
+        second_example: { title: 'A data team (sample)', description: `Nightly pipelines that resume where they stopped instead of starting over. ${SAMPLE_NOTE}.` },
+        third_example: { title: 'A support desk (sample)', description: `Escalations that wait days for a person without losing their place. ${SAMPLE_NOTE}.` },
       });
     case 'getStatistics':
       return [

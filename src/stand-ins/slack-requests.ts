@@ -34,9 +34,12 @@ function payloadUser(userId: string) {
   return { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: STAND_IN_TEAM.id };
 }
 
-/** A trigger ID shaped like Slack's (`<seconds>.<number>.<hex>`); it expires 3 s after issue. */
+/**
+ * A trigger ID the stand-in Slack will accept: issued by it (its issue time is inside), so it
+ * expires 3 s later as Slack's do.
+ */
 export function newTriggerId(): string {
-  return `${Math.floor(Date.now() / 1000)}.${Math.floor(Math.random() * 1e12)}.${createHmac('sha256', String(Math.random())).digest('hex').slice(0, 32)}`;
+  return issueTriggerId();
 }
 
 export interface CommandFields {

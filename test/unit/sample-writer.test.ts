@@ -27,9 +27,10 @@ describe('the playground sample writer', () => {
   });
 
   it('gives exactly three examples in the structured-output shape', () => {
-    const parsed = JSON.parse(sampleAnswer('findExamples', prompts.findExamples)) as { examples: Array<{ title: string; description: string }> };
-    expect(parsed.examples).toHaveLength(3);
-    for (const example of parsed.examples) expect(example.title && example.description).toBeTruthy();
+    // The strict schema findExamples asks for: three named properties (src/activities/llm.ts).
+    const parsed = JSON.parse(sampleAnswer('findExamples', prompts.findExamples)) as Record<string, { title: string; description: string }>;
+    expect(Object.keys(parsed)).toEqual(['first_example', 'second_example', 'third_example']);
+    for (const example of Object.values(parsed)) expect(example.title && example.description).toBeTruthy();
   });
 
   it("quotes the editor's feedback in a revision, not the prompt's instructions about it", () => {
