@@ -87,6 +87,14 @@ describe('stepLine', () => {
 });
 
 describe('statusMessage', () => {
+  it('leaves out the steps section when there are no steps yet (Slack refuses a section with empty text)', () => {
+    const message = statusMessage({ ...view, steps: [] });
+    for (const block of message.blocks) {
+      if (block.type === 'section') expect((block as SectionBlock).text?.text.length).toBeGreaterThan(0);
+    }
+    expect(message.blocks.map((b) => b.type)).toEqual(['section', 'context', 'actions']);
+  });
+
   it('has a title with the run state and the topic', () => {
     const titles: Record<RunState, string> = {
       running: ':arrows_counterclockwise: *Pipeline running*',

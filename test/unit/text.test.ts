@@ -86,3 +86,27 @@ describe('the issue repro: a 200-character topic of <&> and 3,000 characters of 
     expect(card.text.length).toBeLessThanOrEqual(40_000);
   });
 });
+
+describe('cut on long text (segmented in windows)', () => {
+  // Flags (regional-indicator pairs), a ZWJ family, a combining accent and an entity, so that
+  // window edges fall inside clusters at many offsets.
+  const mixed = '🇫🇷🇩🇪👨‍👩‍👧‍👦e\u0301&amp;x'.repeat(400);
+  const whole = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(mixed)].map((s) => s.segment);
+
+  it.each([100, 511, 512, 513, 1_000, 2_999, 3_000])('cut to %i ends on a cluster boundary the whole-string segmenter agrees with', (max) => {
+    const kept = cut(mixed, max).slice(0, -1); // without the ellipsis
+    let prefix = '';
+    for (const cluster of whole) {
+      if (prefix.length >= kept.length) break;
+      prefix += cluster;
+    }
+    expect(prefix).toBe(kept);
+    expect(slackLength(kept)).toBeLessThanOrEqual(max - 1);
+    expect(slackLength(kept)).toBeGreaterThan(max - 12); // stopped only for the last cluster, not early
+  });
+
+  it('cuts a 100,000-character article to its limit', () => {
+    const article = 'A'.repeat(100_000);
+    expect(cut(article, 11_000)).toBe(`${'A'.repeat(10_999)}…`);
+  });
+});

@@ -39,7 +39,8 @@ export function statusMessage(view: StatusView): SlackMessage {
   const live = view.state === 'running' || view.state === 'waiting';
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `${RUN_TITLES[view.state]} · ${userText(view.topic, 150)}` } },
-    { type: 'section', text: { type: 'mrkdwn', text: view.steps.map(stepLine).join('\n') } },
+    // Slack refuses a section with empty text (1 to 3,000 characters): no steps, no section.
+    ...(view.steps.length > 0 ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: view.steps.map(stepLine).join('\n') } }] : []),
     {
       type: 'context',
       elements: [

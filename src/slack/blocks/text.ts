@@ -36,10 +36,30 @@ export function defuseMentions(text: string): string {
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
+/**
+ * The text's grapheme clusters. Node 20's segmenter iterator slows down quadratically along one long
+ * string (a 100,000-character article took minutes and exhausted the heap), so the text is segmented
+ * in windows; each window's last cluster may be cut by the window's edge, so the next window starts
+ * again at that cluster's first character (a true boundary, so flag pairs keep their parity).
+ */
+function graphemesOf(text: string): string[] {
+  const WINDOW = 512;
+  const out: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    const end = Math.min(start + WINDOW, text.length);
+    const segments = [...segmenter.segment(text.slice(start, end))];
+    const complete = end === text.length || segments.length === 1 ? segments : segments.slice(0, -1);
+    for (const { segment } of complete) out.push(segment);
+    start += complete.reduce((length, { segment }) => length + segment.length, 0);
+  }
+  return out;
+}
+
 /** The units text may be cut between: grapheme clusters, with `&amp;` / `&lt;` / `&gt;` kept whole. */
 function units(text: string): string[] {
   const out: string[] = [];
-  const graphemes = [...segmenter.segment(text)].map((s) => s.segment);
+  const graphemes = graphemesOf(text);
   for (let i = 0; i < graphemes.length; i += 1) {
     if (graphemes[i] === '&') {
       const rest = graphemes.slice(i + 1, i + 5).join('');
