@@ -26,7 +26,9 @@ export function createSlackApp(config: Pick<Config, 'slack' | 'logLevel'>, deps:
     token: slack.botToken,
     logger,
     logLevel: LOG_LEVELS[config.logLevel],
-    // Counts failed Web API calls by method (content_pipeline_slack_api_errors_total).
+    // Counts failed Web API calls by method (content_pipeline_slack_api_errors_total). The SDK's
+    // default retry policy stays on here (unlike the workers' client): on a 429 it waits the
+    // Retry-After and retries by itself (test/e2e/rate-limits.test.ts).
     clientOptions: { fetch: meteredSlackFetch(), ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}) },
   };
   const app = slack.appToken

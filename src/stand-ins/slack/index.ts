@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { close, listen, readBody, sendJson, sleep } from '../http.js';
 import { messageRefusal, triggerIssuedAt, TRIGGER_LIFETIME_MS, viewRefusal, type Refusal } from './rules.js';
+import { RateLimiter } from './rate-limits.js';
 
 export { issueTriggerId, TRIGGER_LIFETIME_MS } from './rules.js';
 
@@ -18,6 +19,15 @@ export interface RecordedCall {
   method: string;
   args: Record<string, unknown>;
   token: string | undefined;
+  /** When it arrived (ms since the epoch). */
+  at?: number;
+}
+
+/** A call answered 429 by the rate limiter (not processed, so not in `calls`). */
+export interface RateLimitedCall extends RecordedCall {
+  at: number;
+  /** The Retry-After the stand-in gave, in seconds. */
+  retryAfterS: number;
 }
 
 export interface StoredMessage {
@@ -84,6 +94,10 @@ export class FakeSlack {
   readonly triggerAges: number[] = [];
   private readonly failures = new Map<string, InjectedFailure[]>();
   private readonly matchedFailures: MatchedFailure[] = [];
+  /** Slack's per-method rate limits (./rate-limits.ts); tests lower them with `rateLimits.set`. */
+  readonly rateLimits = new RateLimiter();
+  /** Calls refused with 429 by the rate limiter, in order. */
+  readonly rateLimited: RateLimitedCall[] = [];
   /** Members of user groups, for usergroups.users.list. */
   readonly userGroups = new Map<string, string[]>();
   /** The Home tab each user was last shown (views.publish), by user ID. */
@@ -229,7 +243,14 @@ export class FakeSlack {
     }
     const method = url.pathname.replace(/^\/api\//, '');
     const args = { ...Object.fromEntries(url.searchParams), ...parseArgs(body, req.headers['content-type']) };
-    const recorded: RecordedCall = { method, args, token: token ?? (args.token as string | undefined) };
+    const at = Date.now();
+    const recorded: RecordedCall = { method, args, token: token ?? (args.token as string | undefined), at };
+    const retryAfterS = this.rateLimits.take(method, args, at);
+    if (retryAfterS !== undefined) {
+      this.rateLimited.push({ ...recorded, at, retryAfterS });
+      sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfterS) });
+      return;
+    }
     this.calls.push(recorded);
 
     const matched = this.matchedFailures.findIndex((f) => f.method === method && f.match(args));
