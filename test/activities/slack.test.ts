@@ -100,4 +100,40 @@ describe('Slack activities', () => {
     expect(error.nextRetryDelay).toBe(3_000);
     expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
   });
+
+  it('the stand-in limits chat.postMessage per channel: a post past the window gets 429 with Retry-After, a retryable failure that waits it', async () => {
+    slack.rateLimits.set('chat.postMessage', { max: 1, windowMs: 4_000 });
+    try {
+      const throttled = { ...draft, channel: 'CBUSY' };
+      await runActivity(activities.postDraft, throttled);
+      const error = await failureOf(() => runActivity(activities.postDraft, throttled));
+      expect(error.type).toBe(SlackFailure.RateLimited);
+      expect(error.nextRetryDelay).toBe(slack.rateLimited.at(-1)!.retryAfterS * 1_000);
+      expect(error.nextRetryDelay).toBeGreaterThanOrEqual(1_000);
+      // Another channel has its own window.
+      await runActivity(activities.postDraft, { ...draft, channel: 'CQUIET' });
+    } finally {
+      slack.rateLimits.set('chat.postMessage', { max: 60, windowMs: 60_000 });
+    }
+  });
+
+  it('updating a message a person wrote is refused as Slack does (cant_update_message), a channel failure no retry fixes', async () => {
+    const human = slack.postAsUser('C1', 'U0HUMAN', 'my own words');
+    slack.expectedRefusals.add('cant_update_message');
+    const error = await failureOf(() => runActivity(activities.updateStatus, { channel: 'C1', ts: human.ts, view: statusView }));
+    expect(error.type).toBe(SlackFailure.Channel);
+    expect(error.nonRetryable).toBe(true);
+    expect(slack.message('C1', human.ts)!.text).toBe('my own words');
+    expect(slack.refusals.at(-1)).toMatchObject({ method: 'chat.update', error: 'cant_update_message' });
+  });
+
+  it('an ephemeral to someone outside the channel is refused with user_not_in_channel; members get it', async () => {
+    slack.channelMembers.set('CPRIVATE', new Set(['U0MEMBER']));
+    slack.expectedRefusals.add('user_not_in_channel');
+    const client = new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+    await expect(client.chat.postEphemeral({ channel: 'CPRIVATE', user: 'U0MEMBER', text: 'hi' })).resolves.toMatchObject({ ok: true });
+    await expect(client.chat.postEphemeral({ channel: 'CPRIVATE', user: 'U0OUTSIDER', text: 'hi' })).rejects.toMatchObject({ data: { error: 'user_not_in_channel' } });
+    // Channels nobody listed keep everyone in them (the tests' public channels).
+    await expect(client.chat.postEphemeral({ channel: 'C1', user: 'U0OUTSIDER', text: 'hi' })).resolves.toMatchObject({ ok: true });
+  });
 });

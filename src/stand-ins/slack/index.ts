@@ -37,6 +37,8 @@ export interface StoredMessage {
   text?: string;
   blocks?: Array<Record<string, unknown>>;
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  /** Who wrote it, when not the bot (a person's message, seeded with `postAsUser`). */
+  user?: string;
 }
 
 export interface InjectedFailure {
@@ -98,6 +100,12 @@ export class FakeSlack {
   readonly rateLimits = new RateLimiter();
   /** Calls refused with 429 by the rate limiter, in order. */
   readonly rateLimited: RateLimitedCall[] = [];
+  /**
+   * People in a channel, for the channels a test lists (chat.postEphemeral to anyone else answers
+   * `user_not_in_channel`). A channel not listed here has everyone in it, as the tests' public
+   * channels do.
+   */
+  readonly channelMembers = new Map<string, Set<string>>();
   /** Members of user groups, for usergroups.users.list. */
   readonly userGroups = new Map<string, string[]>();
   /** The Home tab each user was last shown (views.publish), by user ID. */
@@ -169,9 +177,22 @@ export class FakeSlack {
   /** What real Slack would answer instead of accepting the call, if anything. */
   private refusal(method: string, args: Record<string, unknown>): Refusal | undefined {
     switch (method) {
+      case 'chat.update': {
+        // "cant_update_message: Authenticated user does not have permission to update this message":
+        // a bot token updates only the bot's own messages. https://docs.slack.dev/reference/methods/chat.update
+        const message = this.message(String(args.channel), String(args.ts));
+        if (message?.user && message.user !== FakeSlack.BOT_USER_ID) return { error: 'cant_update_message', messages: [] };
+        return messageRefusal(args);
+      }
+      case 'chat.postEphemeral': {
+        // "user: id of the user who will receive the ephemeral message. The user should be in the
+        // channel specified by the channel argument"; otherwise `user_not_in_channel`.
+        // https://docs.slack.dev/reference/methods/chat.postEphemeral
+        const members = this.channelMembers.get(String(args.channel ?? ''));
+        if (members && !members.has(String(args.user ?? ''))) return { error: 'user_not_in_channel', messages: [] };
+        return messageRefusal(args);
+      }
       case 'chat.postMessage':
-      case 'chat.update':
-      case 'chat.postEphemeral':
       case 'response_url':
         return messageRefusal(args);
       case 'views.open': {
@@ -191,6 +212,13 @@ export class FakeSlack {
       default:
         return undefined;
     }
+  }
+
+  /** A message a person wrote (not the bot): the bot's token cannot update it. */
+  postAsUser(channel: string, user: string, text: string, threadTs?: string): StoredMessage {
+    const message: StoredMessage = { channel, ts: this.nextTs(), text, user, ...(threadTs ? { thread_ts: threadTs } : {}) };
+    this.messages.push(message);
+    return message;
   }
 
   callsOf(method: string): RecordedCall[] {
