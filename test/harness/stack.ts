@@ -11,6 +11,7 @@ import { createActivities, type ActivityDeps } from '../../src/activities/index.
 import { startBot, type RunningBot } from '../../src/bot.js';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
 import { buildActivityDeps, createWorkers, homeRefreshFor, type WorkerSet } from '../../src/worker.js';
+import { envelopeFor } from '../../src/stand-ins/slack/socket-mode.js';
 import { FakeOpenAI } from './fake-openai.js';
 import { blockText, FakeSlack } from './fake-slack.js';
 import { buttonClickBody, signedHeaders, slashCommandBody, viewSubmissionBody } from './slack-signing.js';
@@ -18,6 +19,7 @@ import { waitFor } from './http.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
+export const APP_TOKEN = 'xapp-1-A0TESTAPP-test-app-token';
 export const OPENAI_KEY = 'sk-test-openai-key';
 export const CHANNEL = 'C0CHANNEL';
 export const REQUESTER = 'U0REQUESTER';
@@ -30,6 +32,11 @@ export interface StackOptions {
   withoutWorkers?: boolean;
   /** Adjusts the workers' real clients, e.g. a Slack WebClient with a shorter timeout. */
   activityDeps?: (deps: ActivityDeps) => ActivityDeps;
+  /**
+   * Runs the bot in Socket Mode (SLACK_APP_TOKEN set): it connects to the stand-in's Socket Mode
+   * endpoint, and requests reach it as envelopes over the WebSocket instead of signed HTTP posts.
+   */
+  socketMode?: boolean;
 }
 
 export interface SlackResponse {
@@ -53,6 +60,7 @@ export class Stack {
   async start(options: StackOptions = {}): Promise<this> {
     this.options = options;
     await Promise.all([this.slack.start(), this.openai.start()]);
+    if (options.socketMode) await this.slack.enableSocketMode();
     const address = inject('temporalAddress');
     const queueSuffix = randomUUID().slice(0, 8);
     this.config = loadConfig(
@@ -68,6 +76,7 @@ export class Stack {
         TEMPORAL_RESEARCH_TASK_QUEUE: `research-${queueSuffix}`,
         PORT: '0',
         LOG_LEVEL: 'error',
+        ...(options.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
         ...options.env,
       },
       'all',
@@ -109,8 +118,19 @@ export class Stack {
     return `http://127.0.0.1:${this.bot.port}/slack/events`;
   }
 
-  /** POSTs a body to the bot exactly as Slack would, signed unless `headers` say otherwise. */
+  /**
+   * Sends a request to the bot exactly as Slack would: a POST signed unless `headers` say otherwise,
+   * or in Socket Mode the same payload in an envelope over the WebSocket, answered by its ack
+   * (status 200 with the ack's payload; 408 when no ack came within 3 s).
+   */
   async postToBot(body: string, headers: Record<string, string> = signedHeaders(SIGNING_SECRET, body)): Promise<SlackResponse> {
+    if (this.slack.socketMode) {
+      const { type, payload } = envelopeFor(body);
+      const delivery = await this.slack.socketMode.deliver(type, payload);
+      if (!delivery.acked) return { status: 408, body: '', json: undefined };
+      const json = delivery.payload && Object.keys(delivery.payload).length ? delivery.payload : undefined;
+      return { status: 200, body: json ? JSON.stringify(json) : '', json };
+    }
     const response = await fetch(this.botUrl, { method: 'POST', headers, body });
     const text = await response.text();
     let json: Record<string, unknown> | undefined;

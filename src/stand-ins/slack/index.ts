@@ -6,6 +6,7 @@ import http from 'node:http';
 import { close, listen, readBody, sendJson, sleep } from '../http.js';
 import { messageRefusal, triggerIssuedAt, TRIGGER_LIFETIME_MS, viewRefusal, type Refusal } from './rules.js';
 import { RateLimiter } from './rate-limits.js';
+import type { SocketModeEndpoint } from './socket-mode.js';
 
 export { issueTriggerId, TRIGGER_LIFETIME_MS } from './rules.js';
 
@@ -111,6 +112,8 @@ export class FakeSlack {
   /** The Home tab each user was last shown (views.publish), by user ID. */
   readonly homeViews = new Map<string, { type?: string; blocks?: unknown[] }>();
   private server = http.createServer((req, res) => void this.handle(req, res));
+  /** Socket Mode, once `enableSocketMode` has been called (loaded on demand: it needs `ws`). */
+  socketMode?: SocketModeEndpoint;
   private tsCounter = 0;
   port = 0;
 
@@ -123,7 +126,18 @@ export class FakeSlack {
   }
 
   stop(): Promise<void> {
+    this.socketMode?.close();
     return close(this.server);
+  }
+
+  /** Serves Socket Mode (apps.connections.open → a ws:// URL on this server). */
+  async enableSocketMode(): Promise<SocketModeEndpoint> {
+    if (this.socketMode) return this.socketMode;
+    const { SocketModeEndpoint } = await import('./socket-mode.js');
+    const endpoint = new SocketModeEndpoint({ appId: 'A0TESTAPP', baseUrl: () => `ws://127.0.0.1:${this.port}` });
+    endpoint.attach(this.server);
+    this.socketMode = endpoint;
+    return endpoint;
   }
 
   get url(): string {
@@ -294,7 +308,8 @@ export class FakeSlack {
       sendJson(res, 200, { ok: false, error: refused.error, ...(refused.messages.length ? { response_metadata: { messages: refused.messages } } : {}) });
       return;
     }
-    const result = this.answer(method, args);
+    // apps.connections.open reads its app-level token from the Authorization header only.
+    const result = method === 'apps.connections.open' && this.socketMode ? this.socketMode.open(token) : this.answer(method, args);
     if (failure?.afterSuccess) {
       if (failure.hangMs) await sleep(failure.hangMs);
       if (res.destroyed || req.socket.destroyed) return; // the client gave up waiting
