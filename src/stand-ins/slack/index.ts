@@ -213,7 +213,7 @@ export class FakeSlack {
         const triggerId = String(args.trigger_id ?? '');
         const issuedAt = triggerIssuedAt(triggerId);
         if (issuedAt === undefined) return { error: 'invalid_trigger_id', messages: [] };
-        if (this.usedTriggers.has(triggerId)) return { error: 'trigger_exchanged', messages: [] };
+        if (this.usedTriggers.has(triggerId)) return { error: 'exchanged_trigger_id', messages: [] };
         const age = Date.now() - issuedAt;
         this.triggerAges.push(age);
         if (age > TRIGGER_LIFETIME_MS) return { error: 'expired_trigger_id', messages: [] };

@@ -26,14 +26,14 @@ export const TIER_PER_MINUTE: Record<Tier, number> = { 1: 1, 2: 20, 3: 50, 4: 10
  */
 export const METHOD_TIERS: Record<string, Tier> = {
   'chat.update': 3, // api.slack.com/methods/chat.update: "Rate limits Tier 3"
-  'chat.postEphemeral': 4,
+  'chat.postEphemeral': 4, // not re-read for this table (its page was not in the searchable copy)
   'views.open': 4, // docs.slack.dev/reference/methods/views.open: "Tier 4: 100+ per minute"
   'views.update': 4, // api.slack.com/methods/views.update: "Rate limits Tier 4"
   'views.publish': 4, // docs.slack.dev/reference/methods/views.publish: "Tier 4: 100+ per minute"
   'conversations.history': 3, // Tier 3 for internal (customer-built) apps; see the rate-limits page
   'conversations.replies': 3,
   'conversations.info': 3,
-  'usergroups.users.list': 2,
+  'usergroups.users.list': 2, // as usergroups.list ("Tier 2: 20+ per minute"); its own page not re-read
   'apps.connections.open': 3, // docs.slack.dev/reference/methods/apps.connections.open: "Tier 3: 50+ per minute"
 };
 

@@ -170,9 +170,12 @@ export function viewRefusal(view: Record<string, unknown> | undefined): Refusal 
 
 /**
  * trigger_ids: the stand-in issues them (encoding the issue time) and knows each one's age.
- * "trigger_id … expires in three seconds" (https://docs.slack.dev/interactivity/handling-user-interaction#modal_responses),
- * and views.open answers `expired_trigger_id`, `invalid_trigger_id`, `trigger_exchanged`
- * (https://docs.slack.dev/reference/methods/views.open).
+ * A trigger must be exchanged "within 3 seconds of receiving it"
+ * (https://docs.slack.dev/tools/bolt-js/concepts/creating-modals); views.open answers
+ * `expired_trigger_id` ("The trigger_id is expired"), `invalid_trigger_id` and
+ * `exchanged_trigger_id` ("The trigger_id was already exchanged in a previous call")
+ * (https://docs.slack.dev/reference/methods/views.open, errors). Trigger IDs come with
+ * interactions: https://docs.slack.dev/interactivity/handling-user-interaction
  */
 export const TRIGGER_LIFETIME_MS = 3_000;
 let triggerCounter = 0;

@@ -10,10 +10,12 @@
  *   response body would be (a command's reply, a modal's `response_action`).
  *   https://docs.slack.dev/apis/events-api/using-socket-mode
  *   (https://api.slack.com/apis/connections/socket-implement)
- * - The ack must come within 3 seconds, as for HTTP requests: an interaction or command not
- *   acknowledged in time shows the person an error, and Events API deliveries are retried
- *   (`retry_attempt`, `retry_reason: "timeout"`). https://docs.slack.dev/interactivity/handling-user-interaction
- *   and https://docs.slack.dev/apis/events-api/#retries. A late ack is recorded and ignored.
+ * - The ack must come within 3 seconds, as for HTTP requests (Bolt's receivers are built around
+ *   it; an interaction or command not acknowledged in time shows the person a timeout error:
+ *   https://docs.slack.dev/interactivity/handling-user-interaction). Events API deliveries are
+ *   retried, which Socket Mode envelopes mark with `retry_attempt` and `retry_reason` (the fields
+ *   @slack/socket-mode passes to listeners); the stand-in retries an unacknowledged event once,
+ *   at once, with `retry_reason: "timeout"` (Slack retries later too). A late ack is ignored.
  * - Slack recycles connections: it sends `{ type: "disconnect", reason: "refresh_requested" }`
  *   (or `"warning"`, shortly before it closes the connection) and the app opens a new one.
  * - Slack pings; @slack/socket-mode reconnects when no ping arrives for 30 s.
