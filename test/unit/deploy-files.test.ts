@@ -108,6 +108,6 @@ describe('Dockerfile', () => {
     expect(cmd).toBe('dist/worker.js');
     expect(existsSync(sourceOf(cmd!))).toBe(true);
     // The build writes the workflow bundle the compiled worker loads (src/temporal/bundle.ts).
-    expect(read('package.json')).toMatch(/"build": "tsc -p tsconfig.build.json && tsx scripts\/bundle-workflows.ts"/);
+    expect(read('package.json')).toMatch(/"build": "tsc -p tsconfig.build.json && tsx scripts\/bundle-workflows.ts && tsx scripts\/copy-static.ts"/);
   });
 });
