@@ -8,10 +8,11 @@ import type { App } from '@slack/bolt';
 import { cachedDirectory } from './slack/listeners/authorization.js';
 import type { Config } from './config.js';
 import { createSlackApp } from './slack/app.js';
+import { trackInFlight } from './slack/in-flight.js';
 import { Pipelines } from './temporal/pipelines.js';
 import { loadHome } from './temporal/home.js';
 import { isMainModule, loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
-import { announce } from './ops/log.js';
+import { announce, log } from './ops/log.js';
 import type { ReadinessCheck } from './ops/server.js';
 
 export interface RunningBot {
@@ -45,6 +46,13 @@ export function pipelinesFor(client: Client, config: Config): Pipelines {
   });
 }
 
+/**
+ * How long a stopping bot lets requests it has acked finish their work (a start or a signal to
+ * Temporal, whose slowest path is ~17 s: src/temporal/pipelines.ts), within Kubernetes' default
+ * 30 s and compose.yaml's stop_grace_period.
+ */
+export const BOT_SHUTDOWN_GRACE_MS = 25_000;
+
 export interface StartBotOptions {
   /** Interface the HTTP receiver binds to; all of them when unset (the playground binds 127.0.0.1). */
   host?: string;
@@ -68,6 +76,7 @@ export async function startBot(config: Config, address: string, options: StartBo
     home: (userId, page) => loadHome(client, userId, page, { reviewers: config.review.reviewers, groupMembers: (group) => directory.membersOf(group) }),
   });
   slackClient.current = app.client;
+  const inFlight = trackInFlight(app);
 
   let port: number | undefined;
   let server: Server | undefined;
@@ -90,8 +99,18 @@ export async function startBot(config: Config, address: string, options: StartBo
       slack: () =>
         server ? server.listening || 'HTTP receiver is not listening' : socket?.isActive?.() !== false || 'Socket Mode is not connected',
     },
+    /**
+     * Graceful: first no new requests (the HTTP listener closes, so a load balancer or Slack's
+     * retry sends them to another bot; Socket Mode disconnects), then the requests already acked
+     * finish their forwards, and only then the Temporal connection closes.
+     */
     async stop() {
+      const pending = inFlight.count;
       await app.stop();
+      if (pending > 0) log().info(`Bot stopping: finishing ${pending} request(s) in flight`);
+      if (!(await inFlight.drained(BOT_SHUTDOWN_GRACE_MS))) {
+        log().warn(`Bot stopped with ${inFlight.count} request(s) still in flight after ${BOT_SHUTDOWN_GRACE_MS / 1000} s`);
+      }
       await connection.close();
     },
   };

@@ -3,11 +3,9 @@
  * Without TEMPORAL_ADDRESS it runs an embedded Temporal dev server (SQLite under .temporal/,
  * Web UI on :8233), then the workers and the Bolt app. Ctrl-C stops all three, in that reverse order.
  */
-import { ensureTemporalCli } from './temporal/cli.js';
-import { startDevServer, type DevServer } from './temporal/dev-server.js';
+import { startEmbeddedDevServer, type DevServer } from './temporal/dev-server.js';
 import { startBot } from './bot.js';
 import { startWorkers } from './worker.js';
-import { SEARCH_ATTRIBUTE_FLAGS } from './workflows/search-attributes.js';
 import { loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
 import { log } from './ops/log.js';
 import { noSlackConfigured } from './config.js';
@@ -24,17 +22,7 @@ const ops = await startOpsEndpoint(config, { temporalRuntime: true });
 let devServer: DevServer | undefined;
 let address = config.temporal.connection.address;
 if (!address) {
-  const cliPath = await ensureTemporalCli({ env: process.env });
-  console.log(`Starting Temporal dev server (data in ${config.temporal.devServerDbFile})…`);
-  devServer = await startDevServer({
-    cliPath,
-    port: config.temporal.devServerPort,
-    uiPort: config.temporal.devServerUiPort,
-    dbFile: config.temporal.devServerDbFile,
-    namespace: config.temporal.namespace,
-    // So that `temporal workflow list --query "Stage='AwaitingReview'"` works and the UI shows them.
-    searchAttributes: SEARCH_ATTRIBUTE_FLAGS,
-  });
+  devServer = await startEmbeddedDevServer(config, process.env, console.log);
   address = devServer.address;
 }
 

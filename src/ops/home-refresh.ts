@@ -6,13 +6,14 @@
 import type { Client } from '@temporalio/client';
 import type { WebClient } from '@slack/web-api';
 import { homeView, type HomeData } from '../slack/blocks/home.js';
+import { workspaceUrl } from '../slack/workspace-url.js';
 import type { ActivityObservation } from './activity-metrics.js';
 import { log } from './log.js';
 import { errorChain } from '../shared/error-chain.js';
 
 export interface HomeRefreshOptions {
   client: Client;
-  slack: Pick<WebClient, 'views'>;
+  slack: Pick<WebClient, 'views' | 'auth'>;
   load: (userId: string) => Promise<HomeData>;
   temporalUiUrl: string;
   namespace: string;
@@ -37,8 +38,8 @@ export function homeRefresher(options: HomeRefreshOptions): (observation: Activi
   };
 
   const publish = async (userId: string) => {
-    const data = await options.load(userId);
-    await options.slack.views.publish({ user_id: userId, view: homeView(data, { temporalUiUrl: options.temporalUiUrl, namespace: options.namespace, now: new Date() }) });
+    const [data, url] = await Promise.all([options.load(userId), workspaceUrl(options.slack)]);
+    await options.slack.views.publish({ user_id: userId, view: homeView(data, { temporalUiUrl: options.temporalUiUrl, namespace: options.namespace, now: new Date(), workspaceUrl: url }) });
   };
 
   return (observation) => {

@@ -12,9 +12,7 @@ import type { WorkflowBundleOption } from '@temporalio/worker';
 import { ConfigError, loadConfig, noModelConfigured, SLACK_VARIABLES, type Config, type Env } from '../config.js';
 import { startBot, type RunningBot } from '../bot.js';
 import { startWorkers } from '../worker.js';
-import { ensureTemporalCli } from '../temporal/cli.js';
-import { startDevServer, type DevServer } from '../temporal/dev-server.js';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes.js';
+import { startEmbeddedDevServer, type DevServer } from '../temporal/dev-server.js';
 import { FakeOpenAI } from '../stand-ins/openai.js';
 import { FakeSlack } from '../stand-ins/slack/index.js';
 import { STAND_IN_BOT_USER_ID } from '../stand-ins/slack-requests.js';
@@ -101,16 +99,7 @@ export async function startPlayground({ env, workflowBundle, log = console.log, 
     let devServer: DevServer | undefined;
     let address = config.temporal.connection.address;
     if (!address) {
-      const cliPath = await ensureTemporalCli({ env });
-      log(`Starting Temporal dev server (data in ${config.temporal.devServerDbFile})…`);
-      devServer = await startDevServer({
-        cliPath,
-        port: config.temporal.devServerPort,
-        uiPort: config.temporal.devServerUiPort,
-        dbFile: config.temporal.devServerDbFile,
-        namespace: config.temporal.namespace,
-        searchAttributes: SEARCH_ATTRIBUTE_FLAGS,
-      });
+      devServer = await startEmbeddedDevServer(config, env, log);
       stops.push(() => devServer!.stop());
       address = devServer.address;
     }

@@ -97,6 +97,24 @@ export interface ButtonClickFields {
   triggerId?: string;
 }
 
+/** What every interaction payload opens with: its type, the workspace, the user, the app. */
+function interactionHeader(type: string, userId: string) {
+  return { type, team: STAND_IN_TEAM, user: payloadUser(userId), api_app_id: STAND_IN_APP_ID, token: 'legacy-verification-token' };
+}
+
+/** The clicked button as a `block_actions` payload lists it (its `value` only when it has one). */
+function buttonAction(actionId: string, blockId: string, value: string | undefined, button: Record<string, unknown> | undefined) {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: actionId, emoji: true },
+    ...button,
+    action_id: actionId,
+    block_id: blockId,
+    ...(value !== undefined ? { value } : {}),
+    action_ts: `${Date.now() / 1000}`,
+  };
+}
+
 /** A `block_actions` payload for a button click on a message. */
 export function buttonClickBody({
   actionId,
@@ -113,28 +131,14 @@ export function buttonClickBody({
   triggerId = issueTriggerId(),
 }: ButtonClickFields): string {
   const payload = {
-    type: 'block_actions',
-    team: STAND_IN_TEAM,
-    user: payloadUser(userId),
-    api_app_id: STAND_IN_APP_ID,
-    token: 'legacy-verification-token',
+    ...interactionHeader('block_actions', userId),
     container: { type: 'message', message_ts: messageTs, channel_id: channelId, is_ephemeral: false, ...(threadTs ? { thread_ts: threadTs } : {}) },
     trigger_id: triggerId,
     channel: { id: channelId, name: channelName },
     message: message ?? { type: 'message', ts: messageTs, user: STAND_IN_BOT_USER_ID, text: 'Draft' },
     state: { values: {} },
     response_url: responseUrl,
-    actions: [
-      {
-        type: 'button',
-        text: { type: 'plain_text', text: actionId, emoji: true },
-        ...button,
-        action_id: actionId,
-        block_id: blockId,
-        value,
-        action_ts: `${Date.now() / 1000}`,
-      },
-    ],
+    actions: [buttonAction(actionId, blockId, value, button)],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
@@ -235,25 +239,11 @@ export interface ViewButtonFields {
 /** A `block_actions` payload for a button in a view (App Home tab or a modal). */
 export function viewButtonBody({ actionId, value, blockId = '', userId, view, button, triggerId = issueTriggerId() }: ViewButtonFields): string {
   const payload = {
-    type: 'block_actions',
-    team: STAND_IN_TEAM,
-    user: payloadUser(userId),
-    api_app_id: STAND_IN_APP_ID,
-    token: 'legacy-verification-token',
+    ...interactionHeader('block_actions', userId),
     container: { type: 'view', view_id: view.id },
     trigger_id: triggerId,
     view: { ...view, team_id: STAND_IN_TEAM.id, state: { values: {} }, app_id: STAND_IN_APP_ID },
-    actions: [
-      {
-        type: 'button',
-        text: { type: 'plain_text', text: actionId, emoji: true },
-        ...button,
-        action_id: actionId,
-        block_id: blockId,
-        ...(value !== undefined ? { value } : {}),
-        action_ts: `${Date.now() / 1000}`,
-      },
-    ],
+    actions: [buttonAction(actionId, blockId, value, button)],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

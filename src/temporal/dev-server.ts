@@ -8,6 +8,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import type { Config, Env } from '../config.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes.js';
+import { ensureTemporalCli } from './cli.js';
 
 // A CommonJS package: its namespaces come through the default export under ESM.
 const { temporal } = proto;
@@ -154,4 +157,23 @@ export async function ensureSearchAttributes(address: string, namespace: string,
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * The embedded server `npm start` and the playground run when no TEMPORAL_ADDRESS is set: the CLI
+ * found or built, the server started with the configured ports and data file, and the search
+ * attributes registered (so `temporal workflow list --query "Stage='AwaitingReview'"` works and
+ * the UI shows them).
+ */
+export async function startEmbeddedDevServer(config: Config, env: Env, log: (line: string) => void): Promise<DevServer> {
+  const cliPath = await ensureTemporalCli({ env });
+  log(`Starting Temporal dev server (data in ${config.temporal.devServerDbFile})…`);
+  return startDevServer({
+    cliPath,
+    port: config.temporal.devServerPort,
+    uiPort: config.temporal.devServerUiPort,
+    dbFile: config.temporal.devServerDbFile,
+    namespace: config.temporal.namespace,
+    searchAttributes: SEARCH_ATTRIBUTE_FLAGS,
+  });
 }

@@ -32,6 +32,7 @@ function toRun(info: WorkflowExecutionInfo): HomeRun {
     version: typeof memo.version === 'number' ? memo.version : 0,
     costUsd: typeof attributeCost === 'number' ? attributeCost : typeof memo.costUsd === 'number' ? memo.costUsd : undefined,
     channel: typeof memo.channel === 'string' ? memo.channel : undefined,
+    threadTs: typeof memo.threadTs === 'string' ? memo.threadTs : undefined,
     startTime: info.startTime,
     running,
   };

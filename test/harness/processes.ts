@@ -12,7 +12,7 @@ import { waitFor } from './http.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export type Role = 'worker' | 'bot';
+export type Role = 'worker' | 'bot' | 'main';
 
 export class ProductProcess {
   private output = '';

@@ -2,12 +2,21 @@
  * The deploy files, checked without a container engine: compose.yaml parses and runs the stack the
  * README describes (Temporal on PostgreSQL, its UI, two workers, the bot in HTTP mode, the
  * knowledge-base volume), and the Dockerfile is multi-stage, Node 22, production dependencies
- * only, non-root, and starts files the build produces.
+ * only, non-root, and starts files the build produces. Both files also pass a maintained linter:
+ * compose.yaml dclint (the Compose specification's JSON schema plus best-practice rules, configured
+ * in .dclintrc), the Dockerfile dockerfile-utils (the validator behind the Docker language server,
+ * which reports what the Docker builder would refuse). Their build steps run for real in
+ * test/deploy/image-build.test.ts.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { validate as lintDockerfile } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -18,7 +27,29 @@ const sourceOf = (distFile: string) => path.join(ROOT, distFile.replace(/^dist\/
 
 interface Service { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string>; volumes?: string[]; ports?: string[]; depends_on?: Record<string, unknown> }
 
+interface DclintReport { messages: Array<{ rule: string; type: string; message: string; line: number }> }
+
+/** Runs dclint's CLI on `file` (JSON report; exits non-zero on errors, which the report then lists). */
+async function dclint(file: string): Promise<DclintReport['messages']> {
+  const bin = path.join(ROOT, 'node_modules', '.bin', 'dclint');
+  const { stdout } = await promisify(execFile)(bin, [file, '--formatter', 'json', '--color', 'false'], { cwd: ROOT }).catch(
+    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
+  );
+  return (JSON.parse(stdout) as DclintReport[]).flatMap((report) => report.messages);
+}
+
 describe('compose.yaml', () => {
+  it('passes dclint: valid against the Compose specification, no warnings', async () => {
+    expect(await dclint('compose.yaml')).toEqual([]);
+  });
+
+  it('dclint does catch a broken file (the check is not vacuous)', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'dclint-')), 'compose.yaml');
+    await writeFile(file, read('compose.yaml').replace('    command: ["dist/bot.js"]', '    comand: ["dist/bot.js"]'));
+    const messages = await dclint(file);
+    expect(messages.map((m) => m.rule)).toContain('invalid-schema');
+  });
+
   // Compose applies YAML merge keys (<<), as the file uses them for the app services.
   const compose = parse(read('compose.yaml'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
   const { services } = compose;
@@ -53,6 +84,12 @@ describe('compose.yaml', () => {
 
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
+
+  it('passes dockerfile-utils validation with no problem reported', () => {
+    expect(lintDockerfile(dockerfile).map((d) => `line ${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+    // …which does report what the builder would refuse.
+    expect(lintDockerfile('FROM node:22\nCOPY package.json\n').map((d) => d.message)).toEqual(['COPY requires at least two arguments']);
+  });
   const instructions = dockerfile.split('\n').filter((line) => /^[A-Z]+\s/.test(line));
 
   it('builds in one stage and runs from another, on Node 22, with production dependencies only', () => {
@@ -71,6 +108,6 @@ describe('Dockerfile', () => {
     expect(cmd).toBe('dist/worker.js');
     expect(existsSync(sourceOf(cmd!))).toBe(true);
     // The build writes the workflow bundle the compiled worker loads (src/temporal/bundle.ts).
-    expect(read('package.json')).toMatch(/"build": "tsc -p tsconfig.build.json && tsx scripts\/bundle-workflows.ts"/);
+    expect(read('package.json')).toMatch(/"build": "tsc -p tsconfig.build.json && tsx scripts\/bundle-workflows.ts && tsx scripts\/copy-static.ts"/);
   });
 });

@@ -32,6 +32,17 @@ describe('Home view', () => {
     expect(text).toContain('$12.25');
   });
 
+  it('links each run to its thread (permalink from the workspace URL) and to the Temporal UI', () => {
+    const withThread = { ...run(1), threadTs: '1767225600.000100' };
+    const text = JSON.stringify(homeView(data({ recent: [withThread] }), { ...links, workspaceUrl: 'https://acme.slack.com/' }).blocks);
+    expect(text).toContain('<https://acme.slack.com/archives/C0CHANNEL/p1767225600000100|Thread> in <#C0CHANNEL>');
+    expect(text).toContain('<http://ui/namespaces/default/workflows/research-t1-20260310-x1|Temporal UI>');
+    // Without the thread's timestamp (runs from before it was recorded) or the workspace URL: the channel, named.
+    for (const view of [homeView(data({ recent: [run(1)] }), { ...links, workspaceUrl: 'https://acme.slack.com/' }), homeView(data({ recent: [withThread] }), links)]) {
+      expect(JSON.stringify(view.blocks)).toContain('Thread in <#C0CHANNEL>');
+    }
+  });
+
   it('says when Temporal could not be read', () => {
     const text = JSON.stringify(homeView(data({ error: 'deadline exceeded' }), links).blocks);
     expect(text).toContain('Could not read the pipelines from Temporal (deadline exceeded)');

@@ -5,7 +5,7 @@
  */
 import type { KnownBlock, View } from '@slack/types';
 import { formatUsd } from '../../shared/pricing.js';
-import { escapeMrkdwn, link, userText, workflowUrl } from './text.js';
+import { escapeMrkdwn, link, messageUrl, userText, workflowUrl } from './text.js';
 
 export const HOME_NEW_RESEARCH_ACTION_ID = 'home_new_research';
 export const HOME_PAGE_ACTION_ID = 'home_page';
@@ -27,6 +27,8 @@ export interface HomeRun {
   version: number;
   costUsd: number | undefined;
   channel: string | undefined;
+  /** The thread's parent message, once the workflow records it in its memo (`threadTs`). */
+  threadTs?: string | undefined;
   startTime: Date;
   running: boolean;
 }
@@ -47,6 +49,8 @@ export interface HomeLinks {
   temporalUiUrl: string;
   namespace: string;
   now: Date;
+  /** The workspace's URL (auth.test), for links to threads; without it the channel is named. */
+  workspaceUrl?: string | undefined;
 }
 
 export function age(from: Date, now: Date): string {
@@ -60,6 +64,7 @@ export function age(from: Date, now: Date): string {
 
 function runBlocks(run: HomeRun, links: HomeLinks): KnownBlock[] {
   const where = run.channel ? `<#${run.channel}>` : 'its channel';
+  const thread = run.channel && run.threadTs && links.workspaceUrl ? link(messageUrl(links.workspaceUrl, run.channel, run.threadTs), 'Thread') : 'Thread';
   return [
     {
       type: 'section',
@@ -71,7 +76,7 @@ function runBlocks(run: HomeRun, links: HomeLinks): KnownBlock[] {
     {
       type: 'context',
       elements: [
-        { type: 'mrkdwn', text: `Thread in ${where} · ${link(workflowUrl(links.temporalUiUrl, links.namespace, run.workflowId), 'Temporal UI')} · \`${run.workflowId}\`` },
+        { type: 'mrkdwn', text: `${thread} in ${where} · ${link(workflowUrl(links.temporalUiUrl, links.namespace, run.workflowId), 'Temporal UI')} · \`${run.workflowId}\`` },
       ],
     },
   ];

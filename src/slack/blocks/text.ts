@@ -123,6 +123,16 @@ export function link(url: string, label: string): string {
   return `<${url}|${escapeMrkdwn(label)}>`;
 }
 
+/**
+ * A message's permalink, built as chat.getPermalink returns it
+ * (https://api.slack.com/methods/chat.getPermalink: `https://<workspace>.slack.com/archives/<channel>/p<ts without the dot>`)
+ * from the workspace URL auth.test gives once (https://api.slack.com/methods/auth.test), instead
+ * of one API call per message.
+ */
+export function messageUrl(workspaceUrl: string, channel: string, ts: string): string {
+  return `${workspaceUrl.replace(/\/+$/, '')}/archives/${encodeURIComponent(channel)}/p${ts.replace('.', '')}`;
+}
+
 /** Deep link to one workflow in the Temporal Web UI. */
 export function workflowUrl(uiUrl: string, namespace: string, workflowId: string): string {
   const base = uiUrl.replace(/\/+$/, '');

@@ -4,7 +4,7 @@
  * for a refusal), forward the click, and answer the clicker ephemerally whenever nothing changed.
  * Used by the draft card's Approve and Cancel and by the budget question's Allow and Stop.
  */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { isPipelineWorkflowId } from '../../../shared/ids.js';
 import type { PipelineFacts, ReviewDelivery } from '../../../temporal/pipelines.js';
 import { afterPendingAcks } from '../after-ack.js';
@@ -26,18 +26,38 @@ export type Forward = (click: Click) => Promise<ReviewDelivery>;
 /** A check before forwarding: the reason to give the clicker when the click is refused, else undefined. */
 export type ClickCheck = (click: Click) => Promise<string | undefined>;
 
+export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+export interface AcceptedClick {
+  click: Click;
+  /** Answers the clicker ephemerally. */
+  reply: (text: string) => Promise<unknown>;
+}
+
+/**
+ * The start of every pipeline button's listener: ack, let waiting acks go first, read the click.
+ * Undefined (the clicker already told) when the button's value is not a pipeline ID.
+ */
+export async function acceptClick(actionId: string, { ack, body, action, respond, logger }: ButtonArgs): Promise<AcceptedClick | undefined> {
+  await ack();
+  await afterPendingAcks();
+  const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+  const workflowId = action.value ?? '';
+  if (!isPipelineWorkflowId(workflowId)) {
+    logger.warn(`Ignoring ${actionId} from ${body.user.id}: button value is not a pipeline ID`);
+    await reply(UNKNOWN_BUTTON_REPLY);
+    return undefined;
+  }
+  return { click: { workflowId, userId: body.user.id, channel: body.channel?.id, version: versionFromBlockId(action.block_id) }, reply };
+}
+
 export function registerForwardingButton(app: App, actionId: string, forward: Forward, check: ClickCheck = async () => undefined): void {
-  app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, logger }) => {
-    await ack();
-    await afterPendingAcks();
-    const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    const workflowId = action.value ?? '';
-    if (!isPipelineWorkflowId(workflowId)) {
-      logger.warn(`Ignoring ${actionId} from ${body.user.id}: button value is not a pipeline ID`);
-      await reply(UNKNOWN_BUTTON_REPLY);
-      return;
-    }
-    const click: Click = { workflowId, userId: body.user.id, channel: body.channel?.id, version: versionFromBlockId(action.block_id) };
+  app.action<BlockAction<ButtonAction>>(actionId, async (args) => {
+    const accepted = await acceptClick(actionId, args);
+    if (!accepted) return;
+    const { click, reply } = accepted;
+    const { workflowId } = click;
+    const { logger } = args;
     try {
       const refusal = await check(click);
       if (refusal) {

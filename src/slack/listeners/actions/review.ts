@@ -9,9 +9,8 @@
  * run next and fill the modal with `views.update`, which needs no trigger; a refusal replaces the
  * loading view with the reason and is also said ephemerally. The workflow checks again on submit.
  */
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { View } from '@slack/types';
-import { isPipelineWorkflowId } from '../../../shared/ids.js';
 import type { PipelineFacts } from '../../../temporal/pipelines.js';
 import { editModal, loadingModal, noticeModal, rejectModal, requestChangesModal, type ModalContext } from '../../blocks/modals.js';
 import {
@@ -20,18 +19,15 @@ import {
   EDIT_ACTION_ID,
   REJECT_ACTION_ID,
   REQUEST_CHANGES_ACTION_ID,
-  versionFromBlockId,
 } from '../../blocks/pipeline.js';
-import { REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY } from '../../blocks/replies.js';
+import { REVIEW_FAILED_REPLY } from '../../blocks/replies.js';
 import { isReviewer, mayCancel, reviewersList } from '../authorization.js';
-import { afterPendingAcks } from '../after-ack.js';
 import type { ListenerDeps } from '../deps.js';
 import { errorChain } from '../../../shared/error-chain.js';
-import { pipelineCheck, registerForwardingButton, type Click } from './forward.js';
+import { acceptClick, pipelineCheck, registerForwardingButton, type ButtonArgs } from './forward.js';
 
 export { alreadyDecidedReply } from './forward.js';
 
-type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
 const CANCEL_NOT_ALLOWED_REPLY = 'Only the person who started this pipeline or a reviewer can cancel it.';
 
@@ -49,17 +45,11 @@ type BuildModal = (context: ModalContext, facts: PipelineFacts) => Promise<View 
  */
 function onModalButton(app: App, actionId: string, title: string, verb: string, deps: ListenerDeps, build: BuildModal): void {
   app.action<BlockAction<ButtonAction>>(actionId, async (args: ButtonArgs) => {
-    const { ack, body, action, respond, client, logger } = args;
-    await ack();
-    await afterPendingAcks();
-    const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    const workflowId = action.value ?? '';
-    if (!isPipelineWorkflowId(workflowId)) {
-      logger.warn(`Ignoring ${actionId} from ${body.user.id}: button value is not a pipeline ID`);
-      await reply(UNKNOWN_BUTTON_REPLY);
-      return;
-    }
-    const click: Click = { workflowId, userId: body.user.id, channel: body.channel?.id, version: versionFromBlockId(action.block_id) };
+    const { body, client, logger } = args;
+    const accepted = await acceptClick(actionId, args);
+    if (!accepted) return;
+    const { click, reply } = accepted;
+    const { workflowId } = click;
     const context: ModalContext = { workflowId, version: click.version ?? 1, channel: click.channel ?? '' };
     let viewId: string | undefined;
     let hash: string | undefined;

@@ -19,11 +19,12 @@ import {
 } from '../../blocks/home.js';
 import { TEMPORAL_UNAVAILABLE_REPLY } from '../../blocks/replies.js';
 import type { ListenerDeps } from '../deps.js';
+import { workspaceUrl } from '../../workspace-url.js';
 
-export async function publishHome(client: Pick<WebClient, 'views'>, deps: ListenerDeps, userId: string, page = 0): Promise<void> {
+export async function publishHome(client: Pick<WebClient, 'views' | 'auth'>, deps: ListenerDeps, userId: string, page = 0): Promise<void> {
   if (!deps.home) return;
-  const data = await deps.home(userId, page);
-  await client.views.publish({ user_id: userId, view: homeView(data, { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace, now: new Date() }) });
+  const [data, url] = await Promise.all([deps.home(userId, page), workspaceUrl(client)]);
+  await client.views.publish({ user_id: userId, view: homeView(data, { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace, now: new Date(), workspaceUrl: url }) });
 }
 
 type StateValues = Record<string, Record<string, { value?: string | null; selected_conversation?: string | null }>>;
