@@ -14,6 +14,7 @@ import { LanceVectorStore } from '../../src/kb/store.js';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import type { PipelineResult } from '../../src/workflows/messages.js';
 import { FakeOpenAI } from '../harness/fake-openai.js';
+import { waitFor } from '../harness/http.js';
 import { blockText } from '../harness/fake-slack.js';
 import { CHANNEL, startStack, type Stack } from '../harness/stack.js';
 
@@ -69,6 +70,18 @@ describe('grounding in the team documents', () => {
     expect(result.usage.steps.find((s) => s.step === 'retrieveContext')!.inputTokens).toBeGreaterThan(0);
     const published = stack.slack.channelMessages(CHANNEL).find((m) => m.metadata?.event_payload.kind === 'publish_1' && m.metadata.event_payload.workflow_id === workflowId);
     expect(blockText(published)).toContain('**Sources**');
+  });
+
+  it('/research kb shows what is indexed; /research help explains grounding', async () => {
+    const before = stack.slack.callsOf('response_url').length;
+    await stack.research('kb');
+    const reply = await waitFor('the kb reply', () => stack.slack.callsOf('response_url').slice(before)[0]);
+    expect(String(reply.args.text)).toMatch(/Files: 6 · chunks: \d+ · tokens embedded: [\d,]+/);
+    expect(String(reply.args.text)).toContain(join(dir, '.kb'));
+    await stack.research('help');
+    const help = await waitFor('the help reply', () => stack.slack.callsOf('response_url').slice(before)[1]);
+    expect(String(help.args.text)).toContain('Grounding in your documents');
+    expect(String(help.args.text)).toContain('--docs-only');
   });
 
   it('--docs-only on a topic the documents do not cover: no research, no article, the thread says why', async () => {

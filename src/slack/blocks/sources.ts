@@ -5,8 +5,9 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { citedNumbers, citationOf, evidenceSummary, notGroundedNote } from '../../shared/grounding.js';
+import type { KbStats } from '../../kb/stats.js';
 import type { GroundingCard } from '../../workflows/messages.js';
-import { cut, userText } from './text.js';
+import { cut, escapeMrkdwn, userText } from './text.js';
 
 /** Kept well under a section's 3,000 characters: the article already fills most of the card. */
 const MAX_SOURCES_CHARS = 1_500;
@@ -63,4 +64,18 @@ export function groundingBlocks(card: GroundingCard | undefined, article: string
     }
   }
   return blocks;
+}
+
+/** `/research kb`: what the knowledge base holds, or how to set one up. */
+export function kbReply(stats: KbStats | undefined): string {
+  if (!stats || !stats.exists || !stats.files) {
+    const where = stats ? ` at \`${escapeMrkdwn(stats.uri)}\`` : '';
+    return `No documents are indexed${where} yet, so articles are not grounded in team documents. On the server: \`npm run kb -- add <folders or files…>\` (Markdown, text, HTML, PDF, DOCX).`;
+  }
+  return [
+    '*Knowledge base*',
+    `• Files: ${stats.files} · chunks: ${stats.chunks} · tokens embedded: ${stats.tokens.toLocaleString('en-US')}`,
+    `• Last ingest: ${stats.lastIngest ?? 'unknown'}`,
+    `• Index: \`${escapeMrkdwn(stats.uri)}\` (${escapeMrkdwn(stats.models.join(', '))})`,
+  ].join('\n');
 }
