@@ -156,6 +156,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     progress.filesDone += 1;
     options.onProgress?.({ ...progress, current: key });
   }
+  if (report.added.length || report.updated.length || report.removed.length) await store.optimize();
   delete progress.current;
   options.onProgress?.({ ...progress });
   return report;

@@ -168,6 +168,15 @@ export class LanceVectorStore extends VectorStore {
     }
   }
 
+  /**
+   * Compacts the small fragments each file's write leaves (one per file, by design, so an
+   * interrupted run loses at most one file's work) into few large ones, which searches scan faster.
+   */
+  async optimize(): Promise<void> {
+    await this.chunks?.optimize();
+    await this.files?.optimize();
+  }
+
   /** Sources that have chunks but no file record: what an interrupted run left behind. */
   async orphanSources(): Promise<string[]> {
     if (!this.chunks) return [];
