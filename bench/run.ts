@@ -65,7 +65,10 @@ const settings = {
   realisticResearchMs: envInt('BENCH_REALISTIC_RESEARCH_MS', 6_000),
   realisticWriteMs: envInt('BENCH_REALISTIC_WRITE_MS', 15_000),
   realisticRuns: envInt('BENCH_REALISTIC_RUNS', 2),
-  only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8').split(',').map((s) => Number(s.trim())).filter(Boolean)),
+  /** Figure 9: chunks in the knowledge base, and retrievals timed against it. */
+  kbChunks: envInt('BENCH_KB_CHUNKS', 10_000),
+  kbQueries: envInt('BENCH_KB_QUERIES', 200),
+  only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,9').split(',').map((s) => Number(s.trim())).filter(Boolean)),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
   /** WORKER_MAX_CACHED_WORKFLOWS of the worker; empty = Temporal's default. */
   workerMaxCachedWorkflows: process.env.BENCH_WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_WORKER_MAX_CACHED_WORKFLOWS,
@@ -628,6 +631,35 @@ async function realisticFigure() {
   };
 }
 
+/**
+ * Figure 9: the knowledge base. Ingest throughput (chunks/s, stand-in embeddings answering at
+ * once) and retrieveContext latency at BENCH_KB_CHUNKS chunks, with the RSS of the process that
+ * retrieves (run in a process of its own, bench/procs/kb.ts, as a worker would run the activity).
+ */
+async function kbFigure() {
+  log(`\n[9] knowledge base: ${settings.kbChunks} chunks, ${settings.kbQueries} retrievals`);
+  stack.openai.latencyMs = 0;
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(benchDir, 'procs', 'kb.ts')], {
+    env: { ...process.env, OPENAI_BASE_URL: stack.openai.baseUrl, BENCH_KB_CHUNKS: String(settings.kbChunks), BENCH_KB_QUERIES: String(settings.kbQueries) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`bench/procs/kb.ts exited with ${code}`);
+  const result = JSON.parse(out.trim().split('\n').at(-1)!) as { chunks: number; files: number; tokens: number; ingestMs: number; latencies: number[]; rssBeforeMb: number; peakRssMb: number };
+  return {
+    chunks: result.chunks,
+    files: result.files,
+    embeddingTokens: result.tokens,
+    ingestSeconds: round(result.ingestMs / 1000, 2),
+    chunksPerSecond: round(result.chunks / (result.ingestMs / 1000)),
+    retrievalMs: roundSummary(summarize(result.latencies)),
+    rssMb: { beforeRetrieval: round(result.rssBeforeMb), peak: round(result.peakRssMb) },
+  };
+}
+
 /** One chat.postMessage round trip to the stand-in Slack: the allowance issue 15 gives our overhead over the peer's. */
 async function slackPostRoundTripMs(): Promise<number> {
   const samples: number[] = [];
@@ -670,10 +702,17 @@ interface Figures {
   click?: Awaited<ReturnType<typeof clickFigure>>;
   throughput?: Awaited<ReturnType<typeof throughputFigure>>;
   waiting?: Awaited<ReturnType<typeof waitingFigure>>;
+  kb?: Awaited<ReturnType<typeof kbFigure>>;
 }
 
 function rowsOf(f: Figures): Row[] {
   const rows: Row[] = [];
+  if (f.kb) {
+    const k = f.kb;
+    rows.push({ figure: '9 kb', measure: `ingest, ${k.chunks} chunks in ${k.files} files (stand-in embeddings)`, value: `${k.chunksPerSecond} chunks/s (${k.ingestSeconds} s)`, target: '' });
+    rows.push({ figure: '9 kb', measure: `retrieveContext p50/p99 at ${k.chunks} chunks (${k.retrievalMs.n} queries)`, value: `${k.retrievalMs.p50}/${k.retrievalMs.p99} ms`, target: '' });
+    rows.push({ figure: '9 kb', measure: 'RSS of the retrieving process, before / peak', value: `${k.rssMb.beforeRetrieval} / ${k.rssMb.peak} MB`, target: '' });
+  }
   if (f.ackLatency) {
     const { concurrency1: c1, concurrencyN: cN, concurrency } = f.ackLatency;
     const pair = (s: { bot: Summary; bare: Summary }) => `bot ${s.bot.p50}/${s.bot.p99} ms, bare ${s.bare.p50}/${s.bare.p99} ms`;
@@ -806,6 +845,7 @@ async function main(): Promise<void> {
       figures.waiting = await waitingFigure();
       workerSettings ??= worker?.info.settings;
     }
+    if (settings.only.has(9)) figures.kb = await kbFigure();
     if (settings.only.has(7)) {
       // The product's processes are stopped: the peer's figures are the peer's alone.
       await stopProduct();
@@ -856,7 +896,7 @@ async function main(): Promise<void> {
     figures,
     table: rows,
   };
-  const complete = [1, 2, 3, 4, 5, 6, 7, 8].every((f) => settings.only.has(f));
+  const complete = [1, 2, 3, 4, 5, 6, 7, 8, 9].every((f) => settings.only.has(f));
   if (complete || process.env.BENCH_RESULTS) {
     await fs.writeFile(settings.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
     log(`\nWrote ${path.relative(process.cwd(), settings.resultsFile)}`);

@@ -74,6 +74,8 @@ export async function startBot(config: Config, address: string, options: StartBo
     temporalUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,
     home: (userId, page) => loadHome(client, userId, page, { reviewers: config.review.reviewers, groupMembers: (group) => directory.membersOf(group) }),
+    // Loaded on first use: the bot needs LanceDB only for `/research kb`.
+    kb: async () => (await import('./kb/stats.js')).kbStats(config.kb.uri),
   });
   slackClient.current = app.client;
   const inFlight = trackInFlight(app);

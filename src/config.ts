@@ -80,7 +80,22 @@ export interface WorkerConfig {
   shutdownGraceMs: number;
 }
 
+/** The knowledge base: where the index lives, how text is embedded, how much is retrieved. */
+export interface KbConfig {
+  /** KB_URI: a directory (default `.kb`) or any LanceDB URI (`s3://…`) several workers share. */
+  uri: string;
+  /** EMBEDDING_MODEL: priced like the chat models (src/shared/pricing.ts). */
+  embeddingModel: string;
+  apiKey: string;
+  baseUrl: string | undefined;
+  /** RAG_TOP_K: passages given to the writer at most. */
+  topK: number;
+  /** RAG_MIN_SCORE: cosine similarity below which a passage is left out as unrelated. */
+  minScore: number;
+}
+
 export interface Config {
+  kb: KbConfig;
   slack: SlackConfig;
   openai: OpenAIConfig;
   temporal: TemporalConfig;
@@ -142,6 +157,10 @@ const HELP = {
   PUBLISH_CHANNEL: 'A Slack channel ID such as C0123456789 (channel details → About → Channel ID).',
   MODEL_PRICES:
     'JSON: USD per 1M tokens by model, e.g. {"my-model":{"input":0.5,"output":1.5,"cachedInput":0.25}}. Merged over the built-in OpenAI prices (README → Cost). Or set MAX_COST_USD=off to run without a budget guard.',
+  KB_URI: 'A directory such as .kb (relative to where you start the process) or a LanceDB URI such as s3://bucket/kb.',
+  EMBEDDING_MODEL: 'An embedding model name such as text-embedding-3-small (README → Grounding in your documents).',
+  RAG_TOP_K: 'A whole number from 1 to 20: how many passages the writer gets at most.',
+  RAG_MIN_SCORE: 'A number from 0 to 1 (cosine similarity), e.g. 0.3: passages scoring lower are left out.',
 } as const;
 
 // ── Schema: one zod schema per variable, each failing with the sentence a person reads ─────────
@@ -228,6 +247,18 @@ const prices = variable((value) => {
   return typeof parsed === 'string' ? new Problem(`${parsed}.`) : { ...DEFAULT_PRICES, ...parsed };
 });
 
+const fraction = variable((value) =>
+  /^(0(\.\d+)?|1(\.0+)?)$/.test(value) ? Number(value) : new Problem(`is not a number from 0 to 1: "${value}".`),
+);
+
+/** The knowledge-base variables, shared by every process and the `npm run kb` command. */
+const KB_VARIABLES = {
+  KB_URI: raw,
+  EMBEDDING_MODEL: raw,
+  RAG_TOP_K: wholeNumber(1, 20),
+  RAG_MIN_SCORE: fraction,
+};
+
 const LOG_LEVEL_NAMES = ['debug', 'info', 'warn', 'error'] as const;
 const logLevel = variable((value) => {
   const level = value.toLowerCase();
@@ -274,6 +305,7 @@ function envSchema(role: Role, socketMode: boolean) {
     PUBLISH_CHANNEL: idList(/^[CG][A-Z0-9]{2,}$/),
     WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(0, 1_000_000),
     WORKER_SHUTDOWN_GRACE: duration,
+    ...KB_VARIABLES,
   });
 }
 
@@ -312,12 +344,13 @@ function temporalConnection(env: Env): ClientConnectConfig | ConfigProblem {
  * (built in or from MODEL_PRICES), unless the guard is switched off with MAX_COST_USD=off.
  * Checked in every process: the bot prices runs, the workers name the models they call.
  */
-function unpricedModels(v: { MAX_COST_USD?: number | 'off' | undefined; MODEL_PRICES?: PriceTable | undefined; RESEARCH_MODEL?: string | undefined; WRITER_MODEL?: string | undefined }): ConfigProblem[] {
+function unpricedModels(v: { MAX_COST_USD?: number | 'off' | undefined; MODEL_PRICES?: PriceTable | undefined; RESEARCH_MODEL?: string | undefined; WRITER_MODEL?: string | undefined; EMBEDDING_MODEL?: string | undefined }): ConfigProblem[] {
   if (v.MAX_COST_USD === 'off') return [];
   const prices = v.MODEL_PRICES ?? DEFAULT_PRICES;
   const models: Array<[string, string]> = [
     ['RESEARCH_MODEL', v.RESEARCH_MODEL ?? 'gpt-4o-mini'],
     ['WRITER_MODEL', v.WRITER_MODEL ?? 'gpt-4o-mini'],
+    ['EMBEDDING_MODEL', v.EMBEDDING_MODEL ?? 'text-embedding-3-small'],
   ];
   return models
     .filter(([, model]) => !priceFor(model, prices))
@@ -346,6 +379,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
   const devServerPort = v.TEMPORAL_DEV_SERVER_PORT ?? 7233;
   const devServerUiPort = v.TEMPORAL_DEV_SERVER_UI_PORT ?? devServerPort + 1000;
   return {
+    kb: kbFrom(v, v.OPENAI_API_KEY, v.OPENAI_BASE_URL),
     slack: {
       botToken: v.SLACK_BOT_TOKEN,
       signingSecret: v.SLACK_SIGNING_SECRET || undefined,
@@ -391,6 +425,35 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     logFormat: v.LOG_FORMAT,
     metricsPort: v.METRICS_PORT ?? 9464,
   };
+}
+
+type KbValues = { KB_URI?: string | undefined; EMBEDDING_MODEL?: string | undefined; RAG_TOP_K?: number | undefined; RAG_MIN_SCORE?: number | undefined };
+
+function kbFrom(v: KbValues, apiKey: string, baseUrl: string | undefined): KbConfig {
+  return {
+    uri: v.KB_URI ?? '.kb',
+    embeddingModel: v.EMBEDDING_MODEL ?? 'text-embedding-3-small',
+    apiKey,
+    baseUrl,
+    topK: v.RAG_TOP_K ?? 6,
+    minScore: v.RAG_MIN_SCORE ?? 0.3,
+  };
+}
+
+/**
+ * Only what `npm run kb` needs: the index and the embeddings endpoint (OPENAI_API_KEY is required
+ * only to add documents, which calls the API; list/stats/remove work without it).
+ */
+export function loadKbConfig(env: Env = process.env, needsApi = true): KbConfig {
+  const schema = z.object({ OPENAI_API_KEY: required(needsApi), OPENAI_BASE_URL: httpUrl, ...KB_VARIABLES });
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return { variable: name, problem: issue.message, help: helpFor(name) };
+    }));
+  }
+  return kbFrom(parsed.data, parsed.data.OPENAI_API_KEY, parsed.data.OPENAI_BASE_URL);
 }
 
 /** Only the Temporal connection (for `npm run setup:temporal`, which needs no Slack or OpenAI settings). */

@@ -7,6 +7,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import { WebClient } from '@slack/web-api';
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
+import { makeEmbeddings } from './kb/embeddings.js';
 import type { Config } from './config.js';
 import { MAX_OUTPUT_TOKENS } from './shared/pricing.js';
 import { bundleWorkflows, workflowBundleForWorker } from './temporal/bundle.js';
@@ -77,6 +78,14 @@ export function buildActivityDeps(config: Config): ActivityDeps {
     slack,
     temporalUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,
+    kb: {
+      uri: config.kb.uri,
+      embeddingModel: config.kb.embeddingModel,
+      topK: config.kb.topK,
+      minScore: config.kb.minScore,
+      // LangChain's retries off: Temporal's policy retries the activity (KB_ACTIVITY_OPTIONS).
+      embeddings: () => makeEmbeddings(config.kb, { maxRetries: 0, timeoutMs: 30_000 }),
+    },
   };
 }
 

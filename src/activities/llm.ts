@@ -9,6 +9,9 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import { z } from 'zod';
 import type {
+  EvidenceReport,
+  Passage,
+  StatementCheck,
   LlmResult,
   LlmStep,
   LlmUsage,
@@ -18,6 +21,7 @@ import type {
 } from '../workflows/messages.js';
 import {
   articlePrompt,
+  evidencePrompt,
   examplesPrompt,
   keyFactsPrompt,
   repairPrompt,
@@ -26,6 +30,7 @@ import {
   type PromptMessages,
 } from '../shared/prompts.js';
 import { LlmFailure } from '../shared/failure-types.js';
+import { finishArticle } from '../shared/grounding.js';
 import { toLlmFailure, unusableOutput, withUsage } from './llm-errors.js';
 
 /** A chat model plus the name we price it by (the provider may answer with a dated variant). */
@@ -105,6 +110,51 @@ const exampleSchema = z.object({
 const examplesSchema = z
   .object({ first_example: exampleSchema, second_example: exampleSchema, third_example: exampleSchema })
   .transform((answer): RealWorldExample[] => EXAMPLE_KEYS.map((key) => answer[key]));
+
+export interface CheckEvidenceInput {
+  article: string;
+  passages: Passage[];
+}
+
+/** The evidence check's answer, in strict mode's subset (every property required, no extras). */
+export const EVIDENCE_OUTPUT: StructuredOutputSpec = {
+  name: 'evidence_check',
+  description: 'Record every factual statement of the article and how the documents support it',
+  schema: {
+    type: 'object',
+    properties: {
+      statements: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            statement: { type: 'string', description: 'The statement, quoted or closely paraphrased' },
+            verdict: { type: 'string', enum: ['supported', 'general', 'unsupported'] },
+            passage: { type: 'integer', description: 'Number of the supporting or cited document, 0 for none' },
+          },
+          required: ['statement', 'verdict', 'passage'],
+          additionalProperties: false,
+        },
+      },
+    },
+    required: ['statements'],
+    additionalProperties: false,
+  },
+};
+
+const evidenceSchema = z
+  .object({
+    statements: z.array(z.object({
+      statement: z.string().trim().min(1, 'statement is empty'),
+      verdict: z.enum(['supported', 'general', 'unsupported']),
+      passage: z.number().int().min(0),
+    })),
+  })
+  .transform(({ statements }): EvidenceReport => ({
+    statements: statements as StatementCheck[],
+    supported: statements.filter((s) => s.verdict === 'supported').length,
+    total: statements.length,
+  }));
 
 function toMessages(prompt: PromptMessages): BaseMessage[] {
   return [new SystemMessage(prompt.system), new HumanMessage(prompt.user)];
@@ -323,12 +373,19 @@ export function createLlmActivities({ research, writer }: LlmActivityDeps) {
     },
 
     async writeArticle({ topic, research: bundle }: WriteArticleInput): Promise<LlmResult<string>> {
-      return completeText('writeArticle', writer, articlePrompt(topic, bundle));
+      const written = await completeText('writeArticle', writer, articlePrompt(topic, bundle));
+      return { ...written, output: finishArticle(written.output, bundle.grounding) };
+    },
+
+    /** Sorts the draft's statements into supported by a passage, general knowledge, and unsupported. */
+    async checkEvidence({ article, passages }: CheckEvidenceInput): Promise<LlmResult<EvidenceReport>> {
+      return completeStructured('checkEvidence', writer, evidencePrompt(article, passages), EVIDENCE_OUTPUT, evidenceSchema);
     },
 
     /** A new version of the draft from the same research plus a reviewer's feedback. */
     async reviseArticle({ topic, research: bundle, article, feedback }: ReviseArticleInput): Promise<LlmResult<string>> {
-      return completeText('reviseArticle', writer, revisionPrompt(topic, bundle, article, feedback));
+      const revised = await completeText('reviseArticle', writer, revisionPrompt(topic, bundle, article, feedback));
+      return { ...revised, output: finishArticle(revised.output, bundle.grounding) };
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 export const SAMPLE_NOTE = 'Sample text: no model configured';
 
-export type SampleStep = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle' | 'unknown';
+export type SampleStep = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle' | 'checkEvidence' | 'unknown';
 
 /**
  * The text inside the last `<tag>…</tag>` of a prompt, if any: the prompt's instructions may name

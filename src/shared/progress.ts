@@ -44,5 +44,7 @@ export const STEP_LABELS: Record<StepView['key'], string> = {
   getStatistics: 'Statistics',
   writeArticle: 'Writing the article',
   reviseArticle: 'Revision',
+  retrieveContext: 'Searching your documents',
+  checkEvidence: 'Evidence check',
   review: 'Review',
 };

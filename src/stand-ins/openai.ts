@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answerEmbeddings, type EmbeddingRequest } from './openai-embeddings.js';
+import { evidenceAnswer, groundedArticle } from './openai-grounded.js';
 import { strictSchemaProblem } from './openai-strict-schema.js';
 
 // Small HTTP helpers, local so the stand-in depends on nothing from the test harness.
@@ -36,7 +37,7 @@ async function close(server: http.Server): Promise<void> {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export type Step = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle' | 'unknown';
+export type Step = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle' | 'checkEvidence' | 'unknown';
 
 export interface ScriptedResponse {
   /** HTTP status to answer with (401, 429, 500…); success when unset. */
@@ -134,6 +135,7 @@ export function requestProblem(request: ChatRequest): { message: string; param: 
 /** Which pipeline step a request is, from the wording of our prompts (see src/activities/prompts.ts). */
 export function classify(request: ChatRequest): Step {
   const user = request.messages.filter((m) => m.role === 'user').map((m) => textOf(m.content)).join('\n');
+  if (/^Check the evidence for this article/i.test(user)) return 'checkEvidence';
   if (/Revise the draft/i.test(user)) return 'reviseArticle';
   if (/Write an article/i.test(user)) return 'writeArticle';
   if (/real-world examples/i.test(user)) return 'findExamples';
@@ -175,6 +177,14 @@ export function defaultContent(step: Step, topic: string): string {
     default:
       return 'OK';
   }
+}
+
+/** Answers of the grounded steps: a cited article when the prompt carries documents, the evidence check. */
+function groundedContent(step: Step, request: ChatRequest): string | undefined {
+  const user = userPromptOf(request);
+  if (step === 'checkEvidence') return evidenceAnswer(user);
+  if (step === 'writeArticle' && user.includes('<document n=')) return groundedArticle(topicOf(request), user);
+  return undefined;
 }
 
 export interface RecordedEmbedding {
@@ -295,7 +305,7 @@ export class FakeOpenAI {
   }
 
   private completion(step: Step, request: ChatRequest, scripted: ScriptedResponse | undefined) {
-    let content = scripted?.content ?? this.writer?.(step, userPromptOf(request)) ?? defaultContent(step, topicOf(request));
+    let content = scripted?.content ?? groundedContent(step, request) ?? this.writer?.(step, userPromptOf(request)) ?? defaultContent(step, topicOf(request));
     const refusal = scripted?.refusal;
     const promptTokens = estimateTokens(request.messages.map((m) => textOf(m.content)).join('\n'));
     let completionTokens = estimateTokens(refusal ?? content);

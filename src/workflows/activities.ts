@@ -10,8 +10,8 @@
  * `llmActivities` below changes.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { LlmActivities, SlackActivities } from '../activities/index.js';
-import { DEFAULT_SETTINGS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
+import type { KbActivities, LlmActivities, SlackActivities } from '../activities/index.js';
+import { DEFAULT_SETTINGS, KB_ACTIVITY_OPTIONS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
 
 /** Slack writes people must see: retried for up to five minutes. */
 export const slack = proxyActivities<SlackActivities>(SLACK_ACTIVITY_OPTIONS);
@@ -19,9 +19,12 @@ export const slack = proxyActivities<SlackActivities>(SLACK_ACTIVITY_OPTIONS);
 /** Edits of the live status message: cosmetic, a few quick attempts. */
 export const statusSlack = proxyActivities<SlackActivities>(STATUS_ACTIVITY_OPTIONS);
 
+/** Retrieval from the team's documents (beside the research, on the research task queue). */
+export const kb = proxyActivities<KbActivities>(KB_ACTIVITY_OPTIONS);
+
 const llm = proxyActivities<LlmActivities>(llmActivityOptions(DEFAULT_SETTINGS.llmAttemptTimeoutMs));
 
-type PipelineLlmStep = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle';
+type PipelineLlmStep = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle' | 'checkEvidence';
 type LlmCalls = { [K in PipelineLlmStep]: (...args: Parameters<LlmActivities[K]>) => ReturnType<LlmActivities[K]> };
 
 /** The LLM activities with this run's attempt timeout (and the retry budget derived from it). */
@@ -33,5 +36,6 @@ export function llmActivities(attemptTimeoutMs: number): LlmCalls {
     getStatistics: (input) => llm.getStatistics.executeWithOptions(options, [input]),
     writeArticle: (input) => llm.writeArticle.executeWithOptions(options, [input]),
     reviseArticle: (input) => llm.reviseArticle.executeWithOptions(options, [input]),
+    checkEvidence: (input) => llm.checkEvidence.executeWithOptions(options, [input]),
   };
 }

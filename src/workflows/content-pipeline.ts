@@ -7,7 +7,8 @@
  *   failures.ts  cancellation and failure reports          activities.ts  the activity proxies
  * Deterministic: all I/O lives in activities; time and IDs come from the workflow context.
  */
-import { executeChild, isCancellation, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
+import { NOTHING_RELEVANT } from '../shared/explain.js';
 import { researchChildWorkflowId } from '../shared/ids.js';
 import { MAX_OUTPUT_TOKENS } from '../shared/pricing.js';
 import { articlePrompt, examplesPrompt, keyFactsPrompt, statisticsPrompt } from '../shared/prompts.js';
@@ -15,6 +16,7 @@ import { llmActivities, slack } from './activities.js';
 import { BudgetGuard } from './budget.js';
 import { promptWorstCase } from './estimates.js';
 import { reportCancellation, reportFailure, watchCancellation } from './failures.js';
+import { EvidenceCheck } from './evidence.js';
 import { CostLedger } from './ledger.js';
 import { researchStepSignal, statusQuery, type PipelineInput, type PipelineResult, type PipelineStatus, type ResearchBundle } from './messages.js';
 import { finish, type RunParts } from './outcome.js';
@@ -40,7 +42,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
     return executeChild(parallelResearchWorkflow, {
       workflowId: researchChildWorkflowId(workflowId),
       taskQueue: settings.researchTaskQueue,
-      args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs }],
+      args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs, ...(run.docsOnly ? { docsOnly: true } : {}) }],
     });
   };
   const researching = budget.fits(researchCost) ? startResearch() : undefined;
@@ -61,7 +63,14 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       ledger.recordResearch(research);
       status.refresh();
 
-      const findings = { facts: research.facts, examples: research.examples, statistics: research.statistics };
+      const findings = {
+        facts: research.facts, examples: research.examples, statistics: research.statistics,
+        ...(research.grounding ? { grounding: research.grounding } : {}),
+      };
+      if (run.docsOnly && !research.grounding?.passages.length) {
+        throw ApplicationFailure.create({ type: NOTHING_RELEVANT, message: `No passage of the team's documents is relevant to "${topic}"`, nonRetryable: true });
+      }
+      review.evidence = new EvidenceCheck(run, ledger, budget, research.grounding);
       const writeCost = promptWorstCase(settings.writerModel, MAX_OUTPUT_TOKENS.writer, [articlePrompt(topic, findings)], settings.prices);
       const stop = await budget.guard('writing the article', writeCost);
       if (stop) return finish(parts, stop);

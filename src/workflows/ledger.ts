@@ -64,7 +64,24 @@ export class CostLedger {
 
   /** The child's result is authoritative: progress reports may have been missed or come late. */
   recordResearch(research: ResearchBundle): void {
-    for (const step of RESEARCH_STEPS) if (this.stepOf(step).state !== 'done') this.record(this.stepOf(step), research.usage[step]);
+    const docsOnly = research.grounding?.docsOnly === true;
+    for (const step of RESEARCH_STEPS) {
+      const entry = this.stepOf(step);
+      if (docsOnly) entry.state = 'skipped';
+      else if (entry.state !== 'done') this.record(entry, research.usage[step]);
+    }
+    // The retrieval query's embedding tokens, counted like any other step once there were some.
+    if (research.groundingUsage?.totalTokens) this.addStep('retrieveContext', research.groundingUsage);
+  }
+
+  /** A step that ran outside the fixed plan (retrieval, an evidence check), recorded at once. */
+  addStep(step: LlmStep, usage: LlmUsage, version?: number): StepRecord {
+    const entry: StepRecord = { step, label: STEP_LABELS[step], state: 'running', ...(version !== undefined ? { version } : {}), startedAt: Date.now() };
+    // Retrieval belongs with the research, before the writing; other extra steps go last.
+    if (step === 'retrieveContext') this.steps.splice(RESEARCH_STEPS.length, 0, entry);
+    else this.steps.push(entry);
+    this.record(entry, usage);
+    return entry;
   }
 
   skipPending(): void {

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { PriceTable } from '../shared/pricing.js';
+import type { EvidenceReport, Grounding, GroundingCard, Passage, RetrieveContextInput, StatementCheck } from './grounding.js';
 
 export const CONTENT_PIPELINE_TASK_QUEUE = 'content-pipeline';
 export const RESEARCH_TASK_QUEUE = 'research';
@@ -16,6 +17,8 @@ export interface PipelineRequest {
   requestedBy: string;
   /** Slack channel ID the command came from; the thread lives there. */
   channel: string;
+  /** `/research <topic> --docs-only`: write from the team's documents alone, no model research. */
+  docsOnly?: boolean;
 }
 
 /** Tunables the bot passes at start from config, so the workflow itself never reads the environment. */
@@ -49,7 +52,7 @@ export interface PipelineInput extends PipelineRequest {
   settings?: Partial<PipelineSettings>;
 }
 
-export type LlmStep = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle';
+export type LlmStep = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle' | 'retrieveContext' | 'checkEvidence';
 export type ResearchStep = 'researchTopic' | 'findExamples' | 'getStatistics';
 
 /** Token usage of one LLM call, as reported by the provider (`usage_metadata`). */
@@ -77,11 +80,17 @@ export interface ResearchInput {
   topic: string;
 }
 
+export type { EvidenceReport, Grounding, GroundingCard, Passage, RetrieveContextInput, StatementCheck };
+
 export interface ResearchBundle {
   facts: string;
   examples: RealWorldExample[];
   statistics: string;
   usage: Record<ResearchStep, LlmUsage>;
+  /** Passages from the team's documents (absent in runs started before grounding existed). */
+  grounding?: Grounding;
+  /** Embedding tokens of the retrieval query. */
+  groundingUsage?: LlmUsage;
 }
 
 export type Outcome = 'approved' | 'rejected' | 'expired' | 'stopped' | 'cancelled';

@@ -4,7 +4,7 @@
  * Each step reports to the parent as soon as it completes, so the thread can tick it off.
  */
 import { getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
-import { llmActivities } from './activities.js';
+import { kb, llmActivities } from './activities.js';
 import {
   researchStepSignal,
   type LlmResult,
@@ -16,6 +16,8 @@ import { DEFAULT_SETTINGS } from './policies.js';
 
 export interface ParallelResearchInput extends ResearchInput {
   llmAttemptTimeoutMs?: number;
+  /** Write from the team's documents alone: only retrieval runs. */
+  docsOnly?: boolean;
 }
 
 export async function parallelResearchWorkflow(input: ParallelResearchInput): Promise<ResearchBundle> {
@@ -45,10 +47,23 @@ export async function parallelResearchWorkflow(input: ParallelResearchInput): Pr
     return result;
   }
 
-  const [facts, examples, statistics] = await Promise.all([
+  // Retrieval from the team's documents runs beside the research; whether there is an index to
+  // search is the activity's to find out (its answer is in history), never this code's.
+  const retrieving = kb.retrieveContext({ topic: input.topic, ...(input.docsOnly ? { docsOnly: true } : {}) });
+  if (input.docsOnly) {
+    const context = await retrieving;
+    const none = { ...context.usage, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, totalTokens: 0, model: 'none' };
+    return {
+      facts: '', examples: [], statistics: '',
+      usage: { researchTopic: none, findExamples: none, getStatistics: none },
+      grounding: context.output, groundingUsage: context.usage,
+    };
+  }
+  const [facts, examples, statistics, context] = await Promise.all([
     step('researchTopic', researchTopic(request)),
     step('findExamples', findExamples(request)),
     step('getStatistics', getStatistics(request)),
+    retrieving,
   ]);
 
   return {
@@ -56,5 +71,7 @@ export async function parallelResearchWorkflow(input: ParallelResearchInput): Pr
     examples: examples.output,
     statistics: statistics.output,
     usage: { researchTopic: facts.usage, findExamples: examples.usage, getStatistics: statistics.usage },
+    grounding: context.output,
+    groundingUsage: context.usage,
   };
 }

@@ -71,3 +71,19 @@ export const SLACK_ACTIVITY_OPTIONS: ActivityOptions = {
     nonRetryableErrorTypes: NON_RETRYABLE_SLACK_FAILURES,
   },
 };
+
+/**
+ * Retrieval from the knowledge base: one embedding call and a local (or object-store) search.
+ * Quick, so a short attempt timeout; retried like an LLM call, failing fast on the same errors.
+ */
+export const KB_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '60s',
+  scheduleToCloseTimeout: '4m',
+  retry: {
+    maximumAttempts: 3,
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: NON_RETRYABLE_LLM_FAILURES,
+  },
+};

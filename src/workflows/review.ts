@@ -10,6 +10,7 @@ import { revisionPrompt } from '../shared/prompts.js';
 import { llmActivities, slack } from './activities.js';
 import type { BudgetGuard } from './budget.js';
 import { promptWorstCase } from './estimates.js';
+import type { EvidenceCheck } from './evidence.js';
 import type { CostLedger } from './ledger.js';
 import {
   approveEditedSignal,
@@ -41,6 +42,8 @@ export class ReviewLoop {
   version = 0;
   article = '';
   draftTs: string | undefined;
+  /** Checks each version against the team's documents before its card is posted (grounded runs). */
+  evidence: EvidenceCheck | undefined;
   private revisions = 0;
   private pending: ReviewEvent | undefined;
   /** Expanded reviewer user IDs (groups resolved), or undefined when anyone may decide. */
@@ -72,6 +75,7 @@ export class ReviewLoop {
       ...threadOf(this.run), topic: this.run.topic, article: text, version: this.version,
       revisionsLeft: this.revisionsLeft(),
       totalTokens: usage.totalTokens, costUsd: usage.costUsd, costComplete: usage.unpricedSteps.length === 0,
+      ...this.evidence?.card(),
     };
   }
 
@@ -83,6 +87,7 @@ export class ReviewLoop {
     if (settings.reviewers.length) this.allowedReviewers = await slack.resolveReviewers({ reviewers: settings.reviewers });
 
     for (;;) {
+      await this.evidence?.check(this.article, this.version);
       this.status.pass('posting-draft');
       this.pending = undefined;
       this.draftTs = (await slack.postDraft(this.card())).ts;

@@ -12,6 +12,8 @@ export interface RunContext {
   readonly channel: string;
   readonly workflowId: string;
   readonly settings: PipelineSettings;
+  /** `--docs-only`: grounded in the team's documents alone. */
+  readonly docsOnly: boolean;
   /** Workflow time at the start (deterministic). */
   readonly startedAt: number;
   /** The thread's root and status message, once openThread has posted them. */
@@ -29,6 +31,7 @@ export function newRun(input: PipelineInput): RunContext {
     channel: input.channel,
     workflowId: workflowInfo().workflowId,
     settings: { ...DEFAULT_SETTINGS, ...input.settings },
+    docsOnly: input.docsOnly === true,
     startedAt: Date.now(),
     posted: {},
   };

@@ -3,6 +3,8 @@
  * real Bolt HTTP receiver, real WebClient, real ChatOpenAI, real workers. Tests drive it with
  * signed Slack requests and read what reached the stand-ins.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
@@ -77,6 +79,8 @@ export class Stack {
         PORT: '0',
         LOG_LEVEL: 'error',
         ...(options.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
+        // No knowledge base unless a test gives one: a developer's own .kb never leaks into tests.
+        KB_URI: join(tmpdir(), `no-kb-${queueSuffix}`),
         ...options.env,
       },
       'all',

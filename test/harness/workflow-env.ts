@@ -55,6 +55,9 @@ export function recordingActivities(options: { researchDelayMs?: number } = {}) 
     supersedeDraft: (input) => timed('supersedeDraft', input, 0, () => undefined),
     postReminder: (input) => timed('postReminder', input, 0, () => ({ ts: `700.${++ts}` })),
     publishArticle: (input) => timed('publishArticle', input, 0, () => ({ channel: input.channel, ts: `800.${++ts}`, parts: 1 })),
+    // No knowledge base: retrieval finds nothing, so no evidence check runs.
+    retrieveContext: (input) => timed('retrieveContext', input, 0, () => ({ output: { status: 'no-index' as const, passages: [] }, usage: fakeUsage('text-embedding-3-small', 0, 0) })),
+    checkEvidence: (input) => timed('checkEvidence', input, 0, () => ({ output: { statements: [], supported: 0, total: 0 }, usage: fakeUsage() })),
   };
   return { activities, events, calls };
 }

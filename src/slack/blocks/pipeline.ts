@@ -3,8 +3,9 @@
  * the draft card with its review buttons, and the card once a decision is recorded.
  */
 import type { ActionsBlock, Button, ContextBlock, KnownBlock } from '@slack/types';
-import type { Decision } from '../../workflows/messages.js';
+import type { Decision, GroundingCard } from '../../workflows/messages.js';
 import { formatUsd } from '../../shared/pricing.js';
+import { groundingBlocks } from './sources.js';
 import { cut, link, markdownText, userMention, userText } from './text.js';
 
 export const APPROVE_ACTION_ID = 'approve_draft';
@@ -65,6 +66,8 @@ export interface DraftCardInput {
   costUsd?: number;
   /** False when some step used a model without a price. */
   costComplete?: boolean;
+  /** Sources and evidence check of a run that searched the team's documents. */
+  sources?: GroundingCard;
 }
 
 function articleBlocks({ topic, article, version = 1 }: Pick<DraftCardInput, 'topic' | 'article' | 'version'>): KnownBlock[] {
@@ -123,6 +126,7 @@ export function draftCardMessage(input: DraftCardInput): SlackMessage {
     text: `Draft v${input.version ?? 1} ready for review: ${userText(input.topic, MAX_FALLBACK_CHARS - 40)}`,
     blocks: [
       ...articleBlocks(input),
+      ...groundingBlocks(input.sources, input.article),
       usageContext(input),
       { type: 'context', elements: [{ type: 'mrkdwn', text: note }] },
       reviewActions(input),

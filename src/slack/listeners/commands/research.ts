@@ -37,7 +37,8 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
       }
       return;
     }
-    const parsed = readResearchCommand(command.text);
+    const { text, docsOnly } = docsOnlyFlag(command.text);
+    const parsed = readResearchCommand(text);
     if (parsed.kind === 'help') {
       await ack({ response_type: 'ephemeral', text: usageHelp(command.command) });
       return;
@@ -48,12 +49,12 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
       return;
     }
 
-    await ack({ response_type: 'ephemeral', text: startedReply(parsed.topic) });
+    await ack({ response_type: 'ephemeral', text: startedReply(parsed.topic) + (docsOnly ? ' Grounded in your documents only (--docs-only).' : '') });
     await afterPendingAcks();
     const retry = context.retryNum ? ` (Slack retry ${context.retryNum}${context.retryReason ? `, ${context.retryReason}` : ''})` : '';
     try {
       const { workflowId } = await pipelines.start(
-        { topic: parsed.topic, requestedBy: command.user_id, channel: command.channel_id },
+        { topic: parsed.topic, requestedBy: command.user_id, channel: command.channel_id, ...(docsOnly ? { docsOnly: true } : {}) },
         { idempotencyKey: commandDeliveryKey(command) },
       );
       logger.info(`Started ${workflowId} for ${command.user_id} in ${command.channel_id}${retry}`);
@@ -62,6 +63,13 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
       await respond({ response_type: 'ephemeral', replace_original: false, text: TEMPORAL_UNAVAILABLE_REPLY });
     }
   });
+}
+
+/** `--docs-only` anywhere in the command: ground only on the team's documents. */
+export function docsOnlyFlag(text: string | undefined): { text: string; docsOnly: boolean } {
+  const raw = text ?? '';
+  const stripped = raw.replace(/(^|\s)--docs-only(?=\s|$)/gi, ' ').replace(/\s+/g, ' ').trim();
+  return { text: stripped, docsOnly: stripped !== raw.replace(/\s+/g, ' ').trim() };
 }
 
 /**

@@ -6,12 +6,14 @@ import { formatDuration } from '../../../shared/duration.js';
 import { isPipelineWorkflowId } from '../../../shared/ids.js';
 import { escapeMrkdwn, link, workflowUrl } from '../../blocks/text.js';
 import { usageHelp } from '../../blocks/replies.js';
+import { kbReply } from '../../blocks/sources.js';
 import type { ListenerDeps } from '../deps.js';
 import { mayCancel } from '../authorization.js';
 
 export type Subcommand =
   | { kind: 'help' }
   | { kind: 'status' }
+  | { kind: 'kb' }
   | { kind: 'cancel'; workflowId: string }
   | { kind: 'unknown'; word: string };
 
@@ -27,6 +29,7 @@ export function parseSubcommand(text: string | undefined): Subcommand | undefine
   const word = first.toLowerCase();
   if (word === 'help' && rest.length === 0) return { kind: 'help' };
   if (word === 'status' && rest.length === 0) return { kind: 'status' };
+  if (word === 'kb' && rest.length === 0) return { kind: 'kb' };
   // `cancel <id>` (or a bare `cancel`); "cancel culture in tech" is a topic.
   if (word === 'cancel' && rest.length <= 1) return { kind: 'cancel', workflowId: rest[0] ?? '' };
   if (rest.length === 0 && (COMMAND_LIKE.has(word) || word.startsWith('-'))) return { kind: 'unknown', word: first };
@@ -42,8 +45,16 @@ export function fullHelp(command: string): string {
     '• *Request changes*: send it back with feedback; a revision reuses the research.',
     '• *Reject*: stop here (with an optional reason). • *Cancel pipeline*: stop at any point.',
     '',
+    '*Grounding in your documents*',
+    '• When a knowledge base is set up (`npm run kb -- add <folders>` on the server), every article also draws on',
+    '  the passages of your documents most relevant to the topic, cites them with [n] and ends with *Sources*.',
+    '• The draft card lists the sources and how many statements your documents support, and names the unsupported ones.',
+    `• \`${command} <topic> --docs-only\`: write from your documents alone (no model research); says so when they hold nothing relevant.`,
+    '• Without a knowledge base, or when nothing in it is relevant, the article says it was not grounded in team documents.',
+    '',
     '*Other commands*',
     `• \`${command} status\`: your running pipelines in this channel.`,
+    `• \`${command} kb\`: what the knowledge base holds (files, chunks, last ingest, where).`,
     `• \`${command} cancel <workflow-id>\`: cancel one of them (requester or reviewers).`,
     `• \`${command} help\`: this message. To research a word like "status", put it in quotes.`,
   ].join('\n');
@@ -64,6 +75,9 @@ export async function runSubcommand(sub: Subcommand, context: SubcommandContext,
       return;
     case 'unknown':
       await reply(`I don't have a \`${escapeMrkdwn(sub.word)}\` subcommand, so nothing was started.\n\n${fullHelp(command)}`);
+      return;
+    case 'kb':
+      await reply(kbReply(deps.kb ? await deps.kb() : undefined));
       return;
     case 'status': {
       const runs = await deps.pipelines.listRunning(context.userId, context.channelId);

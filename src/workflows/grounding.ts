@@ -1,0 +1,55 @@
+/**
+ * Grounding in the team's documents: what retrieval returns, what the evidence check finds, and
+ * what the draft card shows. Types only (re-exported by messages.ts).
+ */
+
+/** A passage from the team's documents, numbered as the writer cites it ([n]). */
+export interface Passage {
+  n: number;
+  /** File path as indexed (relative to where `npm run kb` ran). */
+  source: string;
+  /** Heading path, empty when none. */
+  section: string;
+  /** 1-based PDF page, 0 when not paged. */
+  page: number;
+  text: string;
+  /** Cosine similarity to the topic. */
+  score: number;
+}
+
+/**
+ * What retrieval found: passages, or why there are none. `no-index`: no knowledge base set up;
+ * `empty-index`: set up but holding nothing; `nothing-relevant`: nothing above the relevance floor.
+ */
+export interface Grounding {
+  status: 'grounded' | 'no-index' | 'empty-index' | 'nothing-relevant';
+  passages: Passage[];
+  docsOnly?: boolean;
+}
+
+export interface RetrieveContextInput {
+  topic: string;
+  docsOnly?: boolean;
+}
+
+/** How one statement of a draft stands against the passages it was written from. */
+export interface StatementCheck {
+  statement: string;
+  verdict: 'supported' | 'general' | 'unsupported';
+  /** The passage number it cites or is supported by; 0 when none. */
+  passage: number;
+}
+
+export interface EvidenceReport {
+  statements: StatementCheck[];
+  supported: number;
+  total: number;
+}
+
+/** What the draft card shows about sources and evidence (src/slack/blocks/sources.ts). */
+export interface GroundingCard {
+  grounding: Grounding;
+  evidence?: EvidenceReport;
+  /** Why there is no evidence report for a grounded draft. */
+  evidenceNote?: string;
+}

@@ -1,0 +1,96 @@
+/**
+ * Grounding end to end: an index built from the fixture corpus (every format) → a signed
+ * `/research` → the writing prompt carries the passages → the draft card names the sources and
+ * "N of M statements supported by your documents" → approved → the published article keeps its
+ * Sources. And `--docs-only` on a topic the documents do not cover says so in the thread.
+ */
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeEmbeddings } from '../../src/kb/embeddings.js';
+import { ingest } from '../../src/kb/ingest.js';
+import { LanceVectorStore } from '../../src/kb/store.js';
+import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
+import type { PipelineResult } from '../../src/workflows/messages.js';
+import { FakeOpenAI } from '../harness/fake-openai.js';
+import { waitFor } from '../harness/http.js';
+import { blockText } from '../harness/fake-slack.js';
+import { CHANNEL, startStack, type Stack } from '../harness/stack.js';
+
+const FIXTURES = join(import.meta.dirname, '../fixtures/kb');
+
+describe('grounding in the team documents', () => {
+  let stack: Stack;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kb-e2e-'));
+    await cp(join(FIXTURES, 'corpus'), join(dir, 'corpus'), { recursive: true });
+    // `npm run kb -- add corpus`, against a stand-in of its own (the vectors are deterministic).
+    const embedder = await new FakeOpenAI().start();
+    const embeddings = makeEmbeddings({ embeddingModel: 'text-embedding-3-small', apiKey: 'sk-test', baseUrl: embedder.baseUrl }, { maxRetries: 0 });
+    const store = await LanceVectorStore.open(embeddings, { uri: join(dir, '.kb') });
+    await ingest({ store, embeddings, model: 'text-embedding-3-small', paths: ['corpus'], root: dir });
+    store.close();
+    await embedder.stop();
+    stack = await startStack({ env: { KB_URI: join(dir, '.kb') } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a topic only the documents know: cited in the draft, sources and evidence on the card, Sources published', async () => {
+    await stack.research('Zephyr rollout protocol');
+    const { workflowId, threadTs } = await stack.waitForPipeline('Zephyr rollout protocol');
+    const draft = await stack.waitForDraft(threadTs);
+
+    const writing = stack.openai.completions.find((c) => c.step === 'writeArticle' && JSON.stringify(c.request).includes('Zephyr rollout protocol'))!;
+    const prompt = String(writing.request.messages[1]!.content);
+    expect(prompt).toMatch(/<document n="1" source="corpus\/zephyr-[a-z]+\.(md|txt|html|pdf|docx)"/);
+    expect(prompt).toContain('Zephyr');
+    expect(prompt).not.toContain('gardening.md');
+
+    const card = blockText(draft);
+    expect(card).toContain('*Sources*');
+    expect(card).toMatch(/\d+ of \d+ statements supported by your documents/);
+    expect(card).toMatch(/\*\[1\]\* corpus\/zephyr-/);
+    expect(card).not.toContain('gardening');
+    expect(stack.openai.count('checkEvidence')).toBe(1);
+
+    await stack.click(APPROVE_ACTION_ID, workflowId, draft.ts);
+    const result = (await stack.client.workflow.getHandle(workflowId).result()) as PipelineResult;
+    expect(result.article).toMatch(/\[1\]/);
+    expect(result.article).toMatch(/\*\*Sources\*\*\n\[1\] corpus\//);
+    // The query's embedding tokens and the evidence check are counted like every other step.
+    const steps = result.usage.steps.map((s) => s.step);
+    expect(steps).toEqual(['researchTopic', 'findExamples', 'getStatistics', 'retrieveContext', 'writeArticle', 'checkEvidence']);
+    expect(result.usage.steps.find((s) => s.step === 'retrieveContext')).toMatchObject({ model: 'text-embedding-3-small', outputTokens: 0 });
+    expect(result.usage.steps.find((s) => s.step === 'retrieveContext')!.inputTokens).toBeGreaterThan(0);
+    const published = stack.slack.channelMessages(CHANNEL).find((m) => m.metadata?.event_payload.kind === 'publish_1' && m.metadata.event_payload.workflow_id === workflowId);
+    expect(blockText(published)).toContain('**Sources**');
+  });
+
+  it('/research kb shows what is indexed; /research help explains grounding', async () => {
+    const before = stack.slack.callsOf('response_url').length;
+    await stack.research('kb');
+    const reply = await waitFor('the kb reply', () => stack.slack.callsOf('response_url').slice(before)[0]);
+    expect(String(reply.args.text)).toMatch(/Files: 6 · chunks: \d+ · tokens embedded: [\d,]+/);
+    expect(String(reply.args.text)).toContain(join(dir, '.kb'));
+    await stack.research('help');
+    const help = await waitFor('the help reply', () => stack.slack.callsOf('response_url').slice(before)[1]);
+    expect(String(help.args.text)).toContain('Grounding in your documents');
+    expect(String(help.args.text)).toContain('--docs-only');
+  });
+
+  it('--docs-only on a topic the documents do not cover: no research, no article, the thread says why', async () => {
+    const researchCalls = () => stack.openai.completions.filter((c) => JSON.stringify(c.request).includes('quantum chromodynamics')).length;
+    await stack.research('quantum chromodynamics --docs-only');
+    const { threadTs } = await stack.waitForPipeline('quantum chromodynamics');
+    const reply = blockText(await stack.waitForReply(threadTs, 'failure'));
+    expect(reply).toContain('Your documents hold nothing relevant to this topic');
+    expect(reply).toContain('npm run kb -- add');
+    expect(researchCalls()).toBe(0);
+  });
+});
