@@ -2,6 +2,7 @@
  * All activities, built from their dependencies. Only the worker entry builds real clients;
  * tests build the same activities over stand-ins.
  */
+import { createEstimateActivities } from './estimates.js';
 import { createLlmActivities, type LlmActivityDeps } from './llm.js';
 import { createSlackActivities, type SlackActivityDeps } from './slack.js';
 
@@ -11,9 +12,11 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createLlmActivities(deps),
     ...createSlackActivities(deps),
+    ...createEstimateActivities(),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+export type { EstimateActivities } from './estimates.js';
 export type { LlmActivities } from './llm.js';
 export type { SlackActivities } from './slack.js';

@@ -9,15 +9,18 @@
  * which deep-merges the per-run timeouts over the proxy's defaults. Should that API change, only
  * `llmActivities` below changes.
  */
-import { proxyActivities } from '@temporalio/workflow';
-import type { LlmActivities, SlackActivities } from '../activities/index.js';
-import { DEFAULT_SETTINGS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { EstimateActivities, LlmActivities, SlackActivities } from '../activities/index.js';
+import { DEFAULT_SETTINGS, ESTIMATE_ACTIVITY_OPTIONS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
 
 /** Slack writes people must see: retried for up to five minutes. */
 export const slack = proxyActivities<SlackActivities>(SLACK_ACTIVITY_OPTIONS);
 
 /** Edits of the live status message: cosmetic, a few quick attempts. */
 export const statusSlack = proxyActivities<SlackActivities>(STATUS_ACTIVITY_OPTIONS);
+
+/** Prompt sizes and prices (values from outside the workflow): a local activity, recorded in history as a marker. */
+export const estimates = proxyLocalActivities<EstimateActivities>(ESTIMATE_ACTIVITY_OPTIONS);
 
 const llm = proxyActivities<LlmActivities>(llmActivityOptions(DEFAULT_SETTINGS.llmAttemptTimeoutMs));
 

@@ -3,7 +3,7 @@
  * budget, it asks a person in the thread (Allow +$ / Stop) and waits for the answer.
  */
 import { condition, log, setHandler } from '@temporalio/workflow';
-import { formatBudget } from '../shared/pricing.js';
+import { formatBudget } from '../shared/money.js';
 import { slack } from './activities.js';
 import type { CostLedger } from './ledger.js';
 import { budgetSignal, type BudgetAction, type Decision } from './messages.js';

@@ -9,11 +9,9 @@
  */
 import { executeChild, isCancellation, setHandler } from '@temporalio/workflow';
 import { researchChildWorkflowId } from '../shared/ids.js';
-import { MAX_OUTPUT_TOKENS } from '../shared/pricing.js';
-import { articlePrompt, examplesPrompt, keyFactsPrompt, statisticsPrompt } from '../shared/prompts.js';
 import { llmActivities, slack } from './activities.js';
 import { BudgetGuard } from './budget.js';
-import { promptWorstCase } from './estimates.js';
+import { estimateCost } from './estimates.js';
 import { reportCancellation, reportFailure, watchCancellation } from './failures.js';
 import { CostLedger } from './ledger.js';
 import { researchStepSignal, statusQuery, type PipelineInput, type PipelineResult, type PipelineStatus, type ResearchBundle } from './messages.js';
@@ -31,9 +29,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
 
   // Research usually fits the budget: it then starts beside the thread's first posts, which are
   // off the path to the draft. Only a budget question needs the thread first.
-  const researchCost = promptWorstCase(settings.researchModel, MAX_OUTPUT_TOKENS.research, [
-    keyFactsPrompt(topic), examplesPrompt(topic), statisticsPrompt(topic),
-  ], settings.prices);
+  const researchCost = await estimateCost(run, ledger, { step: 'research', model: settings.researchModel });
   const startResearch = (): Promise<ResearchBundle> => {
     ledger.begin(...ledger.researchSteps());
     status.enter('researching', 'Researching: key facts, examples and statistics in parallel');
@@ -58,11 +54,11 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
         if (stop) return finish(parts, stop);
       }
       const research = await (researching ?? startResearch());
+      // Shown with the next stage (writing, or the budget question): one status edit, not two.
       ledger.recordResearch(research);
-      status.refresh();
 
       const findings = { facts: research.facts, examples: research.examples, statistics: research.statistics };
-      const writeCost = promptWorstCase(settings.writerModel, MAX_OUTPUT_TOKENS.writer, [articlePrompt(topic, findings)], settings.prices);
+      const writeCost = await estimateCost(run, ledger, { step: 'writing', model: settings.writerModel, research: findings });
       const stop = await budget.guard('writing the article', writeCost);
       if (stop) return finish(parts, stop);
 
@@ -88,7 +84,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
 /** The run's parts, wired together, with the queries and signals that read or feed them. */
 function assemble(input: PipelineInput): RunParts {
   const run = newRun(input);
-  const ledger = new CostLedger(run.settings.prices);
+  const ledger = new CostLedger();
   const status = new StatusReporter(run, ledger);
   const budget = new BudgetGuard(run, ledger, status);
   const review = new ReviewLoop(run, ledger, status, budget);

@@ -4,7 +4,7 @@
  * Imports only @temporalio/workflow (defineSignal/defineQuery also work outside a workflow).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { PriceTable } from '../shared/pricing.js';
+import type { PriceTable } from '../shared/money.js';
 
 export const CONTENT_PIPELINE_TASK_QUEUE = 'content-pipeline';
 export const RESEARCH_TASK_QUEUE = 'research';
@@ -28,8 +28,11 @@ export interface PipelineSettings {
   llmAttemptTimeoutMs: number;
   /** Spending cap of one run in USD; a call that could cross it waits for a person to allow more. */
   maxCostUsd: number;
-  /** USD per 1M tokens by model name; a model missing here shows "cost unknown". */
-  prices: PriceTable;
+  /**
+   * USD per 1M tokens by model name; a model missing here shows "cost unknown". Absent: the
+   * worker's built-in table, read by the estimateBudget activity (never by workflow code).
+   */
+  prices?: PriceTable;
   /** Models by role, so the budget guard can price a call before making it. */
   researchModel: string;
   writerModel: string;

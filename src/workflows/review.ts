@@ -5,11 +5,9 @@
  */
 import { condition, log, setHandler, upsertMemo } from '@temporalio/workflow';
 import { editSize } from '../shared/edit-size.js';
-import { MAX_OUTPUT_TOKENS } from '../shared/pricing.js';
-import { revisionPrompt } from '../shared/prompts.js';
 import { llmActivities, slack } from './activities.js';
 import type { BudgetGuard } from './budget.js';
-import { promptWorstCase } from './estimates.js';
+import { estimateCost } from './estimates.js';
 import type { CostLedger } from './ledger.js';
 import {
   approveEditedSignal,
@@ -107,10 +105,10 @@ export class ReviewLoop {
 
       // Request changes: a revision from the stored research.
       const { feedback, userId } = event.action;
-      const stop = await this.budget.guard(
-        `revision v${version + 1}`,
-        promptWorstCase(settings.writerModel, MAX_OUTPUT_TOKENS.writer, [revisionPrompt(topic, findings, this.article, feedback)], settings.prices),
-      );
+      const estimate = await estimateCost(this.run, this.ledger, {
+        step: 'revision', model: settings.writerModel, research: findings, article: this.article, feedback,
+      });
+      const stop = await this.budget.guard(`revision v${version + 1}`, estimate);
       if (stop) return stop;
       this.revisions += 1;
       await slack.supersedeDraft({ ...this.card(), draftTs: this.draftTs, nextVersion: version + 1, requestedBy: userId, feedback });
