@@ -51,14 +51,18 @@ export class BudgetGuard {
       const question = await slack.askBudget({
         ...threadOf(this.run), step: label, budgetUsd: this.budgetUsd, spentUsd: spent, estimateUsd: worstCaseUsd, increaseUsd: increase,
       });
-      const answered = await condition(() => this.answer !== undefined, settings.reviewTimeoutMs);
+      // The question is open for REVIEW_TIMEOUT, and never past the run's deadline.
+      const window = this.run.deadline.bound(settings.reviewTimeoutMs);
+      const answered = window > 0 ? await condition(() => this.answer !== undefined, window) : this.answer !== undefined;
       this.questionOpen = false;
       const answer = this.answer ?? { answer: 'stop' as const, userId: '' };
+      const expired = !answered && this.run.deadline.passed();
       await slack.recordBudgetAnswer({
         channel: this.run.channel, ts: question.ts, step: label, budgetUsd: this.budgetUsd, estimateUsd: worstCaseUsd, increaseUsd: increase,
-        answer: answer.answer, ...(answered ? { by: answer.userId } : {}),
+        answer: answer.answer, ...(answered ? { by: answer.userId } : {}), ...(expired ? { expired } : {}),
       });
       this.status.runState = previousRunState;
+      if (expired) return { outcome: 'expired', at: new Date().toISOString(), deadline: true };
       if (answer.answer === 'stop') {
         return { outcome: 'stopped', ...(answered ? { by: answer.userId } : {}), at: new Date().toISOString() };
       }

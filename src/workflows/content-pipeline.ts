@@ -5,6 +5,7 @@
  *   status.ts    stage, live status message, memo          budget.ts   Allow / Stop before spending
  *   review.ts    versions, decisions, reminder, expiry     outcome.ts  decided card, publish, outcome
  *   failures.ts  cancellation and failure reports          activities.ts  the activity proxies
+ *   deadline.ts  every wait ends before PIPELINE_TIMEOUT    estimates.ts   budget estimates (an activity)
  * Deterministic: all I/O lives in activities; time and IDs come from the workflow context.
  */
 import { executeChild, isCancellation, setHandler } from '@temporalio/workflow';
@@ -15,7 +16,7 @@ import { estimateCost } from './estimates.js';
 import { reportCancellation, reportFailure, watchCancellation } from './failures.js';
 import { CostLedger } from './ledger.js';
 import { researchStepSignal, statusQuery, type PipelineInput, type PipelineResult, type PipelineStatus, type ResearchBundle } from './messages.js';
-import { finish, type RunParts } from './outcome.js';
+import { finish, finishAtDeadline, type RunParts } from './outcome.js';
 import { parallelResearchWorkflow } from './parallel-research.js';
 import { ReviewLoop } from './review.js';
 import { newRun } from './run.js';
@@ -39,7 +40,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs }],
     });
   };
-  const researching = budget.fits(researchCost) ? startResearch() : undefined;
+  const researching = budget.fits(researchCost) ? run.deadline.within(startResearch) : undefined;
   researching?.catch(() => undefined); // awaited (and reported) below, once the thread exists
 
   const threadOpened = slack.openThread({ channel, topic, requestedBy, workflowId, view: status.firstView() }).then((opened) => {
@@ -53,7 +54,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
         const stop = await budget.guard('research (3 calls)', researchCost);
         if (stop) return finish(parts, stop);
       }
-      const research = await (researching ?? startResearch());
+      const research = await (researching ?? run.deadline.within(startResearch));
       // Shown with the next stage (writing, or the budget question): one status edit, not two.
       ledger.recordResearch(research);
 
@@ -65,11 +66,11 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       const writing = ledger.stepOf('writeArticle');
       ledger.begin(writing);
       status.enter('writing', 'Writing the article');
-      const written = await llmActivities(settings.llmAttemptTimeoutMs).writeArticle({ topic, research: findings });
+      const written = await run.deadline.within(() => llmActivities(settings.llmAttemptTimeoutMs).writeArticle({ topic, research: findings }));
       ledger.record(writing, written.usage);
 
       return finish(parts, await review.decide(written.output, findings));
-    })();
+    })().catch(finishAtDeadline(parts));
     await status.close();
     return result;
   } catch (error) {

@@ -99,6 +99,8 @@ export interface Decision {
   version?: number;
   /** Optional reason given with a rejection. */
   reason?: string;
+  /** Set on `expired` when the run reached its own deadline (just before PIPELINE_TIMEOUT), not a review window's end. */
+  deadline?: boolean;
   /** Set when the reviewer approved their own edit of the draft. */
   edit?: { charactersChanged: number; originalLength: number; editedLength: number };
 }

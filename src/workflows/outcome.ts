@@ -5,6 +5,7 @@
 import { slack } from './activities.js';
 import type { BudgetGuard } from './budget.js';
 import type { CostLedger } from './ledger.js';
+import { DeadlineReached } from './deadline.js';
 import type { Decision, PipelineResult } from './messages.js';
 import type { ReviewLoop } from './review.js';
 import { threadOf, type RunContext } from './run.js';
@@ -46,8 +47,18 @@ export async function finish({ run, ledger, status, budget, review }: RunParts, 
   const endLine =
     outcome.outcome === 'approved' ? `Approved by <@${outcome.by}>${published ? ' and published' : ''}`
     : outcome.outcome === 'rejected' ? `Rejected by <@${outcome.by}>`
-    : outcome.outcome === 'expired' ? 'Review expired without a decision'
+    : outcome.outcome === 'expired' ? (outcome.deadline ? 'Expired: the pipeline reached its time limit' : 'Review expired without a decision')
     : outcome.by ? `Stopped by <@${outcome.by}> at the budget limit` : 'Stopped: the budget question went unanswered';
   status.enter(outcome.outcome === 'stopped' ? 'stopped' : 'completed', endLine);
   return { workflowId, topic, article, decision: outcome, versions: review.version, usage, ...(published ? { published } : {}) };
+}
+
+/** Ends the run `expired` when the deadline cut work short (an LLM call still running); rethrows anything else. */
+export function finishAtDeadline(parts: RunParts): (error: unknown) => Promise<PipelineResult> {
+  return async (error) => {
+    if (!(error instanceof DeadlineReached)) throw error;
+    parts.ledger.skipUnfinished();
+    const version = parts.review.version;
+    return finish(parts, { outcome: 'expired', at: new Date().toISOString(), ...(version ? { version } : {}), deadline: true });
+  };
 }

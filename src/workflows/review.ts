@@ -91,7 +91,7 @@ export class ReviewLoop {
       const at = new Date().toISOString();
       const version = this.version;
 
-      if (!event) return { outcome: 'expired', at, version };
+      if (!event) return { outcome: 'expired', at, version, ...(this.run.deadline.passed() ? { deadline: true } : {}) };
       if (event.kind === 'approve') return { outcome: 'approved', by: event.action.userId, at, version };
       if (event.kind === 'approveEdited') {
         const edit = editSize(this.article, event.action.article);
@@ -115,24 +115,28 @@ export class ReviewLoop {
       const revising = this.ledger.addRevision(version + 1);
       this.ledger.begin(revising);
       this.status.enter('revising', `Revising after feedback from <@${userId}>`);
-      const revised = await llmActivities(settings.llmAttemptTimeoutMs).reviseArticle({ topic, research: findings, article: this.article, feedback });
+      const revised = await this.run.deadline.within(() =>
+        llmActivities(settings.llmAttemptTimeoutMs).reviseArticle({ topic, research: findings, article: this.article, feedback }),
+      );
       this.ledger.record(revising, revised.usage);
       this.article = revised.output;
       this.version += 1;
     }
   }
 
-  /** Waits for a reviewer: one reminder after `reminderAfterMs`, expiry after `reviewTimeoutMs`. */
+  /** Waits for a reviewer: one reminder after `reminderAfterMs`, expiry after `reviewTimeoutMs` or at the run's deadline. */
   private async awaitReview(): Promise<ReviewEvent | undefined> {
-    const { settings } = this.run;
-    const reminderAt = Math.min(settings.reminderAfterMs, settings.reviewTimeoutMs);
+    const { settings, deadline } = this.run;
+    const window = deadline.bound(settings.reviewTimeoutMs);
+    if (window <= 0) return this.pending;
+    const reminderAt = Math.min(settings.reminderAfterMs, window);
     if (await condition(() => this.pending !== undefined, reminderAt)) return this.pending;
-    if (reminderAt < settings.reviewTimeoutMs) {
+    if (reminderAt < window) {
       await slack.postReminder({
         ...threadOf(this.run), topic: this.run.topic, version: this.version,
         reviewers: settings.reviewers.length ? settings.reviewers : [this.run.requestedBy], waitedMs: reminderAt,
       });
-      if (await condition(() => this.pending !== undefined, settings.reviewTimeoutMs - reminderAt)) return this.pending;
+      if (await condition(() => this.pending !== undefined, window - reminderAt)) return this.pending;
     }
     return undefined;
   }
