@@ -5,6 +5,7 @@
 import { condition, log, setHandler } from '@temporalio/workflow';
 import { formatBudget } from '../shared/money.js';
 import { slack } from './activities.js';
+import type { Authority } from './authority.js';
 import type { CostLedger } from './ledger.js';
 import { budgetSignal, type BudgetAction, type Decision } from './messages.js';
 import { threadOf, type RunContext } from './run.js';
@@ -19,11 +20,18 @@ export class BudgetGuard {
     private readonly run: RunContext,
     private readonly ledger: CostLedger,
     private readonly status: StatusReporter,
+    private readonly authority: Authority,
   ) {
     this.budgetUsd = run.settings.maxCostUsd;
-    setHandler(budgetSignal, (action) => {
-      if (!this.questionOpen || this.answer) {
-        log.info('Ignoring budget signal', { answer: action.answer, userId: action.userId });
+    setHandler(budgetSignal, async (action) => {
+      const allowed = await this.authority.maySpend(action.userId);
+      const reason =
+        !allowed ? 'the user may not answer budget questions'
+        : !this.questionOpen ? 'no budget question is open'
+        : this.answer ? 'the question was already answered'
+        : undefined;
+      if (reason) {
+        log.info('Ignoring budget signal', { answer: action.answer, userId: action.userId, reason });
         return;
       }
       this.answer = action;

@@ -8,12 +8,13 @@
  *   deadline.ts  every wait ends before PIPELINE_TIMEOUT    estimates.ts   budget estimates (an activity)
  * Deterministic: all I/O lives in activities; time and IDs come from the workflow context.
  */
-import { executeChild, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
 import { researchChildWorkflowId } from '../shared/ids.js';
 import { llmActivities, slack } from './activities.js';
+import { Authority } from './authority.js';
 import { BudgetGuard } from './budget.js';
 import { estimateCost } from './estimates.js';
-import { reportCancellation, reportFailure, watchCancellation } from './failures.js';
+import { cancelledResult, reportCancellation, reportFailure, watchCancellation } from './failures.js';
 import { CostLedger } from './ledger.js';
 import { researchStepSignal, statusQuery, type PipelineInput, type PipelineResult, type PipelineStatus, type ResearchBundle } from './messages.js';
 import { finish, finishAtDeadline, type RunParts } from './outcome.js';
@@ -24,31 +25,31 @@ import { StatusReporter } from './status.js';
 
 export async function contentPipeline(input: PipelineInput): Promise<PipelineResult> {
   const parts = assemble(input);
-  const { run, ledger, status, budget, review } = parts;
+  const { run, ledger, status, budget, review, work } = parts;
   const { settings, topic, channel, requestedBy, workflowId } = run;
   status.start();
-
-  // Research usually fits the budget: it then starts beside the thread's first posts, which are
-  // off the path to the draft. Only a budget question needs the thread first.
-  const researchCost = await estimateCost(run, ledger, { step: 'research', model: settings.researchModel });
-  const startResearch = (): Promise<ResearchBundle> => {
-    ledger.begin(...ledger.researchSteps());
-    status.enter('researching', 'Researching: key facts, examples and statistics in parallel');
-    return executeChild(parallelResearchWorkflow, {
-      workflowId: researchChildWorkflowId(workflowId),
-      taskQueue: settings.researchTaskQueue,
-      args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs }],
-    });
-  };
-  const researching = budget.fits(researchCost) ? run.deadline.within(startResearch) : undefined;
-  researching?.catch(() => undefined); // awaited (and reported) below, once the thread exists
-
-  const threadOpened = slack.openThread({ channel, topic, requestedBy, workflowId, view: status.firstView() }).then((opened) => {
-    Object.assign(run.posted, { threadTs: opened.threadTs, statusTs: opened.statusTs });
-  });
+  let threadOpened: Promise<void> = Promise.resolve();
 
   try {
-    const result = await (async (): Promise<PipelineResult> => {
+    const result = await work.run(async (): Promise<PipelineResult> => {
+      // Research usually fits the budget: it then starts beside the thread's first posts, which are
+      // off the path to the draft. Only a budget question needs the thread first.
+      const researchCost = await estimateCost(run, ledger, { step: 'research', model: settings.researchModel });
+      const startResearch = (): Promise<ResearchBundle> => {
+        ledger.begin(...ledger.researchSteps());
+        status.enter('researching', 'Researching: key facts, examples and statistics in parallel');
+        return executeChild(parallelResearchWorkflow, {
+          workflowId: researchChildWorkflowId(workflowId),
+          taskQueue: settings.researchTaskQueue,
+          args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs }],
+        });
+      };
+      const researching = budget.fits(researchCost) ? run.deadline.within(startResearch) : undefined;
+      researching?.catch(() => undefined); // awaited (and reported) below, once the thread exists
+
+      threadOpened = slack.openThread({ channel, topic, requestedBy, workflowId, view: status.firstView() }).then((opened) => {
+        Object.assign(run.posted, { threadTs: opened.threadTs, statusTs: opened.statusTs });
+      });
       await threadOpened;
       if (!researching) {
         const stop = await budget.guard('research (3 calls)', researchCost);
@@ -70,12 +71,15 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       ledger.record(writing, written.usage);
 
       return finish(parts, await review.decide(written.output, findings));
-    })().catch(finishAtDeadline(parts));
+    }).catch(finishAtDeadline(parts));
     await status.close();
     return result;
   } catch (error) {
     if (isCancellation(error)) {
       await reportCancellation(parts, threadOpened);
+      // Cancelled from Slack (a permitted cancel signal): the run completes, outcome `cancelled`.
+      // Cancelled through Temporal itself (Web UI, CLI): it ends Cancelled.
+      if (!CancellationScope.current().consideredCancelled) return cancelledResult(parts);
       throw error;
     }
     throw await reportFailure(parts, error, threadOpened);
@@ -87,8 +91,9 @@ function assemble(input: PipelineInput): RunParts {
   const run = newRun(input);
   const ledger = new CostLedger();
   const status = new StatusReporter(run, ledger);
-  const budget = new BudgetGuard(run, ledger, status);
-  const review = new ReviewLoop(run, ledger, status, budget);
+  const authority = new Authority(run);
+  const budget = new BudgetGuard(run, ledger, status, authority);
+  const review = new ReviewLoop(run, ledger, status, budget, authority);
   status.watch({ version: () => review.version, budgetUsd: () => budget.budgetUsd });
 
   setHandler(statusQuery, (): PipelineStatus => ({
@@ -100,6 +105,6 @@ function assemble(input: PipelineInput): RunParts {
   setHandler(researchStepSignal, ({ step, usage }) => {
     if (ledger.recordReport(step, usage)) status.refresh();
   });
-  watchCancellation(run);
-  return { run, ledger, status, budget, review };
+  const work = watchCancellation(run, authority);
+  return { run, ledger, status, budget, review, authority, work };
 }

@@ -215,8 +215,12 @@ export const approveSignal = defineSignal<[ReviewAction]>('approve');
 export const rejectSignal = defineSignal<[RejectAction]>('reject');
 export const requestChangesSignal = defineSignal<[ChangesRequest]>('requestChanges');
 export const approveEditedSignal = defineSignal<[EditedApproval]>('approveEdited');
-/** Who is cancelling; sent just before the Temporal cancellation request, so the thread can say. */
-export const cancelRequestedSignal = defineSignal<[ReviewAction]>('cancelRequested');
+/**
+ * Cancel from Slack (button or `/research cancel`): the workflow checks who asks, then stops its
+ * work and completes with outcome `cancelled`. (A Temporal cancellation from the Web UI or CLI,
+ * an operator's, still ends the run Cancelled.)
+ */
+export const cancelSignal = defineSignal<[ReviewAction]>('cancel');
 export const draftQuery = defineQuery<DraftSnapshot>('draft');
 export const budgetSignal = defineSignal<[BudgetAction]>('budget');
 export const researchStepSignal = defineSignal<[ResearchStepReport]>('researchStepDone');

@@ -2,7 +2,9 @@
  * How a run ends well: the decided card, the publication of an approved article, the outcome
  * reply in the thread, and the result the Web UI and `/research status` read.
  */
+import type { CancellationScope } from '@temporalio/workflow';
 import { slack } from './activities.js';
+import type { Authority } from './authority.js';
 import type { BudgetGuard } from './budget.js';
 import type { CostLedger } from './ledger.js';
 import { DeadlineReached } from './deadline.js';
@@ -17,6 +19,9 @@ export interface RunParts {
   status: StatusReporter;
   budget: BudgetGuard;
   review: ReviewLoop;
+  authority: Authority;
+  /** The scope the run's work runs in; a permitted Cancel from Slack cancels it. */
+  work: CancellationScope;
 }
 
 export async function finish({ run, ledger, status, budget, review }: RunParts, outcome: Decision): Promise<PipelineResult> {

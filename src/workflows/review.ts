@@ -6,6 +6,7 @@
 import { condition, log, setHandler, upsertMemo } from '@temporalio/workflow';
 import { editSize } from '../shared/edit-size.js';
 import { llmActivities, slack } from './activities.js';
+import type { Authority } from './authority.js';
 import type { BudgetGuard } from './budget.js';
 import { estimateCost } from './estimates.js';
 import type { CostLedger } from './ledger.js';
@@ -41,14 +42,13 @@ export class ReviewLoop {
   draftTs: string | undefined;
   private revisions = 0;
   private pending: ReviewEvent | undefined;
-  /** Expanded reviewer user IDs (groups resolved), or undefined when anyone may decide. */
-  private allowedReviewers: string[] | undefined;
 
   constructor(
     private readonly run: RunContext,
     private readonly ledger: CostLedger,
     private readonly status: StatusReporter,
     private readonly budget: BudgetGuard,
+    private readonly authority: Authority,
   ) {
     setHandler(approveSignal, (action) => this.accept({ kind: 'approve', action }));
     setHandler(approveEditedSignal, (action) => this.accept({ kind: 'approveEdited', action }));
@@ -78,7 +78,7 @@ export class ReviewLoop {
     const { settings, topic } = this.run;
     this.article = firstDraft;
     this.version = 1;
-    if (settings.reviewers.length) this.allowedReviewers = await slack.resolveReviewers({ reviewers: settings.reviewers });
+    await this.authority.ready();
 
     for (;;) {
       this.status.pass('posting-draft');
@@ -153,7 +153,7 @@ export class ReviewLoop {
       stage !== 'posting-draft' && stage !== 'awaiting-review' ? `stage is ${stage}`
       : this.run.decision || this.pending ? 'a decision was already taken'
       : action.version !== undefined && action.version !== this.version ? `the click was on v${action.version}, current is v${this.version}`
-      : this.allowedReviewers && !this.allowedReviewers.includes(action.userId) ? 'the user is not a reviewer'
+      : !this.authority.mayReview(action.userId) ? 'the user is not a reviewer'
       : event.kind === 'requestChanges' && this.revisions >= this.run.settings.maxRevisions ? 'no revisions left'
       : undefined;
     if (reason) {

@@ -15,7 +15,7 @@ import {
   approveEditedSignal,
   approveSignal,
   budgetSignal,
-  cancelRequestedSignal,
+  cancelSignal,
   rejectSignal,
   requestChangesSignal,
   statusQuery,
@@ -109,7 +109,7 @@ describe('record workflow histories', () => {
   it('budget allowed', async () => {
     const handle = await start(ok, 'budget-allow', { maxCostUsd: 0.000001 });
     await stageOf(handle, 'awaiting-budget');
-    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U2' });
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U1' }); // the requester: only they (or REVIEWERS) may spend
     await stageOf(handle, 'awaiting-review');
     await handle.signal(approveSignal, { userId: 'U2' });
     await save('budget-allow', handle);
@@ -118,7 +118,7 @@ describe('record workflow histories', () => {
   it('budget stopped', async () => {
     const handle = await start(ok, 'budget-stop', { maxCostUsd: 0.000001 });
     await stageOf(handle, 'awaiting-budget');
-    await handle.signal(budgetSignal, { answer: 'stop', userId: 'U2' });
+    await handle.signal(budgetSignal, { answer: 'stop', userId: 'U1' });
     await save('budget-stop', handle);
   });
 
@@ -141,8 +141,7 @@ describe('record workflow histories', () => {
   it('cancelled', async () => {
     const handle = await start(ok, 'cancelled');
     await stageOf(handle, 'awaiting-review');
-    await handle.signal(cancelRequestedSignal, { userId: 'U1' });
-    await handle.cancel();
+    await handle.signal(cancelSignal, { userId: 'U1' });
     await save('cancelled', handle);
   });
 

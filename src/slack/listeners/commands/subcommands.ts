@@ -7,7 +7,7 @@ import { isPipelineWorkflowId } from '../../../shared/ids.js';
 import { escapeMrkdwn, link, workflowUrl } from '../../blocks/text.js';
 import { usageHelp } from '../../blocks/replies.js';
 import type { ListenerDeps } from '../deps.js';
-import { mayCancel } from '../authorization.js';
+import { mayCancel, spendersText } from '../authorization.js';
 
 export type Subcommand =
   | { kind: 'help' }
@@ -95,7 +95,7 @@ export async function runSubcommand(sub: Subcommand, context: SubcommandContext,
         return;
       }
       if (!(await mayCancel(deps, context.userId, facts.requestedBy))) {
-        await reply('Only the person who started this pipeline or a reviewer can cancel it.');
+        await reply(`Only ${spendersText(deps)} can cancel it.`);
         return;
       }
       const delivery = await deps.pipelines.cancel(sub.workflowId, context.userId);
