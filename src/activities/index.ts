@@ -3,6 +3,7 @@
  * tests build the same activities over stand-ins.
  */
 import { createEstimateActivities } from './estimates.js';
+import { createNoticeActivities } from './notices.js';
 import { createLlmActivities, type LlmActivityDeps } from './llm.js';
 import { createSlackActivities, type SlackActivityDeps } from './slack.js';
 
@@ -13,10 +14,12 @@ export function createActivities(deps: ActivityDeps) {
     ...createLlmActivities(deps),
     ...createSlackActivities(deps),
     ...createEstimateActivities(),
+    ...createNoticeActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { EstimateActivities } from './estimates.js';
+export type { NoticeActivities } from './notices.js';
 export type { LlmActivities } from './llm.js';
 export type { SlackActivities } from './slack.js';

@@ -10,7 +10,7 @@
  * `llmActivities` below changes.
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { EstimateActivities, LlmActivities, SlackActivities } from '../activities/index.js';
+import type { EstimateActivities, LlmActivities, NoticeActivities, SlackActivities } from '../activities/index.js';
 import { DEFAULT_SETTINGS, ESTIMATE_ACTIVITY_OPTIONS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
 
 /** Slack writes people must see: retried for up to five minutes. */
@@ -18,6 +18,9 @@ export const slack = proxyActivities<SlackActivities>(SLACK_ACTIVITY_OPTIONS);
 
 /** Edits of the live status message: cosmetic, a few quick attempts. */
 export const statusSlack = proxyActivities<SlackActivities>(STATUS_ACTIVITY_OPTIONS);
+
+/** Ephemeral answers to refused clicks: a courtesy, a few quick attempts. */
+export const notices = proxyActivities<NoticeActivities>(STATUS_ACTIVITY_OPTIONS);
 
 /** Prompt sizes and prices (values from outside the workflow): a local activity, recorded in history as a marker. */
 export const estimates = proxyLocalActivities<EstimateActivities>(ESTIMATE_ACTIVITY_OPTIONS);

@@ -2,11 +2,12 @@
  * The budget guard: before a call (or a group of parallel calls) that could cross the run's
  * budget, it asks a person in the thread (Allow +$ / Stop) and waits for the answer.
  */
-import { condition, log, setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 import { formatBudget } from '../shared/money.js';
 import { slack } from './activities.js';
 import type { Authority } from './authority.js';
 import type { CostLedger } from './ledger.js';
+import { spendersText, tellUser } from './notices.js';
 import { budgetSignal, type BudgetAction, type Decision } from './messages.js';
 import { threadOf, type RunContext } from './run.js';
 import type { StatusReporter } from './status.js';
@@ -25,15 +26,14 @@ export class BudgetGuard {
     this.budgetUsd = run.settings.maxCostUsd;
     setHandler(budgetSignal, async (action) => {
       const allowed = await this.authority.maySpend(action.userId);
+      const unchanged = 'so your click changed nothing';
+      const answered = this.answer;
       const reason =
-        !allowed ? 'the user may not answer budget questions'
-        : !this.questionOpen ? 'no budget question is open'
-        : this.answer ? 'the question was already answered'
+        !allowed ? `Only ${spendersText(this.run)} can answer a budget question, ${unchanged}.`
+        : answered ? `<@${answered.userId}> already answered this budget question (${answered.answer === 'allow' ? 'allowed' : 'stopped'}), ${unchanged}.`
+        : !this.questionOpen ? `This budget question is closed, ${unchanged}.`
         : undefined;
-      if (reason) {
-        log.info('Ignoring budget signal', { answer: action.answer, userId: action.userId, reason });
-        return;
-      }
+      if (reason) return tellUser(this.run, action.userId, reason);
       this.answer = action;
     });
   }

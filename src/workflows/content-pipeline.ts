@@ -8,7 +8,7 @@
  *   deadline.ts  every wait ends before PIPELINE_TIMEOUT    estimates.ts   budget estimates (an activity)
  * Deterministic: all I/O lives in activities; time and IDs come from the workflow context.
  */
-import { CancellationScope, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
 import { researchChildWorkflowId } from '../shared/ids.js';
 import { llmActivities, slack } from './activities.js';
 import { Authority } from './authority.js';
@@ -73,13 +73,17 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       return finish(parts, await review.decide(written.output, findings));
     }).catch(finishAtDeadline(parts));
     await status.close();
+    await condition(allHandlersFinished); // refused clicks still being answered
     return result;
   } catch (error) {
     if (isCancellation(error)) {
       await reportCancellation(parts, threadOpened);
       // Cancelled from Slack (a permitted cancel signal): the run completes, outcome `cancelled`.
       // Cancelled through Temporal itself (Web UI, CLI): it ends Cancelled.
-      if (!CancellationScope.current().consideredCancelled) return cancelledResult(parts);
+      if (!CancellationScope.current().consideredCancelled) {
+        await condition(allHandlersFinished);
+        return cancelledResult(parts);
+      }
       throw error;
     }
     throw await reportFailure(parts, error, threadOpened);

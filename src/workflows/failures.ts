@@ -7,6 +7,7 @@ import { ActivityFailure, ApplicationFailure, CancellationScope, log, setHandler
 import { explainFailure } from '../shared/explain.js';
 import { slack } from './activities.js';
 import type { Authority } from './authority.js';
+import { decidedText, spendersText, tellUser } from './notices.js';
 import { cancelSignal, type PipelineResult } from './messages.js';
 import type { RunParts } from './outcome.js';
 import { threadOf, type RunContext } from './run.js';
@@ -19,10 +20,9 @@ export function watchCancellation(run: RunContext, authority: Authority): Cancel
   const work = new CancellationScope();
   setHandler(cancelSignal, async ({ userId }) => {
     const allowed = await authority.maySpend(userId);
-    if (!allowed || run.cancelledBy || run.decision) {
-      log.info('Ignoring cancel signal', { userId, reason: !allowed ? 'the user may not cancel' : 'the run is already ending' });
-      return;
-    }
+    const ended = run.decision ?? (run.cancelledBy ? { outcome: 'cancelled' as const, by: run.cancelledBy } : undefined);
+    if (!allowed) return tellUser(run, userId, `Only ${spendersText(run)} can cancel this pipeline, so nothing changed.`);
+    if (ended) return tellUser(run, userId, `${decidedText(ended)}, so your cancel changed nothing.`);
     run.cancelledBy = userId;
     work.cancel();
   });

@@ -3,13 +3,14 @@
  * expiry), and act on the first decision that passes the checks. "Request changes" produces the
  * next version from the stored research (no research call is repeated) and goes round again.
  */
-import { condition, log, setHandler, upsertMemo } from '@temporalio/workflow';
+import { condition, setHandler, upsertMemo } from '@temporalio/workflow';
 import { editSize } from '../shared/edit-size.js';
 import { llmActivities, slack } from './activities.js';
 import type { Authority } from './authority.js';
 import type { BudgetGuard } from './budget.js';
 import { estimateCost } from './estimates.js';
 import type { CostLedger } from './ledger.js';
+import { decidedText, tellUser } from './notices.js';
 import {
   approveEditedSignal,
   approveSignal,
@@ -42,6 +43,8 @@ export class ReviewLoop {
   draftTs: string | undefined;
   private revisions = 0;
   private pending: ReviewEvent | undefined;
+  /** Who asked for the revision being written. */
+  private revisingFor: string | undefined;
 
   constructor(
     private readonly run: RunContext,
@@ -105,6 +108,7 @@ export class ReviewLoop {
 
       // Request changes: a revision from the stored research.
       const { feedback, userId } = event.action;
+      this.revisingFor = userId;
       const estimate = await estimateCost(this.run, this.ledger, {
         step: 'revision', model: settings.writerModel, research: findings, article: this.article, feedback,
       });
@@ -142,28 +146,61 @@ export class ReviewLoop {
   }
 
   /**
-   * The checks every review click passes in the workflow, whatever the bot checked before:
-   * review open, the card's version is the current one, the clicker may decide, nothing decided yet.
+   * The checks every review click passes in the workflow, whatever the bot checked before: the
+   * clicker may decide, nothing decided yet, review open, the card's version is the current one.
    * A click can arrive while postDraft's completion is still on its way back, hence 'posting-draft'.
+   * A refused click is answered (with the person's text given back); an accepted one is acted on.
    */
-  private accept(event: ReviewEvent): void {
-    const { action } = event;
-    const stage = this.status.stage;
-    const reason =
-      stage !== 'posting-draft' && stage !== 'awaiting-review' ? `stage is ${stage}`
-      : this.run.decision || this.pending ? 'a decision was already taken'
-      : action.version !== undefined && action.version !== this.version ? `the click was on v${action.version}, current is v${this.version}`
-      : !this.authority.mayReview(action.userId) ? 'the user is not a reviewer'
-      : event.kind === 'requestChanges' && this.revisions >= this.run.settings.maxRevisions ? 'no revisions left'
-      : undefined;
-    if (reason) {
-      log.info('Ignoring review signal', { kind: event.kind, userId: action.userId, reason });
-      return;
-    }
+  private accept(event: ReviewEvent): Promise<void> | void {
+    const reason = this.refusal(event);
+    if (reason) return tellUser(this.run, event.action.userId, reason, returnedText(event));
     this.pending = event;
     // Final decisions show in the memo at once, so a later click can be told who decided.
     if (event.kind !== 'requestChanges') {
-      upsertMemo({ outcome: event.kind === 'reject' ? 'rejected' : 'approved', decidedBy: action.userId });
+      upsertMemo({ outcome: event.kind === 'reject' ? 'rejected' : 'approved', decidedBy: event.action.userId });
     }
+  }
+
+  private refusal({ kind, action }: ReviewEvent): string | undefined {
+    const unchanged = `so your ${NOUNS[kind]} changed nothing`;
+    const stage = this.status.stage;
+    const pending = this.pending;
+    const decided = this.run.decision ?? (pending && pending.kind !== 'requestChanges'
+      ? { outcome: pending.kind === 'reject' ? 'rejected' as const : 'approved' as const, by: pending.action.userId } : undefined);
+    if (!this.authority.mayReview(action.userId)) return `Only the reviewers can decide on this draft, ${unchanged}.`;
+    if (decided) return `${decidedText(decided)}, ${unchanged}.`;
+    if (pending || stage === 'revising') {
+      const by = pending?.action.userId ?? this.revisingFor;
+      return `v${this.version} is being revised after feedback from <@${by}>, ${unchanged}. The next version will appear in the thread.`;
+    }
+    if (stage !== 'posting-draft' && stage !== 'awaiting-review') return `This pipeline is not waiting for a review now (it is ${stage}), ${unchanged}.`;
+    if (action.version !== undefined && action.version !== this.version) {
+      return `Your ${NOUNS[kind]} was on v${action.version}, but v${this.version} has been posted since, ${unchanged}. Review v${this.version} in the thread.`;
+    }
+    if (kind === 'requestChanges' && this.revisions >= this.run.settings.maxRevisions) {
+      return `This draft has used all its revisions, ${unchanged}: approve it, edit it yourself, or reject it.`;
+    }
+    return undefined;
+  }
+}
+
+const NOUNS: Record<ReviewEvent['kind'], string> = {
+  approve: 'approval',
+  approveEdited: 'edit',
+  reject: 'rejection',
+  requestChanges: 'request for changes',
+};
+
+/** What the person wrote, to give back when their action was refused. */
+function returnedText(event: ReviewEvent): { label: string; text: string } | undefined {
+  switch (event.kind) {
+    case 'approveEdited':
+      return { label: 'Your edited text', text: event.action.article };
+    case 'requestChanges':
+      return { label: 'Your feedback', text: event.action.feedback };
+    case 'reject':
+      return event.action.reason ? { label: 'Your reason', text: event.action.reason } : undefined;
+    default:
+      return undefined;
   }
 }

@@ -55,6 +55,7 @@ export function recordingActivities(options: { researchDelayMs?: number } = {}) 
     resolveReviewers: (input) => timed('resolveReviewers', input, 0, () => input.reviewers.filter((id) => !id.startsWith('S'))),
     supersedeDraft: (input) => timed('supersedeDraft', input, 0, () => undefined),
     postReminder: (input) => timed('postReminder', input, 0, () => ({ ts: `700.${++ts}` })),
+    tellUser: (input) => timed('tellUser', input, 0, () => undefined),
     // The real estimate (pure): budget questions depend on it exactly as in production.
     estimateBudget: createEstimateActivities().estimateBudget,
     publishArticle: (input) => timed('publishArticle', input, 0, () => ({ channel: input.channel, ts: `800.${++ts}`, parts: 1 })),
