@@ -4,6 +4,7 @@
  */
 import { condition, setHandler } from '@temporalio/workflow';
 import { formatBudget } from '../shared/money.js';
+import type { RecordBudgetAnswerInput } from '../activities/slack.js';
 import { slack } from './activities.js';
 import type { Authority } from './authority.js';
 import type { CostLedger } from './ledger.js';
@@ -16,6 +17,8 @@ export class BudgetGuard {
   budgetUsd: number;
   private answer: BudgetAction | undefined;
   private questionOpen = false;
+  /** The question on screen, so a cancellation can take its buttons away. */
+  private onScreen: Omit<RecordBudgetAnswerInput, 'answer' | 'by'> | undefined;
 
   constructor(
     private readonly run: RunContext,
@@ -59,10 +62,12 @@ export class BudgetGuard {
       const question = await slack.askBudget({
         ...threadOf(this.run), step: label, budgetUsd: this.budgetUsd, spentUsd: spent, estimateUsd: worstCaseUsd, increaseUsd: increase,
       });
+      this.onScreen = { channel: this.run.channel, ts: question.ts, step: label, budgetUsd: this.budgetUsd, estimateUsd: worstCaseUsd, increaseUsd: increase };
       // The question is open for REVIEW_TIMEOUT, and never past the run's deadline.
       const window = this.run.deadline.bound(settings.reviewTimeoutMs);
       const answered = window > 0 ? await condition(() => this.answer !== undefined, window) : this.answer !== undefined;
       this.questionOpen = false;
+      this.onScreen = undefined;
       const answer = this.answer ?? { answer: 'stop' as const, userId: '' };
       const expired = !answered && this.run.deadline.passed();
       await slack.recordBudgetAnswer({
@@ -78,5 +83,13 @@ export class BudgetGuard {
       this.status.enter(previousStage, `Budget raised to ${formatBudget(this.budgetUsd)} by <@${answer.userId}>`);
     }
     return undefined;
+  }
+
+  /** Takes the buttons off a question still on screen when the run is cancelled ("Stopped by" who cancelled). */
+  async closeOnCancel(by: string | undefined): Promise<void> {
+    if (!this.onScreen) return;
+    const question = this.onScreen;
+    this.onScreen = undefined;
+    await slack.recordBudgetAnswer({ ...question, answer: 'stop', ...(by ? { by } : {}) });
   }
 }

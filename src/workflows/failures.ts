@@ -61,6 +61,7 @@ export async function reportCancellation({ run, ledger, status, budget, review }
     try {
       await threadOpened.catch(() => undefined);
       if (review.draftTs) await slack.recordDecision({ ...review.card(), draftTs: review.draftTs, decision });
+      await budget.closeOnCancel(cancelledBy);
       if (run.posted.threadTs) {
         await slack.postOutcome({ ...threadOf(run), topic: run.topic, decision, usage: ledger.summary(), budgetUsd: budget.budgetUsd, versions: review.version });
       }

@@ -73,8 +73,11 @@ describe('who may do what, checked in the workflow', () => {
     await budget.signal(budgetSignal, { answer: 'allow', userId: 'U0COLLEAGUE' });
     await sleep(1_000);
     expect((await budget.query(statusQuery)).stage).toBe('awaiting-budget');
+    const asked = recorder.calls.filter((c) => c.name === 'recordBudgetAnswer').length;
     await budget.signal(cancelSignal, { userId: 'U0REQUESTER' });
     expect((await budget.result()).decision).toMatchObject({ outcome: 'cancelled', by: 'U0REQUESTER' });
     expect(llmCalls('open budget')).toBe(0);
+    // The question's buttons go with the cancellation.
+    expect(recorder.calls.filter((c) => c.name === 'recordBudgetAnswer').slice(asked).at(-1)?.input).toMatchObject({ answer: 'stop', by: 'U0REQUESTER' });
   });
 });
