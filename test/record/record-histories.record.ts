@@ -45,7 +45,7 @@ describe('record workflow histories', () => {
     await failing?.stop();
   });
 
-  async function start(t: WorkflowTestEnv, name: string, settings: PipelineInput['settings'] = {}, cap = '1m') {
+  async function start(t: WorkflowTestEnv, name: string, settings: PipelineInput['settings'] = {}, cap: number | '1m' = '1m') {
     return t.env.client.workflow.start(contentPipeline, {
       workflowId: `research-replay-${name}-20261125-abc123`,
       taskQueue: t.taskQueue,
@@ -146,7 +146,7 @@ describe('record workflow histories', () => {
   });
 
   it('expired at the run\'s own deadline (a 12 s cap, a review window longer than the run)', async () => {
-    const handle = await start(ok, 'expired-at-deadline', { reviewTimeoutMs: 60_000 }, '12s');
+    const handle = await start(ok, 'expired-at-deadline', { reviewTimeoutMs: 60_000 }, 12_000);
     await save('expired-at-deadline', handle);
   });
 
