@@ -4,7 +4,7 @@
  */
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
-import { parseDuration } from './shared/duration.js';
+import { deadlineMarginMs, formatDuration, parseDuration } from './shared/duration.js';
 import { DEFAULT_PRICES, parsePriceTable, priceFor, UNLIMITED_BUDGET_USD, type PriceTable } from './shared/pricing.js';
 import { CONTENT_PIPELINE_TASK_QUEUE, RESEARCH_TASK_QUEUE } from './workflows/messages.js';
 
@@ -361,6 +361,28 @@ function unpricedModels(v: { MAX_COST_USD?: number | 'off' | undefined; MODEL_PR
     }));
 }
 
+/**
+ * Every wait must end before the run's hard cap: a draft needs research and writing (one attempt
+ * each at most LLM_ATTEMPT_TIMEOUT) and then a whole review window, and the run keeps a margin
+ * before the cap to close its cards. Settings that cannot hold that are refused, naming them.
+ */
+function timingProblems(v: { PIPELINE_TIMEOUT?: number | undefined; REVIEW_TIMEOUT?: number | undefined; LLM_ATTEMPT_TIMEOUT?: number | undefined }): ConfigProblem[] {
+  const cap = v.PIPELINE_TIMEOUT ?? parseDuration('4d')!;
+  const review = v.REVIEW_TIMEOUT ?? parseDuration('72h')!;
+  const attempt = v.LLM_ATTEMPT_TIMEOUT ?? parseDuration('90s')!;
+  const margin = deadlineMarginMs(cap);
+  const needed = 2 * attempt + review + margin;
+  if (needed <= cap) return [];
+  const f = formatDuration;
+  return [{
+    variable: 'PIPELINE_TIMEOUT',
+    problem:
+      `(${f(cap)}) cannot hold a whole review: research and writing (2 × LLM_ATTEMPT_TIMEOUT = ${f(2 * attempt)}), ` +
+      `then REVIEW_TIMEOUT (${f(review)}), then the ${f(margin)} the run keeps before its cap to close its cards need ${f(needed)}.`,
+    help: `Raise PIPELINE_TIMEOUT to at least ${f(needed)}, or lower REVIEW_TIMEOUT to at most ${f(Math.max(0, cap - 2 * attempt - margin))} (or LLM_ATTEMPT_TIMEOUT).`,
+  }];
+}
+
 export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
   const socketMode = Boolean(env.SLACK_APP_TOKEN?.trim());
   const parsed = envSchema(role, socketMode).safeParse(env);
@@ -372,7 +394,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     });
   const connect = temporalConnection(env);
   if ('problem' in connect) problems.push(connect);
-  if (parsed.success) problems.push(...unpricedModels(parsed.data));
+  if (parsed.success) problems.push(...unpricedModels(parsed.data), ...timingProblems(parsed.data));
   if (!parsed.success || 'problem' in connect || problems.length) throw new ConfigError(problems);
 
   const v = parsed.data;

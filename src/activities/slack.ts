@@ -26,7 +26,7 @@ import { toSlackFailure } from './slack-errors.js';
 
 /** The slice of the Web API the activities use; tests pass a real WebClient aimed at a stand-in. */
 export interface SlackChatApi {
-  chat: Pick<WebClient['chat'], 'postMessage' | 'update'>;
+  chat: Pick<WebClient['chat'], 'postMessage' | 'update' | 'postEphemeral'>;
   /**
    * Read access, to look before re-posting on a retry (scopes channels:history, groups:history).
    * Without it a retried post cannot be recognised and is simply posted again.

@@ -37,3 +37,11 @@ export function formatDuration(ms: number): string {
   if (hours < 24) return `${hours}h ${minutes % 60}m`;
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
+
+/**
+ * How long before its hard cap (PIPELINE_TIMEOUT) a run wraps up: 5 % of the cap, within 5 s … 5 min.
+ * The run closes its open cards and says so in the thread in that time; the config checks it fits.
+ */
+export function deadlineMarginMs(capMs: number): number {
+  return Math.min(5 * 60_000, Math.max(5_000, Math.round(capMs * 0.05)));
+}

@@ -1,17 +1,11 @@
 /**
- * Token prices and cost arithmetic. Pure: the workflow computes cost from the usage each activity
- * returns, so the figures are in history, survive restarts and never depend on a worker's clock.
+ * The price table and worst-case estimates: values from outside the workflow's determinism. Only
+ * activities, the config and the bot read this module; the workflows get its figures through the
+ * estimateBudget activity, so they are in history (changing a price never changes a running run).
  */
-import type { LlmUsage } from '../workflows/messages.js';
+import { PER_MILLION, priceFor, type ModelPrice, type PriceTable } from './money.js';
 
-/** USD per 1M tokens. */
-export interface ModelPrice {
-  input: number;
-  output: number;
-  cachedInput: number;
-}
-
-export type PriceTable = Record<string, ModelPrice>;
+export { costOf, formatBudget, formatUsd, priceFor, UNLIMITED_BUDGET_USD, type ModelPrice, type PriceTable } from './money.js';
 
 /**
  * OpenAI's list prices (Standard tier, USD per 1M tokens) for its current chat and embedding
@@ -43,32 +37,11 @@ export const DEFAULT_PRICES: PriceTable = {
   'text-embedding-ada-002': { input: 0.1, output: 0, cachedInput: 0.1 },
 };
 
-/**
- * The budget when the guard is switched off (MAX_COST_USD=off): a finite number, so it travels in
- * workflow input as JSON, that no run can reach; shown as "unlimited".
- */
-export const UNLIMITED_BUDGET_USD = 1e12;
-
 /** Output caps (`max_tokens`) per model role: what makes a worst-case estimate possible. */
 export const MAX_OUTPUT_TOKENS = {
   research: 800,
   writer: 1_500,
 } as const;
-
-const PER_MILLION = 1_000_000;
-
-/** Exact name first, then without a date suffix (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`). */
-export function priceFor(model: string, table: PriceTable): ModelPrice | undefined {
-  return table[model] ?? table[model.replace(/-\d{4}-\d{2}-\d{2}$/, '')];
-}
-
-/** Cost of one call in USD, or undefined when the model has no price (never a made-up number). */
-export function costOf(usage: LlmUsage, table: PriceTable): number | undefined {
-  const price = priceFor(usage.model, table);
-  if (!price) return undefined;
-  const cached = Math.min(usage.cachedInputTokens, usage.inputTokens);
-  return ((usage.inputTokens - cached) * price.input + cached * price.cachedInput + usage.outputTokens * price.output) / PER_MILLION;
-}
 
 /** Worst case of a call before it is made: the whole prompt uncached plus a full `max_tokens` answer. */
 export function worstCaseCost(model: string, promptTokens: number, maxOutputTokens: number, table: PriceTable): number | undefined {
@@ -92,17 +65,6 @@ function utf8Length(text: string): number {
  */
 export function estimatePromptTokens(...parts: string[]): number {
   return parts.reduce((total, part) => total + Math.ceil(utf8Length(part) / 3) + 8, 0);
-}
-
-/** `$0.0123`: four decimals, as shown in Slack. */
-export function formatUsd(amount: number | undefined): string {
-  return amount === undefined ? 'cost unknown' : `$${amount.toFixed(4)}`;
-}
-
-/** `$0.50`: two decimals for budgets (four below a cent, so a tiny budget never reads as $0.00). */
-export function formatBudget(amount: number): string {
-  if (amount >= UNLIMITED_BUDGET_USD) return 'unlimited';
-  return `$${amount.toFixed(amount > 0 && amount < 0.01 ? 4 : 2)}`;
 }
 
 /** Validates a MODEL_PRICES value; returns a message describing the first problem, or the table. */

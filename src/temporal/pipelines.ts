@@ -11,7 +11,7 @@ import {
   approveEditedSignal,
   approveSignal,
   budgetSignal,
-  cancelRequestedSignal,
+  cancelSignal,
   draftQuery,
   rejectSignal,
   requestChangesSignal,
@@ -187,13 +187,9 @@ export class Pipelines {
     );
   }
 
-  /** Says who is cancelling (a signal), then asks Temporal to cancel the run. */
+  /** Asks the run to cancel, saying who asks: the workflow checks that they may, then stops. */
   async cancel(workflowId: string, userId: string): Promise<ReviewDelivery> {
-    const handle = this.client.workflow.getHandle(workflowId);
-    return this.deliver(async () => {
-      await handle.signal(cancelRequestedSignal, { userId });
-      await handle.cancel();
-    });
+    return this.deliver(() => this.client.workflow.getHandle(workflowId).signal(cancelSignal, { userId }));
   }
 
   /** Who started a pipeline, where, and how it ended, from its memo (works on closed runs, no worker needed). */

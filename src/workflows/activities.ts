@@ -9,9 +9,9 @@
  * which deep-merges the per-run timeouts over the proxy's defaults. Should that API change, only
  * `llmActivities` below changes.
  */
-import { proxyActivities } from '@temporalio/workflow';
-import type { KbActivities, LlmActivities, SlackActivities } from '../activities/index.js';
-import { DEFAULT_SETTINGS, KB_ACTIVITY_OPTIONS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { EstimateActivities, KbActivities, LlmActivities, NoticeActivities, SlackActivities } from '../activities/index.js';
+import { DEFAULT_SETTINGS, ESTIMATE_ACTIVITY_OPTIONS, KB_ACTIVITY_OPTIONS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
 
 /** Slack writes people must see: retried for up to five minutes. */
 export const slack = proxyActivities<SlackActivities>(SLACK_ACTIVITY_OPTIONS);
@@ -21,6 +21,12 @@ export const statusSlack = proxyActivities<SlackActivities>(STATUS_ACTIVITY_OPTI
 
 /** Retrieval from the team's documents (beside the research, on the research task queue). */
 export const kb = proxyActivities<KbActivities>(KB_ACTIVITY_OPTIONS);
+
+/** Ephemeral answers to refused clicks: a courtesy, a few quick attempts. */
+export const notices = proxyActivities<NoticeActivities>(STATUS_ACTIVITY_OPTIONS);
+
+/** Prompt sizes and prices (values from outside the workflow): a local activity, recorded in history as a marker. */
+export const estimates = proxyLocalActivities<EstimateActivities>(ESTIMATE_ACTIVITY_OPTIONS);
 
 const llm = proxyActivities<LlmActivities>(llmActivityOptions(DEFAULT_SETTINGS.llmAttemptTimeoutMs));
 

@@ -2,10 +2,13 @@
  * The budget guard: before a call (or a group of parallel calls) that could cross the run's
  * budget, it asks a person in the thread (Allow +$ / Stop) and waits for the answer.
  */
-import { condition, log, setHandler } from '@temporalio/workflow';
-import { formatBudget } from '../shared/pricing.js';
+import { condition, setHandler } from '@temporalio/workflow';
+import { formatBudget } from '../shared/money.js';
+import type { RecordBudgetAnswerInput } from '../activities/slack.js';
 import { slack } from './activities.js';
+import type { Authority } from './authority.js';
 import type { CostLedger } from './ledger.js';
+import { spendersText, tellUser } from './notices.js';
 import { budgetSignal, type BudgetAction, type Decision } from './messages.js';
 import { threadOf, type RunContext } from './run.js';
 import type { StatusReporter } from './status.js';
@@ -14,18 +17,26 @@ export class BudgetGuard {
   budgetUsd: number;
   private answer: BudgetAction | undefined;
   private questionOpen = false;
+  /** The question on screen, so a cancellation can take its buttons away. */
+  private onScreen: Omit<RecordBudgetAnswerInput, 'answer' | 'by'> | undefined;
 
   constructor(
     private readonly run: RunContext,
     private readonly ledger: CostLedger,
     private readonly status: StatusReporter,
+    private readonly authority: Authority,
   ) {
     this.budgetUsd = run.settings.maxCostUsd;
-    setHandler(budgetSignal, (action) => {
-      if (!this.questionOpen || this.answer) {
-        log.info('Ignoring budget signal', { answer: action.answer, userId: action.userId });
-        return;
-      }
+    setHandler(budgetSignal, async (action) => {
+      const allowed = await this.authority.maySpend(action.userId);
+      const unchanged = 'so your click changed nothing';
+      const answered = this.answer;
+      const reason =
+        !allowed ? `Only ${spendersText(this.run)} can answer a budget question, ${unchanged}.`
+        : answered ? `<@${answered.userId}> already answered this budget question (${answered.answer === 'allow' ? 'allowed' : 'stopped'}), ${unchanged}.`
+        : !this.questionOpen ? `This budget question is closed, ${unchanged}.`
+        : undefined;
+      if (reason) return tellUser(this.run, action.userId, reason);
       this.answer = action;
     });
   }
@@ -51,14 +62,20 @@ export class BudgetGuard {
       const question = await slack.askBudget({
         ...threadOf(this.run), step: label, budgetUsd: this.budgetUsd, spentUsd: spent, estimateUsd: worstCaseUsd, increaseUsd: increase,
       });
-      const answered = await condition(() => this.answer !== undefined, settings.reviewTimeoutMs);
+      this.onScreen = { channel: this.run.channel, ts: question.ts, step: label, budgetUsd: this.budgetUsd, estimateUsd: worstCaseUsd, increaseUsd: increase };
+      // The question is open for REVIEW_TIMEOUT, and never past the run's deadline.
+      const window = this.run.deadline.bound(settings.reviewTimeoutMs);
+      const answered = window > 0 ? await condition(() => this.answer !== undefined, window) : this.answer !== undefined;
       this.questionOpen = false;
+      this.onScreen = undefined;
       const answer = this.answer ?? { answer: 'stop' as const, userId: '' };
+      const expired = !answered && this.run.deadline.passed();
       await slack.recordBudgetAnswer({
         channel: this.run.channel, ts: question.ts, step: label, budgetUsd: this.budgetUsd, estimateUsd: worstCaseUsd, increaseUsd: increase,
-        answer: answer.answer, ...(answered ? { by: answer.userId } : {}),
+        answer: answer.answer, ...(answered ? { by: answer.userId } : {}), ...(expired ? { expired } : {}),
       });
       this.status.runState = previousRunState;
+      if (expired) return { outcome: 'expired', at: new Date().toISOString(), deadline: true };
       if (answer.answer === 'stop') {
         return { outcome: 'stopped', ...(answered ? { by: answer.userId } : {}), at: new Date().toISOString() };
       }
@@ -66,5 +83,13 @@ export class BudgetGuard {
       this.status.enter(previousStage, `Budget raised to ${formatBudget(this.budgetUsd)} by <@${answer.userId}>`);
     }
     return undefined;
+  }
+
+  /** Takes the buttons off a question still on screen when the run is cancelled ("Stopped by" who cancelled). */
+  async closeOnCancel(by: string | undefined): Promise<void> {
+    if (!this.onScreen) return;
+    const question = this.onScreen;
+    this.onScreen = undefined;
+    await slack.recordBudgetAnswer({ ...question, answer: 'stop', ...(by ? { by } : {}) });
   }
 }

@@ -5,21 +5,21 @@
  *   status.ts    stage, live status message, memo          budget.ts   Allow / Stop before spending
  *   review.ts    versions, decisions, reminder, expiry     outcome.ts  decided card, publish, outcome
  *   failures.ts  cancellation and failure reports          activities.ts  the activity proxies
+ *   deadline.ts  every wait ends before PIPELINE_TIMEOUT    estimates.ts   budget estimates (an activity)
  * Deterministic: all I/O lives in activities; time and IDs come from the workflow context.
  */
-import { ApplicationFailure, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
 import { NOTHING_RELEVANT } from '../shared/explain.js';
 import { researchChildWorkflowId } from '../shared/ids.js';
-import { MAX_OUTPUT_TOKENS } from '../shared/pricing.js';
-import { articlePrompt, examplesPrompt, keyFactsPrompt, statisticsPrompt } from '../shared/prompts.js';
 import { llmActivities, slack } from './activities.js';
+import { Authority } from './authority.js';
 import { BudgetGuard } from './budget.js';
-import { promptWorstCase } from './estimates.js';
-import { reportCancellation, reportFailure, watchCancellation } from './failures.js';
+import { estimateCost } from './estimates.js';
 import { EvidenceCheck } from './evidence.js';
+import { cancelledResult, reportCancellation, reportFailure, watchCancellation } from './failures.js';
 import { CostLedger } from './ledger.js';
 import { researchStepSignal, statusQuery, type PipelineInput, type PipelineResult, type PipelineStatus, type ResearchBundle } from './messages.js';
-import { finish, type RunParts } from './outcome.js';
+import { finish, finishAtDeadline, type RunParts } from './outcome.js';
 import { parallelResearchWorkflow } from './parallel-research.js';
 import { ReviewLoop } from './review.js';
 import { newRun } from './run.js';
@@ -27,41 +27,39 @@ import { StatusReporter } from './status.js';
 
 export async function contentPipeline(input: PipelineInput): Promise<PipelineResult> {
   const parts = assemble(input);
-  const { run, ledger, status, budget, review } = parts;
+  const { run, ledger, status, budget, review, work } = parts;
   const { settings, topic, channel, requestedBy, workflowId } = run;
   status.start();
-
-  // Research usually fits the budget: it then starts beside the thread's first posts, which are
-  // off the path to the draft. Only a budget question needs the thread first.
-  const researchCost = promptWorstCase(settings.researchModel, MAX_OUTPUT_TOKENS.research, [
-    keyFactsPrompt(topic), examplesPrompt(topic), statisticsPrompt(topic),
-  ], settings.prices);
-  const startResearch = (): Promise<ResearchBundle> => {
-    ledger.begin(...ledger.researchSteps());
-    status.enter('researching', 'Researching: key facts, examples and statistics in parallel');
-    return executeChild(parallelResearchWorkflow, {
-      workflowId: researchChildWorkflowId(workflowId),
-      taskQueue: settings.researchTaskQueue,
-      args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs, ...(run.docsOnly ? { docsOnly: true } : {}) }],
-    });
-  };
-  const researching = budget.fits(researchCost) ? startResearch() : undefined;
-  researching?.catch(() => undefined); // awaited (and reported) below, once the thread exists
-
-  const threadOpened = slack.openThread({ channel, topic, requestedBy, workflowId, view: status.firstView() }).then((opened) => {
-    Object.assign(run.posted, { threadTs: opened.threadTs, statusTs: opened.statusTs });
-  });
+  let threadOpened: Promise<void> = Promise.resolve();
 
   try {
-    const result = await (async (): Promise<PipelineResult> => {
+    const result = await work.run(async (): Promise<PipelineResult> => {
+      // Research usually fits the budget: it then starts beside the thread's first posts, which are
+      // off the path to the draft. Only a budget question needs the thread first.
+      const researchCost = await estimateCost(run, ledger, { step: 'research', model: settings.researchModel });
+      const startResearch = (): Promise<ResearchBundle> => {
+        ledger.begin(...ledger.researchSteps());
+        status.enter('researching', 'Researching: key facts, examples and statistics in parallel');
+        return executeChild(parallelResearchWorkflow, {
+          workflowId: researchChildWorkflowId(workflowId),
+          taskQueue: settings.researchTaskQueue,
+          args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs, ...(run.docsOnly ? { docsOnly: true } : {}) }],
+        });
+      };
+      const researching = budget.fits(researchCost) ? run.deadline.within(startResearch) : undefined;
+      researching?.catch(() => undefined); // awaited (and reported) below, once the thread exists
+
+      threadOpened = slack.openThread({ channel, topic, requestedBy, workflowId, view: status.firstView() }).then((opened) => {
+        Object.assign(run.posted, { threadTs: opened.threadTs, statusTs: opened.statusTs });
+      });
       await threadOpened;
       if (!researching) {
         const stop = await budget.guard('research (3 calls)', researchCost);
         if (stop) return finish(parts, stop);
       }
-      const research = await (researching ?? startResearch());
+      const research = await (researching ?? run.deadline.within(startResearch));
+      // Shown with the next stage (writing, or the budget question): one status edit, not two.
       ledger.recordResearch(research);
-      status.refresh();
 
       const findings = {
         facts: research.facts, examples: research.examples, statistics: research.statistics,
@@ -71,23 +69,30 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
         throw ApplicationFailure.create({ type: NOTHING_RELEVANT, message: `No passage of the team's documents is relevant to "${topic}"`, nonRetryable: true });
       }
       review.evidence = new EvidenceCheck(run, ledger, budget, research.grounding);
-      const writeCost = promptWorstCase(settings.writerModel, MAX_OUTPUT_TOKENS.writer, [articlePrompt(topic, findings)], settings.prices);
+      const writeCost = await estimateCost(run, ledger, { step: 'writing', model: settings.writerModel, research: findings });
       const stop = await budget.guard('writing the article', writeCost);
       if (stop) return finish(parts, stop);
 
       const writing = ledger.stepOf('writeArticle');
       ledger.begin(writing);
       status.enter('writing', 'Writing the article');
-      const written = await llmActivities(settings.llmAttemptTimeoutMs).writeArticle({ topic, research: findings });
+      const written = await run.deadline.within(() => llmActivities(settings.llmAttemptTimeoutMs).writeArticle({ topic, research: findings }));
       ledger.record(writing, written.usage);
 
       return finish(parts, await review.decide(written.output, findings));
-    })();
+    }).catch(finishAtDeadline(parts));
     await status.close();
+    await condition(allHandlersFinished); // refused clicks still being answered
     return result;
   } catch (error) {
     if (isCancellation(error)) {
       await reportCancellation(parts, threadOpened);
+      // Cancelled from Slack (a permitted cancel signal): the run completes, outcome `cancelled`.
+      // Cancelled through Temporal itself (Web UI, CLI): it ends Cancelled.
+      if (!CancellationScope.current().consideredCancelled) {
+        await condition(allHandlersFinished);
+        return cancelledResult(parts);
+      }
       throw error;
     }
     throw await reportFailure(parts, error, threadOpened);
@@ -97,10 +102,11 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
 /** The run's parts, wired together, with the queries and signals that read or feed them. */
 function assemble(input: PipelineInput): RunParts {
   const run = newRun(input);
-  const ledger = new CostLedger(run.settings.prices);
+  const ledger = new CostLedger();
   const status = new StatusReporter(run, ledger);
-  const budget = new BudgetGuard(run, ledger, status);
-  const review = new ReviewLoop(run, ledger, status, budget);
+  const authority = new Authority(run);
+  const budget = new BudgetGuard(run, ledger, status, authority);
+  const review = new ReviewLoop(run, ledger, status, budget, authority);
   status.watch({ version: () => review.version, budgetUsd: () => budget.budgetUsd });
 
   setHandler(statusQuery, (): PipelineStatus => ({
@@ -112,6 +118,6 @@ function assemble(input: PipelineInput): RunParts {
   setHandler(researchStepSignal, ({ step, usage }) => {
     if (ledger.recordReport(step, usage)) status.refresh();
   });
-  watchCancellation(run);
-  return { run, ledger, status, budget, review };
+  const work = watchCancellation(run, authority);
+  return { run, ledger, status, budget, review, authority, work };
 }

@@ -5,11 +5,9 @@
  * failure) never holds the draft back: the card says the evidence was not checked, and why.
  */
 import { isCancellation, log } from '@temporalio/workflow';
-import { MAX_OUTPUT_TOKENS } from '../shared/pricing.js';
-import { evidencePrompt } from '../shared/prompts.js';
 import { llmActivities } from './activities.js';
 import type { BudgetGuard } from './budget.js';
-import { promptWorstCase } from './estimates.js';
+import { estimateCost } from './estimates.js';
 import type { CostLedger } from './ledger.js';
 import type { EvidenceReport, Grounding, GroundingCard } from './messages.js';
 import type { RunContext } from './run.js';
@@ -32,7 +30,7 @@ export class EvidenceCheck {
     const passages = this.grounding?.passages ?? [];
     if (!passages.length) return;
     const { settings } = this.run;
-    const cost = promptWorstCase(settings.writerModel, MAX_OUTPUT_TOKENS.writer, [evidencePrompt(article, passages)], settings.prices);
+    const cost = await estimateCost(this.run, this.ledger, { step: 'evidence', model: settings.writerModel, article, passages });
     if (!this.budget.fits(cost)) {
       this.note = 'Evidence not checked: it would have gone over the budget.';
       return;

@@ -6,15 +6,32 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, log, setHandler, TimeoutFailure } from '@temporalio/workflow';
 import { explainFailure } from '../shared/explain.js';
 import { slack } from './activities.js';
-import { cancelRequestedSignal } from './messages.js';
+import type { Authority } from './authority.js';
+import { decidedText, spendersText, tellUser } from './notices.js';
+import { cancelSignal, type PipelineResult } from './messages.js';
 import type { RunParts } from './outcome.js';
 import { threadOf, type RunContext } from './run.js';
 
-/** Remembers who asked to cancel; the bot signals it just before the cancellation request. */
-export function watchCancellation(run: RunContext): void {
-  setHandler(cancelRequestedSignal, ({ userId }) => {
-    run.cancelledBy ??= userId;
+/**
+ * The scope the run's work runs in, and the Cancel from Slack that cancels it: only from the
+ * requester or a reviewer (authority.ts); anyone else's changes nothing.
+ */
+export function watchCancellation(run: RunContext, authority: Authority): CancellationScope {
+  const work = new CancellationScope();
+  setHandler(cancelSignal, async ({ userId }) => {
+    const allowed = await authority.maySpend(userId);
+    const ended = run.decision ?? (run.cancelledBy ? { outcome: 'cancelled' as const, by: run.cancelledBy } : undefined);
+    if (!allowed) return tellUser(run, userId, `Only ${spendersText(run)} can cancel this pipeline, so nothing changed.`);
+    if (ended) return tellUser(run, userId, `${decidedText(ended)}, so your cancel changed nothing.`);
+    run.cancelledBy = userId;
+    work.cancel();
   });
+  return work;
+}
+
+/** The result of a run cancelled from Slack: it completes, with outcome `cancelled` (reported already). */
+export function cancelledResult({ run, ledger, review }: RunParts): PipelineResult {
+  return { workflowId: run.workflowId, topic: run.topic, article: review.article, decision: run.decision!, versions: review.version, usage: ledger.summary() };
 }
 
 /** Where a failure came from: the failed activity's type and the innermost typed failure. */
@@ -44,6 +61,7 @@ export async function reportCancellation({ run, ledger, status, budget, review }
     try {
       await threadOpened.catch(() => undefined);
       if (review.draftTs) await slack.recordDecision({ ...review.card(), draftTs: review.draftTs, decision });
+      await budget.closeOnCancel(cancelledBy);
       if (run.posted.threadTs) {
         await slack.postOutcome({ ...threadOf(run), topic: run.topic, decision, usage: ledger.summary(), budgetUsd: budget.budgetUsd, versions: review.version });
       }

@@ -3,7 +3,7 @@
  * activity returned. Every figure the thread, the card, the budget guard and the result show
  * is summed here, so they always agree.
  */
-import { costOf, type PriceTable } from '../shared/pricing.js';
+import { costOf, type PriceTable } from '../shared/money.js';
 import { STEP_LABELS, type StepState } from '../shared/progress.js';
 import type { LlmStep, LlmUsage, ResearchBundle, UsageSummary } from './messages.js';
 
@@ -22,8 +22,10 @@ export interface StepRecord {
 
 export class CostLedger {
   readonly steps: StepRecord[];
+  /** Prices as the estimateBudget activity reported them (recorded in history), never read from code. */
+  private prices: PriceTable = {};
 
-  constructor(private readonly prices: PriceTable) {
+  constructor() {
     this.steps = RESEARCH_STEPS.map((step) => ({ step, label: STEP_LABELS[step], state: 'pending' }));
     this.steps.push({ step: 'writeArticle', label: STEP_LABELS.writeArticle, state: 'pending', version: 1 });
   }
@@ -38,6 +40,10 @@ export class CostLedger {
 
   begin(...entries: StepRecord[]): void {
     for (const entry of entries) Object.assign(entry, { state: 'running', startedAt: Date.now() });
+  }
+
+  usePrices(prices: PriceTable): void {
+    this.prices = prices;
   }
 
   /** A revision is a step of its own, added when it is asked for. */

@@ -4,7 +4,7 @@
  * Imports only @temporalio/workflow (defineSignal/defineQuery also work outside a workflow).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { PriceTable } from '../shared/pricing.js';
+import type { PriceTable } from '../shared/money.js';
 import type { EvidenceReport, Grounding, GroundingCard, Passage, RetrieveContextInput, StatementCheck } from './grounding.js';
 
 export const CONTENT_PIPELINE_TASK_QUEUE = 'content-pipeline';
@@ -31,8 +31,11 @@ export interface PipelineSettings {
   llmAttemptTimeoutMs: number;
   /** Spending cap of one run in USD; a call that could cross it waits for a person to allow more. */
   maxCostUsd: number;
-  /** USD per 1M tokens by model name; a model missing here shows "cost unknown". */
-  prices: PriceTable;
+  /**
+   * USD per 1M tokens by model name; a model missing here shows "cost unknown". Absent: the
+   * worker's built-in table, read by the estimateBudget activity (never by workflow code).
+   */
+  prices?: PriceTable;
   /** Models by role, so the budget guard can price a call before making it. */
   researchModel: string;
   writerModel: string;
@@ -105,6 +108,8 @@ export interface Decision {
   version?: number;
   /** Optional reason given with a rejection. */
   reason?: string;
+  /** Set on `expired` when the run reached its own deadline (just before PIPELINE_TIMEOUT), not a review window's end. */
+  deadline?: boolean;
   /** Set when the reviewer approved their own edit of the draft. */
   edit?: { charactersChanged: number; originalLength: number; editedLength: number };
 }
@@ -219,8 +224,12 @@ export const approveSignal = defineSignal<[ReviewAction]>('approve');
 export const rejectSignal = defineSignal<[RejectAction]>('reject');
 export const requestChangesSignal = defineSignal<[ChangesRequest]>('requestChanges');
 export const approveEditedSignal = defineSignal<[EditedApproval]>('approveEdited');
-/** Who is cancelling; sent just before the Temporal cancellation request, so the thread can say. */
-export const cancelRequestedSignal = defineSignal<[ReviewAction]>('cancelRequested');
+/**
+ * Cancel from Slack (button or `/research cancel`): the workflow checks who asks, then stops its
+ * work and completes with outcome `cancelled`. (A Temporal cancellation from the Web UI or CLI,
+ * an operator's, still ends the run Cancelled.)
+ */
+export const cancelSignal = defineSignal<[ReviewAction]>('cancel');
 export const draftQuery = defineQuery<DraftSnapshot>('draft');
 export const budgetSignal = defineSignal<[BudgetAction]>('budget');
 export const researchStepSignal = defineSignal<[ResearchStepReport]>('researchStepDone');

@@ -2,9 +2,12 @@
  * How a run ends well: the decided card, the publication of an approved article, the outcome
  * reply in the thread, and the result the Web UI and `/research status` read.
  */
+import type { CancellationScope } from '@temporalio/workflow';
 import { slack } from './activities.js';
+import type { Authority } from './authority.js';
 import type { BudgetGuard } from './budget.js';
 import type { CostLedger } from './ledger.js';
+import { DeadlineReached } from './deadline.js';
 import type { Decision, PipelineResult } from './messages.js';
 import type { ReviewLoop } from './review.js';
 import { threadOf, type RunContext } from './run.js';
@@ -16,6 +19,9 @@ export interface RunParts {
   status: StatusReporter;
   budget: BudgetGuard;
   review: ReviewLoop;
+  authority: Authority;
+  /** The scope the run's work runs in; a permitted Cancel from Slack cancels it. */
+  work: CancellationScope;
 }
 
 export async function finish({ run, ledger, status, budget, review }: RunParts, outcome: Decision): Promise<PipelineResult> {
@@ -46,8 +52,18 @@ export async function finish({ run, ledger, status, budget, review }: RunParts, 
   const endLine =
     outcome.outcome === 'approved' ? `Approved by <@${outcome.by}>${published ? ' and published' : ''}`
     : outcome.outcome === 'rejected' ? `Rejected by <@${outcome.by}>`
-    : outcome.outcome === 'expired' ? 'Review expired without a decision'
+    : outcome.outcome === 'expired' ? (outcome.deadline ? 'Expired: the pipeline reached its time limit' : 'Review expired without a decision')
     : outcome.by ? `Stopped by <@${outcome.by}> at the budget limit` : 'Stopped: the budget question went unanswered';
   status.enter(outcome.outcome === 'stopped' ? 'stopped' : 'completed', endLine);
   return { workflowId, topic, article, decision: outcome, versions: review.version, usage, ...(published ? { published } : {}) };
+}
+
+/** Ends the run `expired` when the deadline cut work short (an LLM call still running); rethrows anything else. */
+export function finishAtDeadline(parts: RunParts): (error: unknown) => Promise<PipelineResult> {
+  return async (error) => {
+    if (!(error instanceof DeadlineReached)) throw error;
+    parts.ledger.skipUnfinished();
+    const version = parts.review.version;
+    return finish(parts, { outcome: 'expired', at: new Date().toISOString(), ...(version ? { version } : {}), deadline: true });
+  };
 }

@@ -3,9 +3,8 @@
  * startToClose bounds one attempt, scheduleToClose bounds all attempts together, and the
  * retry policy fails fast on errors no retry can fix (bad key, no quota, unknown model).
  */
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_LLM_FAILURES, NON_RETRYABLE_SLACK_FAILURES } from '../shared/failure-types.js';
-import { DEFAULT_PRICES } from '../shared/pricing.js';
 import type { PipelineSettings } from './messages.js';
 import { CONTENT_PIPELINE_TASK_QUEUE, RESEARCH_TASK_QUEUE } from './messages.js';
 
@@ -14,7 +13,6 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   reviewTimeoutMs: 72 * 3_600_000,
   llmAttemptTimeoutMs: 90_000,
   maxCostUsd: 0.5,
-  prices: DEFAULT_PRICES,
   researchModel: 'gpt-4o-mini',
   writerModel: 'gpt-4o-mini',
   maxRevisions: 3,
@@ -57,6 +55,12 @@ export const STATUS_ACTIVITY_OPTIONS: ActivityOptions = {
     maximumInterval: '10s',
     nonRetryableErrorTypes: NON_RETRYABLE_SLACK_FAILURES,
   },
+};
+
+/** The budget estimate: pure computation on the worker, so a few quick local attempts. */
+export const ESTIMATE_ACTIVITY_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 3, initialInterval: '1s' },
 };
 
 /** Slack writes are quick; a few more attempts ride out rate limits and blips. */

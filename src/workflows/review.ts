@@ -3,15 +3,15 @@
  * expiry), and act on the first decision that passes the checks. "Request changes" produces the
  * next version from the stored research (no research call is repeated) and goes round again.
  */
-import { condition, log, setHandler, upsertMemo } from '@temporalio/workflow';
+import { condition, setHandler, upsertMemo } from '@temporalio/workflow';
 import { editSize } from '../shared/edit-size.js';
-import { MAX_OUTPUT_TOKENS } from '../shared/pricing.js';
-import { revisionPrompt } from '../shared/prompts.js';
 import { llmActivities, slack } from './activities.js';
+import type { Authority } from './authority.js';
 import type { BudgetGuard } from './budget.js';
-import { promptWorstCase } from './estimates.js';
 import type { EvidenceCheck } from './evidence.js';
+import { estimateCost } from './estimates.js';
 import type { CostLedger } from './ledger.js';
+import { decidedText, tellUser } from './notices.js';
 import {
   approveEditedSignal,
   approveSignal,
@@ -46,14 +46,15 @@ export class ReviewLoop {
   evidence: EvidenceCheck | undefined;
   private revisions = 0;
   private pending: ReviewEvent | undefined;
-  /** Expanded reviewer user IDs (groups resolved), or undefined when anyone may decide. */
-  private allowedReviewers: string[] | undefined;
+  /** Who asked for the revision being written. */
+  private revisingFor: string | undefined;
 
   constructor(
     private readonly run: RunContext,
     private readonly ledger: CostLedger,
     private readonly status: StatusReporter,
     private readonly budget: BudgetGuard,
+    private readonly authority: Authority,
   ) {
     setHandler(approveSignal, (action) => this.accept({ kind: 'approve', action }));
     setHandler(approveEditedSignal, (action) => this.accept({ kind: 'approveEdited', action }));
@@ -84,7 +85,7 @@ export class ReviewLoop {
     const { settings, topic } = this.run;
     this.article = firstDraft;
     this.version = 1;
-    if (settings.reviewers.length) this.allowedReviewers = await slack.resolveReviewers({ reviewers: settings.reviewers });
+    await this.authority.ready();
 
     for (;;) {
       await this.evidence?.check(this.article, this.version);
@@ -98,7 +99,7 @@ export class ReviewLoop {
       const at = new Date().toISOString();
       const version = this.version;
 
-      if (!event) return { outcome: 'expired', at, version };
+      if (!event) return { outcome: 'expired', at, version, ...(this.run.deadline.passed() ? { deadline: true } : {}) };
       if (event.kind === 'approve') return { outcome: 'approved', by: event.action.userId, at, version };
       if (event.kind === 'approveEdited') {
         const edit = editSize(this.article, event.action.article);
@@ -112,61 +113,99 @@ export class ReviewLoop {
 
       // Request changes: a revision from the stored research.
       const { feedback, userId } = event.action;
-      const stop = await this.budget.guard(
-        `revision v${version + 1}`,
-        promptWorstCase(settings.writerModel, MAX_OUTPUT_TOKENS.writer, [revisionPrompt(topic, findings, this.article, feedback)], settings.prices),
-      );
+      this.revisingFor = userId;
+      const estimate = await estimateCost(this.run, this.ledger, {
+        step: 'revision', model: settings.writerModel, research: findings, article: this.article, feedback,
+      });
+      const stop = await this.budget.guard(`revision v${version + 1}`, estimate);
       if (stop) return stop;
       this.revisions += 1;
       await slack.supersedeDraft({ ...this.card(), draftTs: this.draftTs, nextVersion: version + 1, requestedBy: userId, feedback });
       const revising = this.ledger.addRevision(version + 1);
       this.ledger.begin(revising);
       this.status.enter('revising', `Revising after feedback from <@${userId}>`);
-      const revised = await llmActivities(settings.llmAttemptTimeoutMs).reviseArticle({ topic, research: findings, article: this.article, feedback });
+      const revised = await this.run.deadline.within(() =>
+        llmActivities(settings.llmAttemptTimeoutMs).reviseArticle({ topic, research: findings, article: this.article, feedback }),
+      );
       this.ledger.record(revising, revised.usage);
       this.article = revised.output;
       this.version += 1;
     }
   }
 
-  /** Waits for a reviewer: one reminder after `reminderAfterMs`, expiry after `reviewTimeoutMs`. */
+  /** Waits for a reviewer: one reminder after `reminderAfterMs`, expiry after `reviewTimeoutMs` or at the run's deadline. */
   private async awaitReview(): Promise<ReviewEvent | undefined> {
-    const { settings } = this.run;
-    const reminderAt = Math.min(settings.reminderAfterMs, settings.reviewTimeoutMs);
+    const { settings, deadline } = this.run;
+    const window = deadline.bound(settings.reviewTimeoutMs);
+    if (window <= 0) return this.pending;
+    const reminderAt = Math.min(settings.reminderAfterMs, window);
     if (await condition(() => this.pending !== undefined, reminderAt)) return this.pending;
-    if (reminderAt < settings.reviewTimeoutMs) {
+    if (reminderAt < window) {
       await slack.postReminder({
         ...threadOf(this.run), topic: this.run.topic, version: this.version,
         reviewers: settings.reviewers.length ? settings.reviewers : [this.run.requestedBy], waitedMs: reminderAt,
       });
-      if (await condition(() => this.pending !== undefined, settings.reviewTimeoutMs - reminderAt)) return this.pending;
+      if (await condition(() => this.pending !== undefined, window - reminderAt)) return this.pending;
     }
     return undefined;
   }
 
   /**
-   * The checks every review click passes in the workflow, whatever the bot checked before:
-   * review open, the card's version is the current one, the clicker may decide, nothing decided yet.
+   * The checks every review click passes in the workflow, whatever the bot checked before: the
+   * clicker may decide, nothing decided yet, review open, the card's version is the current one.
    * A click can arrive while postDraft's completion is still on its way back, hence 'posting-draft'.
+   * A refused click is answered (with the person's text given back); an accepted one is acted on.
    */
-  private accept(event: ReviewEvent): void {
-    const { action } = event;
-    const stage = this.status.stage;
-    const reason =
-      stage !== 'posting-draft' && stage !== 'awaiting-review' ? `stage is ${stage}`
-      : this.run.decision || this.pending ? 'a decision was already taken'
-      : action.version !== undefined && action.version !== this.version ? `the click was on v${action.version}, current is v${this.version}`
-      : this.allowedReviewers && !this.allowedReviewers.includes(action.userId) ? 'the user is not a reviewer'
-      : event.kind === 'requestChanges' && this.revisions >= this.run.settings.maxRevisions ? 'no revisions left'
-      : undefined;
-    if (reason) {
-      log.info('Ignoring review signal', { kind: event.kind, userId: action.userId, reason });
-      return;
-    }
+  private accept(event: ReviewEvent): Promise<void> | void {
+    const reason = this.refusal(event);
+    if (reason) return tellUser(this.run, event.action.userId, reason, returnedText(event));
     this.pending = event;
     // Final decisions show in the memo at once, so a later click can be told who decided.
     if (event.kind !== 'requestChanges') {
-      upsertMemo({ outcome: event.kind === 'reject' ? 'rejected' : 'approved', decidedBy: action.userId });
+      upsertMemo({ outcome: event.kind === 'reject' ? 'rejected' : 'approved', decidedBy: event.action.userId });
     }
+  }
+
+  private refusal({ kind, action }: ReviewEvent): string | undefined {
+    const unchanged = `so your ${NOUNS[kind]} changed nothing`;
+    const stage = this.status.stage;
+    const pending = this.pending;
+    const decided = this.run.decision ?? (pending && pending.kind !== 'requestChanges'
+      ? { outcome: pending.kind === 'reject' ? 'rejected' as const : 'approved' as const, by: pending.action.userId } : undefined);
+    if (!this.authority.mayReview(action.userId)) return `Only the reviewers can decide on this draft, ${unchanged}.`;
+    if (decided) return `${decidedText(decided)}, ${unchanged}.`;
+    if (pending || stage === 'revising') {
+      const by = pending?.action.userId ?? this.revisingFor;
+      return `v${this.version} is being revised after feedback from <@${by}>, ${unchanged}. The next version will appear in the thread.`;
+    }
+    if (stage !== 'posting-draft' && stage !== 'awaiting-review') return `This pipeline is not waiting for a review now (it is ${stage}), ${unchanged}.`;
+    if (action.version !== undefined && action.version !== this.version) {
+      return `Your ${NOUNS[kind]} was on v${action.version}, but v${this.version} has been posted since, ${unchanged}. Review v${this.version} in the thread.`;
+    }
+    if (kind === 'requestChanges' && this.revisions >= this.run.settings.maxRevisions) {
+      return `This draft has used all its revisions, ${unchanged}: approve it, edit it yourself, or reject it.`;
+    }
+    return undefined;
+  }
+}
+
+const NOUNS: Record<ReviewEvent['kind'], string> = {
+  approve: 'approval',
+  approveEdited: 'edit',
+  reject: 'rejection',
+  requestChanges: 'request for changes',
+};
+
+/** What the person wrote, to give back when their action was refused. */
+function returnedText(event: ReviewEvent): { label: string; text: string } | undefined {
+  switch (event.kind) {
+    case 'approveEdited':
+      return { label: 'Your edited text', text: event.action.article };
+    case 'requestChanges':
+      return { label: 'Your feedback', text: event.action.feedback };
+    case 'reject':
+      return event.action.reason ? { label: 'Your reason', text: event.action.reason } : undefined;
+    default:
+      return undefined;
   }
 }

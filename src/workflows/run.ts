@@ -3,6 +3,7 @@
  * and how it ended. Plain data; each module keeps the rest of its state to itself.
  */
 import { workflowInfo } from '@temporalio/workflow';
+import { Deadline } from './deadline.js';
 import type { Decision, PipelineInput, PipelineSettings } from './messages.js';
 import { DEFAULT_SETTINGS } from './policies.js';
 
@@ -14,6 +15,8 @@ export interface RunContext {
   readonly settings: PipelineSettings;
   /** `--docs-only`: grounded in the team's documents alone. */
   readonly docsOnly: boolean;
+  /** When the run wraps up, shortly before Temporal's hard cap: every wait ends by then. */
+  readonly deadline: Deadline;
   /** Workflow time at the start (deterministic). */
   readonly startedAt: number;
   /** The thread's root and status message, once openThread has posted them. */
@@ -32,6 +35,7 @@ export function newRun(input: PipelineInput): RunContext {
     workflowId: workflowInfo().workflowId,
     settings: { ...DEFAULT_SETTINGS, ...input.settings },
     docsOnly: input.docsOnly === true,
+    deadline: new Deadline(),
     startedAt: Date.now(),
     posted: {},
   };

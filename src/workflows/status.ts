@@ -4,7 +4,7 @@
  * search attributes, current details).
  */
 import { CancellationScope, condition, isCancellation, log, setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
-import { formatBudget, formatUsd } from '../shared/pricing.js';
+import { formatBudget, formatUsd } from '../shared/money.js';
 import { STEP_LABELS, type RunState, type StatusView, type StepState, type StepView } from '../shared/progress.js';
 import { statusSlack } from './activities.js';
 import type { CostLedger } from './ledger.js';

@@ -14,7 +14,8 @@ describe('budget guard', () => {
   const stacks: Stack[] = [];
   afterAll(() => Promise.all(stacks.map((s) => s.stop())));
   const stackWith = async (env: Record<string, string>) => {
-    const stack = await startStack({ env });
+    // The budget's deciders: the requester and the reviewers (REVIEWERS unset, the requester alone).
+    const stack = await startStack({ env: { REVIEWERS: REVIEWER, ...env } });
     stacks.push(stack);
     return stack;
   };

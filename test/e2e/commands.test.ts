@@ -85,7 +85,8 @@ describe('subcommands', () => {
     expect(await answerTo(`cancel ${workflowId}`)).toContain(`Cancelling \`${workflowId}\``);
     const outcome = await stack.waitForReply(threadTs, 'outcome');
     expect(blockText(outcome)).toContain(`*Cancelled* by <@${REQUESTER}>`);
-    await waitFor('the run to be cancelled', async () => (await stack.client.workflow.getHandle(workflowId).describe()).status.name === 'CANCELLED');
+    const result = (await stack.client.workflow.getHandle(workflowId).result()) as PipelineResult;
+    expect(result.decision).toMatchObject({ outcome: 'cancelled', by: REQUESTER });
     expect(await answerTo(`cancel ${workflowId}`)).toContain('has already finished');
   });
 

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createEstimateActivities } from '../../src/activities/estimates.js';
 import type { Activities } from '../../src/activities/index.js';
 import { createWorkers, type WorkerSet } from '../../src/worker.js';
 import type { LlmUsage } from '../../src/workflows/messages.js';
@@ -54,6 +55,9 @@ export function recordingActivities(options: { researchDelayMs?: number } = {}) 
     resolveReviewers: (input) => timed('resolveReviewers', input, 0, () => input.reviewers.filter((id) => !id.startsWith('S'))),
     supersedeDraft: (input) => timed('supersedeDraft', input, 0, () => undefined),
     postReminder: (input) => timed('postReminder', input, 0, () => ({ ts: `700.${++ts}` })),
+    tellUser: (input) => timed('tellUser', input, 0, () => undefined),
+    // The real estimate (pure): budget questions depend on it exactly as in production.
+    estimateBudget: createEstimateActivities().estimateBudget,
     publishArticle: (input) => timed('publishArticle', input, 0, () => ({ channel: input.channel, ts: `800.${++ts}`, parts: 1 })),
     // No knowledge base: retrieval finds nothing, so no evidence check runs.
     retrieveContext: (input) => timed('retrieveContext', input, 0, () => ({ output: { status: 'no-index' as const, passages: [] }, usage: fakeUsage('text-embedding-3-small', 0, 0) })),

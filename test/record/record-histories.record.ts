@@ -15,7 +15,7 @@ import {
   approveEditedSignal,
   approveSignal,
   budgetSignal,
-  cancelRequestedSignal,
+  cancelSignal,
   rejectSignal,
   requestChangesSignal,
   statusQuery,
@@ -45,12 +45,12 @@ describe('record workflow histories', () => {
     await failing?.stop();
   });
 
-  async function start(t: WorkflowTestEnv, name: string, settings: PipelineInput['settings'] = {}) {
+  async function start(t: WorkflowTestEnv, name: string, settings: PipelineInput['settings'] = {}, cap: number | '1m' = '1m') {
     return t.env.client.workflow.start(contentPipeline, {
       workflowId: `research-replay-${name}-20261125-abc123`,
       taskQueue: t.taskQueue,
       args: [{ topic: `replay ${name}`, requestedBy: 'U1', channel: 'C1', settings: { researchTaskQueue: t.researchTaskQueue, ...settings } }],
-      workflowExecutionTimeout: '1m',
+      workflowExecutionTimeout: cap,
       workflowIdConflictPolicy: 'TERMINATE_EXISTING',
     });
   }
@@ -109,7 +109,7 @@ describe('record workflow histories', () => {
   it('budget allowed', async () => {
     const handle = await start(ok, 'budget-allow', { maxCostUsd: 0.000001 });
     await stageOf(handle, 'awaiting-budget');
-    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U2' });
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U1' }); // the requester: only they (or REVIEWERS) may spend
     await stageOf(handle, 'awaiting-review');
     await handle.signal(approveSignal, { userId: 'U2' });
     await save('budget-allow', handle);
@@ -118,7 +118,7 @@ describe('record workflow histories', () => {
   it('budget stopped', async () => {
     const handle = await start(ok, 'budget-stop', { maxCostUsd: 0.000001 });
     await stageOf(handle, 'awaiting-budget');
-    await handle.signal(budgetSignal, { answer: 'stop', userId: 'U2' });
+    await handle.signal(budgetSignal, { answer: 'stop', userId: 'U1' });
     await save('budget-stop', handle);
   });
 
@@ -141,9 +141,32 @@ describe('record workflow histories', () => {
   it('cancelled', async () => {
     const handle = await start(ok, 'cancelled');
     await stageOf(handle, 'awaiting-review');
-    await handle.signal(cancelRequestedSignal, { userId: 'U1' });
-    await handle.cancel();
+    await handle.signal(cancelSignal, { userId: 'U1' });
     await save('cancelled', handle);
+  });
+
+  it('expired at the run\'s own deadline (a 12 s cap, a review window longer than the run)', async () => {
+    const handle = await start(ok, 'expired-at-deadline', { reviewTimeoutMs: 60_000 }, 12_000);
+    await save('expired-at-deadline', handle);
+  });
+
+  it('an edit overtaken by a revision is refused and given back', async () => {
+    const handle = await start(ok, 'superseded-edit');
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(requestChangesSignal, { userId: 'U2', version: 1, feedback: 'more examples' });
+    await waitFor('v2', async () => ((await handle.query(statusQuery)).version === 2 && (await handle.query(statusQuery)).stage === 'awaiting-review' ? true : undefined));
+    await handle.signal(approveEditedSignal, { userId: 'U3', version: 1, article: '# edited v1' });
+    await handle.signal(approveSignal, { userId: 'U2', version: 2 });
+    await save('superseded-edit', handle);
+  });
+
+  it('budget answer and cancel from someone not allowed are refused', async () => {
+    const handle = await start(ok, 'refused-budget', { maxCostUsd: 0.000001, reviewers: ['U2'] });
+    await stageOf(handle, 'awaiting-budget');
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U9' });
+    await handle.signal(cancelSignal, { userId: 'U9' });
+    await handle.signal(budgetSignal, { answer: 'stop', userId: 'U2' });
+    await save('refused-budget', handle);
   });
 
   it('failed step', async () => {

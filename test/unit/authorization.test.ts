@@ -75,8 +75,9 @@ describe('mayCancel', () => {
     expect(await mayCancel({ reviewers: ['U0ALICE'], directory: directory({}) }, 'U0MALLORY', undefined)).toBe(false);
   });
 
-  it('lets anyone cancel when no reviewers are configured', async () => {
-    expect(await mayCancel({ reviewers: [], directory: directory({}) }, 'U0MALLORY', 'U0REQUESTER')).toBe(true);
+  it('lets only the requester cancel (or answer a budget question) when no reviewers are configured', async () => {
+    expect(await mayCancel({ reviewers: [], directory: directory({}) }, 'U0MALLORY', 'U0REQUESTER')).toBe(false);
+    expect(await mayCancel({ reviewers: [], directory: directory({}) }, 'U0REQUESTER', 'U0REQUESTER')).toBe(true);
   });
 });
 

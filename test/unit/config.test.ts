@@ -504,3 +504,23 @@ describe('any Temporal cluster (through @temporalio/envconfig)', () => {
     expect(config.temporal.namespace).toBe('content');
   });
 });
+
+describe('loadConfig: deadlines that fit together', () => {
+  it('refuses a review window that cannot fit in PIPELINE_TIMEOUT after research and writing, naming the settings', () => {
+    const problem = problemFor(env({ PIPELINE_TIMEOUT: '50s', REVIEW_TIMEOUT: '45s', LLM_ATTEMPT_TIMEOUT: '5s' }), 'PIPELINE_TIMEOUT');
+    expect(problem.problem).toContain('REVIEW_TIMEOUT (45s)');
+    expect(problem.problem).toContain('2 × LLM_ATTEMPT_TIMEOUT = 10s');
+    expect(problem.help).toContain('Raise PIPELINE_TIMEOUT to at least 1m 00s');
+    expect(problem.help).toContain('lower REVIEW_TIMEOUT to at most 35s');
+  });
+
+  it('refuses a REVIEW_TIMEOUT longer than the default cap of 4 days', () => {
+    expect(variables(env({ REVIEW_TIMEOUT: '5d' }))).toEqual(['PIPELINE_TIMEOUT']);
+  });
+
+  it('accepts settings that just fit, and the defaults', () => {
+    const config = loadConfig(env({ PIPELINE_TIMEOUT: '50s', REVIEW_TIMEOUT: '35s', LLM_ATTEMPT_TIMEOUT: '5s' }));
+    expect(config.pipeline.executionTimeoutMs).toBe(50_000);
+    expect(() => loadConfig(env())).not.toThrow();
+  });
+});

@@ -295,9 +295,10 @@ describe('runSubcommand', () => {
       expect(cancel).toHaveBeenCalledExactlyOnceWith(WORKFLOW_ID, 'U0EDITOR');
     });
 
-    it('lets anyone in the channel cancel when no reviewers are configured', async () => {
+    it('lets only the requester cancel when no reviewers are configured', async () => {
       await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, makeDeps([]), context('U0ANYONE'));
-      expect(cancel).toHaveBeenCalledExactlyOnceWith(WORKFLOW_ID, 'U0ANYONE');
+      expect(onlyReply()).toBe('Only the person who started this pipeline can cancel it.');
+      expect(cancel).not.toHaveBeenCalled();
     });
 
     it('says the pipeline already finished when the cancel arrives too late', async () => {

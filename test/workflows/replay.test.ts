@@ -1,30 +1,38 @@
 /**
- * Determinism guard: every recorded history (test/fixtures/histories/) must replay against the
- * current workflow code. A failure here means a change would break pipelines already running;
- * use patching (`patched()`), or re-record with `npm run record-histories` if no run can be affected.
+ * Determinism guard: every recorded history in test/fixtures/histories/ must replay against the
+ * current workflow code. A failure here means a change would break pipelines already running: put
+ * the new behaviour behind `patched()` (README → Changing workflow code safely). Histories are only
+ * ever added, never rewritten or deleted; none is skipped.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 
 const DIR = new URL('../fixtures/histories/', import.meta.url);
-const files = readdirSync(DIR).filter((file) => file.endsWith('.json')).sort();
+const listing = () => readdirSync(DIR).sort();
+const files = listing().filter((file) => file.endsWith('.json'));
+
+/** The histories recorded before the versioning rule; each must stay (a new one is added beside them). */
+const KEPT = [
+  'approve-parallel-research.json',
+  'approve.json',
+  'budget-allow.json',
+  'budget-stop.json',
+  'cancelled.json',
+  'double-decision.json',
+  'edited.json',
+  'expired.json',
+  'failed.json',
+  'reject.json',
+  'revision.json',
+];
 
 describe('replay of recorded histories', () => {
-  it('has a history for every workflow path', () => {
-    expect(files).toEqual([
-      'approve-parallel-research.json',
-      'approve.json',
-      'budget-allow.json',
-      'budget-stop.json',
-      'cancelled.json',
-      'double-decision.json',
-      'edited.json',
-      'expired.json',
-      'failed.json',
-      'reject.json',
-      'revision.json',
-    ]);
+  const replayed: string[] = [];
+
+  it('keeps every earlier history, and holds nothing but histories', () => {
+    expect(files).toEqual(expect.arrayContaining(KEPT));
+    expect(listing()).toEqual(files);
   });
 
   it.each(files)('replays %s without a determinism error', async (file) => {
@@ -33,5 +41,11 @@ describe('replay of recorded histories', () => {
     await expect(
       Worker.runReplayHistory({ workflowBundle: { code: inject('workflowBundleCode') } }, history, workflowId),
     ).resolves.toBeUndefined();
+    replayed.push(file);
+  });
+
+  // Every file in the directory went through the replay above (none skipped, none filtered out).
+  afterAll(() => {
+    expect([...replayed].sort()).toEqual(listing());
   });
 });

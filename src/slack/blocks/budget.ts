@@ -60,18 +60,22 @@ export interface BudgetAnsweredInput {
   answer: BudgetAnswer;
   /** Absent when nobody answered in time. */
   by?: string;
+  /** The run reached its time limit (PIPELINE_TIMEOUT) before anyone answered. */
+  expired?: boolean;
 }
 
 export function budgetAnsweredMessage(input: BudgetAnsweredInput): SlackMessage {
   const question = budgetQuestionText(input);
   const line =
-    input.answer === 'allow'
+    input.expired
+      ? ':hourglass: Expired: the pipeline reached its time limit (PIPELINE_TIMEOUT) before anyone answered'
+      : input.answer === 'allow'
       ? `:white_check_mark: Allowed +${formatBudget(input.increaseUsd)} by ${userMention(input.by ?? 'unknown')}: budget now ${formatBudget(input.budgetUsd + input.increaseUsd)}`
       : input.by
         ? `:octagonal_sign: Stopped by ${userMention(input.by)}`
         : ':octagonal_sign: Stopped: nobody answered in time';
   return {
-    text: `${question}: ${input.answer === 'allow' ? 'allowed' : 'stopped'}`,
+    text: `${question}: ${input.expired ? 'expired' : input.answer === 'allow' ? 'allowed' : 'stopped'}`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `:warning: ${question}.` } },
       { type: 'section', block_id: 'budget_answer', text: { type: 'mrkdwn', text: line } },

@@ -14,7 +14,9 @@ function outcomeLine(decision: Decision): string {
     case 'rejected':
       return `:no_entry_sign: *Rejected* by ${userMention(decision.by ?? 'unknown')}.`;
     case 'expired':
-      return ':hourglass: *The review expired* without a decision.';
+      return decision.deadline
+        ? ':hourglass: *Expired*: the pipeline reached its time limit (PIPELINE_TIMEOUT) before a decision. Start a new `/research` to try again.'
+        : ':hourglass: *The review expired* without a decision.';
     case 'stopped':
       return decision.by
         ? `:octagonal_sign: *Stopped* by ${userMention(decision.by)} at the budget limit.`

@@ -175,7 +175,9 @@ export function decisionLine(decision: Decision): string {
     case 'rejected':
       return `:x: Rejected by ${by} · ${when}${decision.reason ? `\nReason: “${userText(decision.reason, 1_000)}”` : ''}`;
     case 'expired':
-      return `:hourglass: Review expired without a decision · ${when}`;
+      return decision.deadline
+        ? `:hourglass: Expired: the pipeline reached its time limit · ${when}`
+        : `:hourglass: Review expired without a decision · ${when}`;
     case 'stopped':
       return `:octagonal_sign: Stopped${decision.by ? ` by ${by}` : ''} · ${when}`;
     case 'cancelled':

@@ -1,6 +1,6 @@
 /**
  * Who may decide on a draft (REVIEWERS: user IDs and user-group IDs; empty means anyone) and who
- * may cancel (the requester or a reviewer). Checked here for an immediate answer, and again in
+ * may answer a budget question or cancel (the requester, or a reviewer when REVIEWERS is set). Checked here for an immediate answer, and again in
  * the workflow, which has the final word.
  */
 import type { ListenerDeps } from './deps.js';
@@ -38,8 +38,17 @@ export async function isReviewer(deps: Pick<ListenerDeps, 'reviewers' | 'directo
   return false;
 }
 
+/**
+ * Budget Allow / Stop and Cancel: the requester, and the reviewers when REVIEWERS is set (unset,
+ * anyone may review, but only the requester may spend more or cancel). The workflow checks again.
+ */
 export async function mayCancel(deps: Pick<ListenerDeps, 'reviewers' | 'directory'>, userId: string, requestedBy: string | undefined): Promise<boolean> {
-  return userId === requestedBy || (await isReviewer(deps, userId));
+  return userId === requestedBy || (deps.reviewers.length > 0 && (await isReviewer(deps, userId)));
+}
+
+/** Who may answer a budget question or cancel, for a refusal: "the person who started it" (or a reviewer). */
+export function spendersText(deps: Pick<ListenerDeps, 'reviewers'>): string {
+  return deps.reviewers.length ? 'the person who started this pipeline or a reviewer' : 'the person who started this pipeline';
 }
 
 /** How the refusal names the reviewers: people as mentions, groups as group mentions. */

@@ -5,17 +5,16 @@
  */
 import type { App } from '@slack/bolt';
 import { BUDGET_ALLOW_ACTION_ID, BUDGET_STOP_ACTION_ID } from '../../blocks/budget.js';
-import { mayCancel } from '../authorization.js';
+import { mayCancel, spendersText } from '../authorization.js';
 import type { ListenerDeps } from '../deps.js';
 import { pipelineCheck, registerForwardingButton } from './forward.js';
 
-export const BUDGET_NOT_ALLOWED_REPLY = 'Only the person who started this pipeline or a reviewer can answer its budget question, so nothing changed.';
 
 export function registerBudgetActions(app: App, deps: ListenerDeps): void {
   const { pipelines } = deps;
   const check = pipelineCheck(
     (workflowId) => pipelines.describe(workflowId),
-    async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy)) ? undefined : BUDGET_NOT_ALLOWED_REPLY),
+    async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy)) ? undefined : `Only ${spendersText(deps)} can answer its budget question, so nothing changed.`),
   );
   registerForwardingButton(app, BUDGET_ALLOW_ACTION_ID, ({ workflowId, userId }) => pipelines.answerBudget(workflowId, 'allow', userId), check);
   registerForwardingButton(app, BUDGET_STOP_ACTION_ID, ({ workflowId, userId }) => pipelines.answerBudget(workflowId, 'stop', userId), check);

@@ -21,7 +21,7 @@ import {
   REQUEST_CHANGES_ACTION_ID,
 } from '../../blocks/pipeline.js';
 import { REVIEW_FAILED_REPLY } from '../../blocks/replies.js';
-import { isReviewer, mayCancel, reviewersList } from '../authorization.js';
+import { isReviewer, mayCancel, reviewersList, spendersText } from '../authorization.js';
 import type { ListenerDeps } from '../deps.js';
 import { errorChain } from '../../../shared/error-chain.js';
 import { acceptClick, pipelineCheck, registerForwardingButton, type ButtonArgs } from './forward.js';
@@ -29,7 +29,6 @@ import { acceptClick, pipelineCheck, registerForwardingButton, type ButtonArgs }
 export { alreadyDecidedReply } from './forward.js';
 
 
-const CANCEL_NOT_ALLOWED_REPLY = 'Only the person who started this pipeline or a reviewer can cancel it.';
 
 async function reviewerRule(deps: ListenerDeps, userId: string, verb: string): Promise<string | undefined> {
   if (await isReviewer(deps, userId)) return undefined;
@@ -103,7 +102,7 @@ export function registerReviewActions(app: App, deps: ListenerDeps): void {
     app,
     CANCEL_ACTION_ID,
     ({ workflowId, userId }) => pipelines.cancel(workflowId, userId),
-    pipelineCheck(describe, async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy)) ? undefined : CANCEL_NOT_ALLOWED_REPLY)),
+    pipelineCheck(describe, async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy)) ? undefined : `Only ${spendersText(deps)} can cancel it.`)),
   );
 
   onModalButton(app, REJECT_ACTION_ID, 'Reject draft', 'reject', deps, async (context) => rejectModal(context));

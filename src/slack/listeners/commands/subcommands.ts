@@ -8,7 +8,7 @@ import { escapeMrkdwn, link, workflowUrl } from '../../blocks/text.js';
 import { usageHelp } from '../../blocks/replies.js';
 import { kbReply } from '../../blocks/sources.js';
 import type { ListenerDeps } from '../deps.js';
-import { mayCancel } from '../authorization.js';
+import { mayCancel, spendersText } from '../authorization.js';
 
 export type Subcommand =
   | { kind: 'help' }
@@ -109,7 +109,7 @@ export async function runSubcommand(sub: Subcommand, context: SubcommandContext,
         return;
       }
       if (!(await mayCancel(deps, context.userId, facts.requestedBy))) {
-        await reply('Only the person who started this pipeline or a reviewer can cancel it.');
+        await reply(`Only ${spendersText(deps)} can cancel it.`);
         return;
       }
       const delivery = await deps.pipelines.cancel(sub.workflowId, context.userId);
