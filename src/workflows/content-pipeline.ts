@@ -1,5 +1,5 @@
 /**
- * ContentPipeline: open the thread → research (child workflow) → write → editorial review in
+ * ContentPipeline: open the thread (its root first: no LLM call for a thread that cannot exist) → research (child workflow) → write → editorial review in
  * Slack → publish. This file is the story; each concern lives in a module that owns its state:
  *   run.ts       the request, its settings and thread     ledger.ts   usage and cost per step
  *   status.ts    stage, live status message, memo          budget.ts   Allow / Stop before spending
@@ -20,17 +20,16 @@ import { researchStepSignal, statusQuery, type PipelineInput, type PipelineResul
 import { finish, type RunParts } from './outcome.js';
 import { parallelResearchWorkflow } from './parallel-research.js';
 import { ReviewLoop } from './review.js';
-import { newRun } from './run.js';
+import { newRun, threadOf } from './run.js';
+import { endUndeliverable, openThread } from './opening.js';
 import { StatusReporter } from './status.js';
 
 export async function contentPipeline(input: PipelineInput): Promise<PipelineResult> {
   const parts = assemble(input);
   const { run, ledger, status, budget, review } = parts;
-  const { settings, topic, channel, requestedBy, workflowId } = run;
+  const { settings, topic, workflowId } = run;
   status.start();
 
-  // Research usually fits the budget: it then starts beside the thread's first posts, which are
-  // off the path to the draft. Only a budget question needs the thread first.
   const researchCost = promptWorstCase(settings.researchModel, MAX_OUTPUT_TOKENS.research, [
     keyFactsPrompt(topic), examplesPrompt(topic), statisticsPrompt(topic),
   ], settings.prices);
@@ -43,15 +42,21 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs }],
     });
   };
-  const researching = budget.fits(researchCost) ? startResearch() : undefined;
-  researching?.catch(() => undefined); // awaited (and reported) below, once the thread exists
-
-  const threadOpened = slack.openThread({ channel, topic, requestedBy, workflowId, view: status.firstView() }).then((opened) => {
-    Object.assign(run.posted, { threadTs: opened.threadTs, statusTs: opened.statusTs });
-  });
+  // Settles once the thread's first posts are done (or have failed); failure reports wait for it.
+  let threadOpened: Promise<void> = Promise.resolve();
 
   try {
     const result = await (async (): Promise<PipelineResult> => {
+      // The root first (one fast Slack call): no LLM call for a thread that cannot exist.
+      const { slackError } = await openThread(parts);
+      if (slackError !== undefined) return endUndeliverable(parts, slackError);
+      // Research usually fits the budget: it then starts beside the status message, which is off
+      // the path to the draft. Only a budget question needs the status message first.
+      const researching = budget.fits(researchCost) ? startResearch() : undefined;
+      researching?.catch(() => undefined); // awaited (and reported) below
+      threadOpened = slack.postStatusMessage({ ...threadOf(run), view: status.firstView() }).then(({ ts }) => {
+        run.posted.statusTs = ts;
+      });
       await threadOpened;
       if (!researching) {
         const stop = await budget.guard('research (3 calls)', researchCost);

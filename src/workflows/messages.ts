@@ -16,6 +16,15 @@ export interface PipelineRequest {
   requestedBy: string;
   /** Slack channel ID the command came from; the thread lives there. */
   channel: string;
+  /**
+   * The command's response_url: where the requester is told, ephemerally, that the thread could not
+   * be opened (it works where the bot cannot post; Slack accepts 5 posts within 30 minutes).
+   */
+  responseUrl?: string;
+  /** The bot's user ID, so advice can name it ("/invite @Content Pipeline"). */
+  botUserId?: string;
+  /** The slash command as typed (`/research`), for advice that names a subcommand. */
+  command?: string;
 }
 
 /** Tunables the bot passes at start from config, so the workflow itself never reads the environment. */
@@ -84,7 +93,8 @@ export interface ResearchBundle {
   usage: Record<ResearchStep, LlmUsage>;
 }
 
-export type Outcome = 'approved' | 'rejected' | 'expired' | 'stopped' | 'cancelled';
+/** `undeliverable`: the thread could not be opened (the bot cannot post in the channel); no LLM call was made. */
+export type Outcome = 'approved' | 'rejected' | 'expired' | 'stopped' | 'cancelled' | 'undeliverable';
 
 export interface Decision {
   outcome: Outcome;
@@ -113,6 +123,7 @@ export type Stage =
   | 'completed'
   | 'stopped'
   | 'cancelled'
+  | 'undeliverable'
   | 'failed';
 
 export interface StepUsage extends LlmUsage {
@@ -134,6 +145,36 @@ export interface PipelineResult {
   usage: UsageSummary;
   /** Where the approved article was published. */
   published?: { channel: string; ts: string; parts: number };
+  /**
+   * Set when the approved article could not be published: where it should have gone, Slack's
+   * error, and the thread; `/research publish <workflow-id>` publishes `article` from here.
+   */
+  unpublished?: UnpublishedArticle;
+}
+
+export interface UnpublishedArticle {
+  /** Where the article was to be published (PUBLISH_CHANNEL or the request's channel). */
+  channel: string;
+  /** The request's channel and thread. */
+  sourceChannel: string;
+  threadTs: string;
+  slackError: string;
+  requestedBy: string;
+  approvedBy: string;
+  edited: boolean;
+  costUsd: number;
+  costComplete: boolean;
+}
+
+/** `/research publish <workflow-id>`: publish an approved article whose publication failed. */
+export interface RepublishInput {
+  workflowId: string;
+  topic: string;
+  article: string;
+  versions: number;
+  unpublished: UnpublishedArticle;
+  /** Who asked (requester or reviewer). */
+  requestedBy: string;
 }
 
 export interface UsageSummary {

@@ -11,6 +11,11 @@ export interface RunContext {
   readonly requestedBy: string;
   readonly channel: string;
   readonly workflowId: string;
+  /** Where the requester can be told things ephemerally (the command's response_url), if known. */
+  readonly responseUrl?: string;
+  readonly botUserId?: string;
+  /** The slash command as typed, for advice (`/research publish …`). */
+  readonly command: string;
   readonly settings: PipelineSettings;
   /** Workflow time at the start (deterministic). */
   readonly startedAt: number;
@@ -28,6 +33,9 @@ export function newRun(input: PipelineInput): RunContext {
     requestedBy: input.requestedBy,
     channel: input.channel,
     workflowId: workflowInfo().workflowId,
+    ...(input.responseUrl ? { responseUrl: input.responseUrl } : {}),
+    ...(input.botUserId ? { botUserId: input.botUserId } : {}),
+    command: input.command ?? '/research',
     settings: { ...DEFAULT_SETTINGS, ...input.settings },
     startedAt: Date.now(),
     posted: {},
