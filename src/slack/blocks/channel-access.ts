@@ -68,20 +68,6 @@ export function publishFailedLine(input: PublishFailedInput): string {
   return `:warning: *Not published.* ${what} ${fix.replace(/then try again\.$/, '')}then run \`${input.command} publish ${input.workflowId}\` to publish the approved article (it is kept in the workflow's result).`;
 }
 
-/** The operator's startup error for an unusable PUBLISH_CHANNEL. */
-export function publishChannelStartupError(channel: string, problem: 'not_found' | 'archived' | 'not_member' | 'dm', slackError?: string): string {
-  const why =
-    problem === 'archived' ? 'the channel is archived'
-    : problem === 'not_member' ? 'it is a private channel the bot is not a member of'
-    : problem === 'dm' ? 'it is a direct message, where the bot cannot publish'
-    : `Slack does not know it or the bot cannot see it (${slackError ?? 'channel_not_found'}): a private channel the bot is not in, or a wrong ID`;
-  const fix =
-    problem === 'archived' ? 'unarchive it or set PUBLISH_CHANNEL to another channel ID'
-    : problem === 'dm' ? 'set PUBLISH_CHANNEL to a channel ID (C…)'
-    : 'invite the bot with /invite @<bot name> in that channel, or fix PUBLISH_CHANNEL (a channel ID such as C0123456789, not a name)';
-  return `PUBLISH_CHANNEL=${channel} cannot be used: ${why}. To fix: ${fix}; or unset PUBLISH_CHANNEL to publish in each request's channel.`;
-}
-
 /** The thread's line after `/research publish` published the article. */
 export function republishedLine(channel: string, by: string): string {
   return `:white_check_mark: *Published* in <#${channel}> at <@${by}>’s request.`;
