@@ -73,6 +73,15 @@ describe('a channel the bot cannot post in', () => {
     expect(endedAfter - endedBefore).toBe(1);
   });
 
+  it('a DM between two people: the notice points to a channel or the app\'s own DM, 0 LLM calls', async () => {
+    stack.slack.channels.add({ id: 'D0PEOPLE01', kind: 'im', botIsMember: false, members: [REQUESTER, 'U0FRIEND01'] });
+    const { notice, result, llmCalls } = await researchIn('D0PEOPLE01', 'direct message topic');
+    expect(notice.text).toContain('direct message');
+    expect(notice.text).toContain('Messages tab');
+    expect(llmCalls).toBe(0);
+    expect(result.decision.outcome).toBe('undeliverable');
+  });
+
   it('a public channel the bot is not in still works (chat:write.public), as before', async () => {
     stack.slack.channels.add({ id: 'C0PUBLIC02', kind: 'public', botIsMember: false });
     const before = stack.openai.count();
