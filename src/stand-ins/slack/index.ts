@@ -310,19 +310,21 @@ export class FakeSlack {
       const id = decodeURIComponent(url.pathname.slice('/respond/'.length));
       const args = parseArgs(body, 'application/json');
       this.calls.push({ method: 'response_url', args, token });
-      // A URL Slack never issued, used more than 5 times, or older than 30 minutes is refused. The
-      // documentation gives the limits, not the answer's wording: a 404 with an error name, as
-      // Slack's hooks answer unknown URLs.
-      const issued = this.responseUrls.get(id);
-      const expired = issued && Date.now() - issued.issuedAt > RESPONSE_URL_LIFETIME_MS;
-      const error = !issued ? 'invalid_url' : expired ? 'expired_url' : issued.uses >= RESPONSE_URL_MAX_USES ? 'used_url' : undefined;
+      // Used more than 5 times, or older than 30 minutes: refused. The documentation gives the
+      // limits, not the answer's wording: a 404 with an error name. A URL built by a payload's
+      // sender without responseUrl() (scripts, the benchmarks in another process) counts from its
+      // first use: the stand-in cannot know when Slack would have issued it.
+      const issued = this.responseUrls.get(id) ?? { issuedAt: Date.now(), uses: 0 };
+      this.responseUrls.set(id, issued);
+      const expired = Date.now() - issued.issuedAt > RESPONSE_URL_LIFETIME_MS;
+      const error = expired ? 'expired_url' : issued.uses >= RESPONSE_URL_MAX_USES ? 'used_url' : undefined;
       const refused = error ? { error, messages: [] } : this.refusal('response_url', args);
       if (refused) {
         this.refusals.push({ method: 'response_url', args, ...refused });
         sendJson(res, error ? 404 : 200, { ok: false, error: refused.error });
         return;
       }
-      issued!.uses += 1;
+      issued.uses += 1;
       this.responses.push({
         id,
         at: Date.now(),
