@@ -24,6 +24,8 @@ describe('replay of recorded histories', () => {
       'failed.json',
       'reject.json',
       'revision.json',
+      'undeliverable.json',
+      'unpublished.json',
     ]);
   });
 
