@@ -14,20 +14,20 @@ function lineMessage(text: string): SlackMessage {
 
 /** How the bot is named in the advice: its mention (Slack renders the name) or a fallback. */
 function botName(botUserId: string | undefined): string {
-  return botUserId ? `<@${botUserId}>` : 'the app';
+  return botUserId ? `<@${botUserId}>` : '@Content Pipeline'; // the manifest's display name
 }
 
-/** Why the bot cannot post in a channel, and what fixes it, from Slack's error. */
+/** Why the bot cannot post in a channel, and what fixes it (a sentence each), from Slack's error. */
 export function channelProblem(slackError: string, channel: string, botUserId?: string): { what: string; fix: string } {
   const bot = botName(botUserId);
-  const isDm = channel.startsWith('D');
+  const invite = `Invite me with \`/invite ${bot}\` in that channel.`;
   switch (slackError) {
     case 'channel_not_found':
-      return isDm
-        ? { what: 'I can’t post in this direct message: apps can only post in their own DMs.', fix: `Run the command in a channel I’m in, or in my own Messages tab.` }
-        : { what: `I can’t see <#${channel}>: it is a private channel I’m not a member of (or it no longer exists).`, fix: `Invite me with \`/invite ${bot}\` in that channel, then try again.` };
+      return channel.startsWith('D')
+        ? { what: 'I can’t post in this direct message: apps can only post in their own DMs.', fix: 'Use a channel I’m in, or my own Messages tab.' }
+        : { what: `I can’t see <#${channel}>: it is a private channel I’m not a member of (or it no longer exists).`, fix: invite };
     case 'not_in_channel':
-      return { what: `I’m not a member of <#${channel}>.`, fix: `Invite me with \`/invite ${bot}\` in that channel, then try again.` };
+      return { what: `I’m not a member of <#${channel}>.`, fix: invite };
     case 'is_archived':
       return { what: `<#${channel}> is archived, so nothing can be posted in it.`, fix: 'Unarchive it, or use another channel.' };
     default:
@@ -49,7 +49,7 @@ export function undeliverableNotice(input: UndeliverableNoticeInput): string {
   const { what, fix } = channelProblem(input.slackError, input.channel, input.botUserId);
   return [
     `:warning: I couldn’t start research on *${userText(input.topic, 200)}*. ${what}`,
-    fix,
+    `${fix} Then run \`${input.command}\` again.`,
     `Nothing was researched or spent (\`${input.workflowId}\`, ended as undeliverable).`,
   ].join('\n');
 }
@@ -65,7 +65,7 @@ export interface PublishFailedInput {
 /** The thread's line when the approved article could not be published. */
 export function publishFailedLine(input: PublishFailedInput): string {
   const { what, fix } = channelProblem(input.slackError, input.channel, input.botUserId);
-  return `:warning: *Not published.* ${what} ${fix.replace(/then try again\.$/, '')}then run \`${input.command} publish ${input.workflowId}\` to publish the approved article (it is kept in the workflow's result).`;
+  return `:warning: *Not published.* ${what} ${fix} Then run \`${input.command} publish ${input.workflowId}\` to publish the approved article (it is kept in the workflow's result).`;
 }
 
 /** The thread's line after `/research publish` published the article. */

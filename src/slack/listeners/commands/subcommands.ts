@@ -98,7 +98,7 @@ async function republish(workflowId: string, context: SubcommandContext, deps: L
     case 'failed': {
       const advice = result.slackError ? channelProblem(result.slackError, result.channel) : undefined;
       await reply(advice
-        ? `Still not published. ${advice.what} ${advice.fix}`
+        ? `Still not published. ${advice.what} ${advice.fix} Then try \`${command} publish ${workflowId}\` again.`
         : `Publishing failed again: ${escapeMrkdwn(result.message)}. Try again later, or see the workflow in the Temporal UI.`);
       return;
     }
