@@ -5,6 +5,9 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { PriceTable } from '../shared/pricing.js';
+import type { UnpublishedArticle } from './publication.js';
+
+export type { RepublishInput, UnpublishedArticle } from './publication.js';
 
 export const CONTENT_PIPELINE_TASK_QUEUE = 'content-pipeline';
 export const RESEARCH_TASK_QUEUE = 'research';
@@ -150,31 +153,6 @@ export interface PipelineResult {
    * error, and the thread; `/research publish <workflow-id>` publishes `article` from here.
    */
   unpublished?: UnpublishedArticle;
-}
-
-export interface UnpublishedArticle {
-  /** Where the article was to be published (PUBLISH_CHANNEL or the request's channel). */
-  channel: string;
-  /** The request's channel and thread. */
-  sourceChannel: string;
-  threadTs: string;
-  slackError: string;
-  requestedBy: string;
-  approvedBy: string;
-  edited: boolean;
-  costUsd: number;
-  costComplete: boolean;
-}
-
-/** `/research publish <workflow-id>`: publish an approved article whose publication failed. */
-export interface RepublishInput {
-  workflowId: string;
-  topic: string;
-  article: string;
-  versions: number;
-  unpublished: UnpublishedArticle;
-  /** Who asked (requester or reviewer). */
-  requestedBy: string;
 }
 
 export interface UsageSummary {
