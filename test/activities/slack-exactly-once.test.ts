@@ -154,6 +154,9 @@ describe('exactly-once Slack posts', () => {
   it('finds its message beyond the first page of a long thread', async () => {
     const otherWorkflow = (i: number) => `research-other-20261125-${String(i).padStart(6, '0')}`;
     const reminder = (i: number) => ({ channel: CHANNEL, threadTs, workflowId: otherWorkflow(i), topic: 'CRDTs', version: 1, reviewers: ['U2'], waitedMs: 1_000 });
+    // 120 posts in one channel within seconds: past Slack's 60 per channel per minute, which this
+    // test (about the lookup's pagination, not about rate limits) lifts, as the load test does.
+    slack.rateLimits.set('chat.postMessage', { max: 1_000, windowMs: 60_000 });
     for (let i = 0; i < 120; i += 1) await runActivityIn(attempt(1), activities.postReminder, reminder(i));
     slack.failNext('chat.postMessage', { status: 500, afterSuccess: true });
     await failureOf(runActivityIn(attempt(1), activities.postDraft, draft()));
