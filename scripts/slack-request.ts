@@ -27,7 +27,7 @@ async function newestDraft(workflowId: string | undefined): Promise<StoredMessag
 }
 
 if (verb === 'research') {
-  await send(slashCommandBody({ text: rest.join(' '), responseUrl: `${standInSlack}/respond/cli` }));
+  await send(slashCommandBody({ text: rest.join(' '), responseUrl: `${standInSlack}/respond/cli-${Date.now()}` }));
 } else if (verb === 'approve' || verb === 'reject') {
   const draft = await newestDraft(rest[0]);
   const workflowId = String(draft.metadata?.event_payload.workflow_id);
@@ -38,7 +38,7 @@ if (verb === 'research') {
       value: workflowId,
       channelId: draft.channel,
       messageTs: draft.ts,
-      responseUrl: `${standInSlack}/respond/cli`,
+      responseUrl: `${standInSlack}/respond/cli-${Date.now()}`,
     }),
   );
 } else {

@@ -8,10 +8,11 @@ import type { App } from '@slack/bolt';
 import { cachedDirectory } from './slack/listeners/authorization.js';
 import type { Config } from './config.js';
 import { createSlackApp } from './slack/app.js';
+import { checkPublishChannel } from './slack/publish-channel.js';
 import { trackInFlight } from './slack/in-flight.js';
 import { Pipelines } from './temporal/pipelines.js';
 import { loadHome } from './temporal/home.js';
-import { isMainModule, loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
+import { exitOnConfigError, isMainModule, loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
 import { announce, log } from './ops/log.js';
 import type { ReadinessCheck } from './ops/server.js';
 
@@ -79,6 +80,10 @@ export async function startBot(config: Config, address: string, options: StartBo
   });
   slackClient.current = app.client;
   const inFlight = trackInFlight(app);
+  // A PUBLISH_CHANNEL the bot cannot post in would only show once an article is approved: say it now.
+  if (config.review.publishChannel) {
+    await checkPublishChannel(app.client, config.review.publishChannel, (message) => app.logger.warn(message));
+  }
 
   let port: number | undefined;
   let server: Server | undefined;
@@ -123,7 +128,7 @@ if (isMainModule(import.meta.url)) {
   setUpLogging(config, 'bot');
   const ops = await startOpsEndpoint(config);
   const address = config.temporal.connection.address ?? 'localhost:7233';
-  const bot = await startBot(config, address);
+  const bot = await startBot(config, address).catch(exitOnConfigError);
   ops.addChecks(bot.checks);
   announce(
     `${config.slack.appToken

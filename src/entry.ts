@@ -29,6 +29,15 @@ export function loadConfigOrExit(role: Role): Config {
   }
 }
 
+/** For a startup step that can find a configuration problem (PUBLISH_CHANNEL): print it and exit, as loadConfigOrExit does. */
+export function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
 /** Every secret value the configuration holds: scrubbed from each log line wherever it appears. */
 export function configuredSecrets(config: Config): string[] {
   const { apiKey } = config.temporal.connection as { apiKey?: unknown };

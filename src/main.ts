@@ -6,7 +6,7 @@
 import { startEmbeddedDevServer, type DevServer } from './temporal/dev-server.js';
 import { startBot } from './bot.js';
 import { startWorkers } from './worker.js';
-import { loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
+import { exitOnConfigError, loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
 import { log } from './ops/log.js';
 import { noSlackConfigured } from './config.js';
 import { runPlayground } from './playground/index.js';
@@ -27,7 +27,12 @@ if (!address) {
 }
 
 const workers = await startWorkers(config, address);
-const bot = await startBot(config, address);
+const bot = await startBot(config, address).catch(async (error: unknown) => {
+  // PUBLISH_CHANNEL unusable: stop what started, then print the problem and exit.
+  await workers.stop().catch(() => undefined);
+  await devServer?.stop();
+  return exitOnConfigError(error);
+});
 ops.addChecks({ ...workers.checks, slack: bot.checks.slack! });
 
 console.log(

@@ -127,9 +127,12 @@ export async function pipelineMilestones(client: Client, parentId: string): Prom
   add('workflow started', parent.find((e) => e.type === EVENT.WORKFLOW_EXECUTION_STARTED)?.at);
   const span = (type: string) => spans.find((s) => s.type === type);
   add('child initiated', parent.find((e) => e.type === EVENT.START_CHILD_WORKFLOW_EXECUTION_INITIATED)?.at);
-  // Off the path to the draft since research starts beside it; listed to show that it is.
+  // On the path: the thread's root is posted before research starts (no LLM call for a thread
+  // that cannot exist). The status message is off the path: research starts beside it.
   add('openThread scheduled', span('openThread')?.scheduledAt);
   add('openThread completed', span('openThread')?.completedAt);
+  add('postStatusMessage scheduled', span('postStatusMessage')?.scheduledAt);
+  add('postStatusMessage completed', span('postStatusMessage')?.completedAt);
   add('child started', parent.find((e) => e.type === EVENT.CHILD_WORKFLOW_EXECUTION_STARTED)?.at);
   add('research scheduled', research.firstScheduledAt);
   add('research completed (last)', research.lastCompletedAt);

@@ -39,6 +39,12 @@ const TRANSIENT_PLATFORM_ERRORS = new Set([
   'ratelimited',
 ]);
 
+/** `details[0]` of a SlackChannelError. */
+export interface ChannelFailureDetails {
+  slackError: string;
+  method: string;
+}
+
 interface SlackErrorShape {
   code?: unknown;
   message?: unknown;
@@ -73,10 +79,13 @@ export function toSlackFailure(error: unknown, method: string): ApplicationFailu
       });
     }
     if (CHANNEL_ERRORS.has(slackError)) {
+      // The Slack error in the details, so the workflow can tell the person what to do about it.
+      const details: ChannelFailureDetails = { slackError, method };
       return ApplicationFailure.create({
         type: SlackFailure.Channel,
         message: `Slack could not ${method} in this channel (${slackError}): is the bot still a member?`,
         nonRetryable: true,
+        details: [details],
         cause,
       });
     }

@@ -22,6 +22,7 @@ import { publishMessages, type PublishInput } from '../slack/blocks/publish.js';
 import { reminderMessage } from '../slack/blocks/reminder.js';
 import { supersededCardMessage, type SupersededCardInput } from '../slack/blocks/pipeline.js';
 import { workflowUrl } from '../slack/blocks/text.js';
+import { publishFailedMessage, republishedMessage, undeliverableNotice, type UndeliverableNoticeInput } from '../slack/blocks/channel-access.js';
 import { toSlackFailure } from './slack-errors.js';
 
 /** The slice of the Web API the activities use; tests pass a real WebClient aimed at a stand-in. */
@@ -36,8 +37,18 @@ export interface SlackChatApi {
   usergroups?: { users: Pick<WebClient['usergroups']['users'], 'list'> };
 }
 
+/** Posts a JSON body to a response_url; resolves with the HTTP status and body. */
+export type ResponseUrlPoster = (url: string, body: Record<string, unknown>) => Promise<{ status: number; body: string }>;
+
+const postToResponseUrl: ResponseUrlPoster = async (url, body) => {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  return { status: response.status, body: await response.text() };
+};
+
 export interface SlackActivityDeps {
   slack: SlackChatApi;
+  /** How to post to a command's response_url (fetch by default). */
+  respond?: ResponseUrlPoster;
   /** Base URL of the Temporal Web UI, for links. */
   temporalUiUrl: string;
   namespace: string;
@@ -62,9 +73,30 @@ export interface ThreadTarget {
 /** The draft card (its fields are documented on DraftCardInput), as a reply in the thread. */
 export interface PostDraftInput extends ThreadTarget, DraftCardInput {}
 
-export interface OpenThreadInput extends AnnounceInput {
+export type OpenThreadInput = AnnounceInput;
+
+export interface PostStatusInput {
+  channel: string;
+  threadTs: string;
+  workflowId: string;
   /** What the status message shows first. */
   view: StatusView;
+}
+
+export interface NotifyRequesterInput extends UndeliverableNoticeInput {
+  responseUrl: string;
+}
+
+export interface PublishFailedReplyInput extends ThreadTarget {
+  publishChannel: string;
+  slackError: string;
+  command: string;
+  botUserId?: string;
+}
+
+export interface RepublishedReplyInput extends ThreadTarget {
+  publishChannel: string;
+  by: string;
 }
 
 export interface UpdateStatusInput {
@@ -171,7 +203,7 @@ function currentAttempt(): { attempt: number; firstScheduledMs: number } | undef
   }
 }
 
-export function createSlackActivities({ slack, temporalUiUrl, namespace }: SlackActivityDeps) {
+export function createSlackActivities({ slack, temporalUiUrl, namespace, respond = postToResponseUrl }: SlackActivityDeps) {
   /**
    * Posts a message marked with metadata (workflow, kind and, when a kind can occur more than once
    * per workflow, a distinguishing `key` such as a draft's version). Exactly once: on a retry the
@@ -247,16 +279,54 @@ export function createSlackActivities({ slack, temporalUiUrl, namespace }: Slack
 
   return {
     /**
-     * The channel message that starts the pipeline's thread, then the one status message of the
-     * thread as its first reply (later edited by updateStatus). One activity for both: the status
-     * cannot exist without the root, and one task instead of two takes a round trip off every run.
-     * A retry finds whichever of the two an earlier attempt already posted.
+     * The channel message that starts the pipeline's thread. Its own activity, posted before any
+     * LLM call: a channel the bot cannot post in (not_in_channel, channel_not_found, is_archived)
+     * fails it with a SlackChannelError whose details name Slack's error, and the run ends there.
+     * A retry finds the root an earlier attempt already posted.
      */
-    async openThread(input: OpenThreadInput): Promise<{ threadTs: string; statusTs: string; channel: string }> {
-      const { channel, workflowId, view } = input;
-      const root = await post('thread_root', channel, workflowId, threadRootMessage({ ...input, workflowUrl: urlOf(workflowId) }));
-      const status = await post('status', root.channel, workflowId, statusMessage(view), root.ts);
-      return { threadTs: root.ts, statusTs: status.ts, channel: root.channel };
+    async openThread(input: OpenThreadInput): Promise<{ threadTs: string; channel: string }> {
+      const root = await post('thread_root', input.channel, input.workflowId, threadRootMessage({ ...input, workflowUrl: urlOf(input.workflowId) }));
+      return { threadTs: root.ts, channel: root.channel };
+    },
+
+    /** The one status message of the thread, as its first reply (later edited by updateStatus). */
+    async postStatusMessage(input: PostStatusInput): Promise<{ ts: string }> {
+      const { ts } = await post('status', input.channel, input.workflowId, statusMessage(input.view), input.threadTs);
+      return { ts };
+    },
+
+    /**
+     * Tells the requester, ephemerally through the command's response_url, that the run could not
+     * open its thread and how to fix it. The response_url works where the bot cannot post; Slack
+     * accepts 5 posts within 30 minutes, so an expired or used-up URL is not retried.
+     */
+    async notifyRequester(input: NotifyRequesterInput): Promise<void> {
+      const { responseUrl, ...notice } = input;
+      let answer: { status: number; body: string };
+      try {
+        answer = await respond(responseUrl, { response_type: 'ephemeral', replace_original: false, text: undeliverableNotice(notice) });
+      } catch (error) {
+        throw ApplicationFailure.create({ type: SlackFailure.Unavailable, message: `response_url could not be reached: ${String(error)}` });
+      }
+      if (answer.status >= 500 || answer.status === 429) {
+        throw ApplicationFailure.create({ type: SlackFailure.Unavailable, message: `response_url answered HTTP ${answer.status}` });
+      }
+      if (answer.status >= 400 || /"ok"\s*:\s*false/.test(answer.body)) {
+        throw ApplicationFailure.create({ type: SlackFailure.InvalidRequest, message: `response_url refused the notice (HTTP ${answer.status}: ${answer.body.slice(0, 200)})`, nonRetryable: true });
+      }
+    },
+
+    /** The thread's note that the approved article could not be published, and how to publish it later. */
+    async postPublishFailed(input: PublishFailedReplyInput): Promise<{ ts: string }> {
+      const message = publishFailedMessage({ ...input, channel: input.publishChannel });
+      const { ts } = await post('publish_failed', input.channel, input.workflowId, message, input.threadTs);
+      return { ts };
+    },
+
+    /** The thread's note that `/research publish` published the article. */
+    async postRepublished(input: RepublishedReplyInput): Promise<{ ts: string }> {
+      const { ts } = await post('republished', input.channel, input.workflowId, republishedMessage(input.publishChannel, input.by), input.threadTs);
+      return { ts };
     },
 
     /** The draft card with Approve / Reject, as a reply in the thread. */

@@ -3,6 +3,7 @@
  * activities take and return, so no activity or workflow code changes:
  * - LLM activities return `{ usage }` (or fail with `details[0].usage`): tokens and dollars by model and step;
  * - `openThread` succeeding: a pipeline started; `postOutcome` / `postFailure`: a pipeline ended, by outcome;
+ *   `notifyRequester`: a pipeline ended `undeliverable` (its thread could not be opened);
  * - `postDraft` of version 1: time to draft (from the thread's first post, whose Slack `ts` is its time);
  * - `recordDecision`: time the draft waited for review (draft `ts` to the decision's time).
  * It also puts the Slack channel an activity works in on its log lines, beside the workflow ID
@@ -18,7 +19,7 @@ import { metrics } from './metrics.js';
 
 const LLM_ACTIVITIES = new Set(['researchTopic', 'findExamples', 'getStatistics', 'writeArticle', 'reviseArticle']);
 /** Activities after which a pipeline's stage (as the Home tab shows it) may have changed. */
-const STAGE_ACTIVITIES = new Set(['openThread', 'updateStatus', 'postDraft', 'recordDecision', 'askBudget', 'postOutcome', 'postFailure']);
+const STAGE_ACTIVITIES = new Set(['openThread', 'notifyRequester', 'updateStatus', 'postDraft', 'recordDecision', 'askBudget', 'postOutcome', 'postFailure']);
 
 function isUsage(value: unknown): value is LlmUsage {
   const usage = value as Partial<LlmUsage> | undefined;
@@ -55,6 +56,12 @@ export function observeActivity(type: string, input: Record<string, unknown>, ou
     if (isUsage(usage)) recordUsage(type, usage, prices);
     const result = outcome.error === undefined ? 'ok' : ((outcome.error as { type?: string; name?: string }).type ?? (outcome.error as Error).name ?? 'error');
     metrics.llmCalls.inc({ step: type, result });
+    return;
+  }
+  if (type === 'notifyRequester') {
+    // The run could not open its thread: it ends here, whether or not its response_url still worked.
+    const final = outcome.error === undefined || (outcome.error instanceof ApplicationFailure && outcome.error.nonRetryable);
+    if (final) metrics.pipelinesEnded.inc({ outcome: 'undeliverable' });
     return;
   }
   if (outcome.error !== undefined) return;

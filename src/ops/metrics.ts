@@ -19,7 +19,7 @@ export const metrics = {
   }),
   pipelinesEnded: new Counter({
     name: `${PREFIX}pipelines_ended_total`,
-    help: 'Pipelines that ended, by outcome (approved, rejected, expired, stopped, cancelled, failed).',
+    help: 'Pipelines that ended, by outcome (approved, rejected, expired, stopped, cancelled, undeliverable, failed).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   }),

@@ -435,6 +435,8 @@ export class PlaygroundServer {
   private issueResponseUrl(context: { user: string; channel: string; thread_ts?: string }): string {
     const id = `play-${++this.counter}`;
     this.responseUrls.set(id, context);
+    // Issued now at the stand-in Slack too, so its 30-minute / 5-use limits count from the request.
+    this.options.slackResponseUrl(id);
     return `${this.url}/respond/${id}`;
   }
 

@@ -3,9 +3,11 @@
  * Typed workflow and signal objects, never string names.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { pipelineWorkflowId } from '../shared/ids.js';
 import { contentPipeline } from '../workflows/content-pipeline.js';
+import { republishArticle } from '../workflows/republish.js';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   approveEditedSignal,
@@ -18,6 +20,7 @@ import {
   type BudgetAnswer,
   type DraftSnapshot,
   type PipelineRequest,
+  type PipelineResult,
   type PipelineSettings,
 } from '../workflows/messages.js';
 import {
@@ -107,6 +110,35 @@ export interface PipelinesOptions {
 }
 
 export type ReviewOutcome = 'approved' | 'rejected';
+
+/** What `/research publish <workflow-id>` found or did. */
+export type RepublishResult =
+  | { kind: 'not-approved'; outcome: string }
+  | { kind: 'already-published'; channel: string; ts: string }
+  | { kind: 'in-progress' }
+  | { kind: 'published'; channel: string; ts: string; parts: number }
+  | { kind: 'failed'; channel: string; slackError?: string; message: string };
+
+/** How long `/research publish` waits for the publication before saying it is under way. */
+const REPUBLISH_WAIT_MS = 30_000;
+
+/** The republish workflow's ID: one per pipeline, so a second request finds the first. */
+export function republishWorkflowId(workflowId: string): string {
+  return `${workflowId}-publish`;
+}
+
+/** Slack's error in a failed republish (from the SlackChannelError's details), if it was one. */
+function slackErrorOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  while (current instanceof Error) {
+    if (current instanceof ApplicationFailure) {
+      const details = current.details?.[0] as { slackError?: unknown } | undefined;
+      if (typeof details?.slackError === 'string') return details.slackError;
+    }
+    current = current instanceof WorkflowFailedError || current instanceof ActivityFailure || current instanceof ApplicationFailure ? current.cause : undefined;
+  }
+  return undefined;
+}
 
 export type ReviewDelivery =
   | { delivered: true }
@@ -212,6 +244,60 @@ export class Pipelines {
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
+    }
+  }
+
+  /**
+   * Publishes an approved article whose publication failed (the run completed with `unpublished`),
+   * through the republishArticle workflow: at most one success per pipeline; a failed attempt may
+   * be repeated once the channel is fixed. The caller has checked that the run has finished and
+   * that the user may do this.
+   */
+  async republish(workflowId: string, userId: string): Promise<RepublishResult> {
+    let result: PipelineResult;
+    try {
+      result = (await this.call(() => this.client.workflow.getHandle(workflowId).result())) as PipelineResult;
+    } catch (error) {
+      if (error instanceof WorkflowFailedError) return { kind: 'not-approved', outcome: 'failed or cancelled' };
+      throw error;
+    }
+    if (result.decision.outcome !== 'approved') return { kind: 'not-approved', outcome: result.decision.outcome };
+    if (result.published) return { kind: 'already-published', channel: result.published.channel, ts: result.published.ts };
+    if (!result.unpublished) return { kind: 'not-approved', outcome: 'approved without an article to publish' };
+    const id = republishWorkflowId(workflowId);
+    let handle;
+    try {
+      handle = await this.call(() => this.client.workflow.start(republishArticle, {
+        workflowId: id,
+        taskQueue: this.options.taskQueue,
+        args: [{ workflowId, topic: result.topic, article: result.article, versions: result.versions, unpublished: result.unpublished!, requestedBy: userId }],
+        // Published once; a failed attempt (channel still unusable) may be tried again.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        staticSummary: `Publish "${result.topic}" again for ${userId}`,
+      }));
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const existing = this.client.workflow.getHandle(id);
+      const description = await this.call(() => existing.describe());
+      if (description.status.name === 'RUNNING') return { kind: 'in-progress' };
+      const published = (await this.call(() => existing.result())) as { channel: string; ts: string };
+      return { kind: 'already-published', channel: published.channel, ts: published.ts };
+    }
+    const channel = result.unpublished.channel;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const waited = await Promise.race([
+        handle.result(),
+        new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), REPUBLISH_WAIT_MS); }),
+      ]);
+      if (!waited) return { kind: 'in-progress' };
+      return { kind: 'published', ...waited };
+    } catch (error) {
+      if (!(error instanceof WorkflowFailedError)) throw error;
+      const slackError = slackErrorOf(error);
+      return { kind: 'failed', channel, ...(slackError ? { slackError } : {}), message: error.cause?.message ?? error.message };
+    } finally {
+      clearTimeout(timer);
     }
   }
 

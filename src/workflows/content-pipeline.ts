@@ -1,5 +1,5 @@
 /**
- * ContentPipeline: open the thread → research (child workflow) → write → editorial review in
+ * ContentPipeline: open the thread (its root first: no LLM call for a thread that cannot exist) → research (child workflow) → write → editorial review in
  * Slack → publish. This file is the story; each concern lives in a module that owns its state:
  *   run.ts       the request, its settings and thread     ledger.ts   usage and cost per step
  *   status.ts    stage, live status message, memo          budget.ts   Allow / Stop before spending
@@ -22,21 +22,27 @@ import { researchStepSignal, statusQuery, type PipelineInput, type PipelineResul
 import { finish, finishAtDeadline, type RunParts } from './outcome.js';
 import { parallelResearchWorkflow } from './parallel-research.js';
 import { ReviewLoop } from './review.js';
-import { newRun } from './run.js';
+import { newRun, threadOf } from './run.js';
+import { endUndeliverable, openThread } from './opening.js';
 import { StatusReporter } from './status.js';
 
 export async function contentPipeline(input: PipelineInput): Promise<PipelineResult> {
   const parts = assemble(input);
   const { run, ledger, status, budget, review, work } = parts;
-  const { settings, topic, channel, requestedBy, workflowId } = run;
+  const { settings, topic, workflowId } = run;
   status.start();
+  // Settles once the thread's first posts are done (or have failed); failure reports wait for it.
   let threadOpened: Promise<void> = Promise.resolve();
 
   try {
     const result = await work.run(async (): Promise<PipelineResult> => {
-      // Research usually fits the budget: it then starts beside the thread's first posts, which are
-      // off the path to the draft. Only a budget question needs the thread first.
-      const researchCost = await estimateCost(run, ledger, { step: 'research', model: settings.researchModel });
+      // The root first (one fast Slack call): no LLM call for a thread that cannot exist. The
+      // research estimate (an activity: prompts and prices live outside the workflow) runs beside it.
+      const [{ slackError }, researchCost] = await Promise.all([
+        openThread(parts),
+        estimateCost(run, ledger, { step: 'research', model: settings.researchModel }),
+      ]);
+      if (slackError !== undefined) return endUndeliverable(parts, slackError);
       const startResearch = (): Promise<ResearchBundle> => {
         ledger.begin(...ledger.researchSteps());
         status.enter('researching', 'Researching: key facts, examples and statistics in parallel');
@@ -46,11 +52,12 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
           args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs, ...(run.docsOnly ? { docsOnly: true } : {}) }],
         });
       };
+      // Research usually fits the budget: it then starts beside the status message, which is off
+      // the path to the draft. Only a budget question needs the status message first.
       const researching = budget.fits(researchCost) ? run.deadline.within(startResearch) : undefined;
-      researching?.catch(() => undefined); // awaited (and reported) below, once the thread exists
-
-      threadOpened = slack.openThread({ channel, topic, requestedBy, workflowId, view: status.firstView() }).then((opened) => {
-        Object.assign(run.posted, { threadTs: opened.threadTs, statusTs: opened.statusTs });
+      researching?.catch(() => undefined); // awaited (and reported) below
+      threadOpened = slack.postStatusMessage({ ...threadOf(run), view: status.firstView() }).then(({ ts }) => {
+        run.posted.statusTs = ts;
       });
       await threadOpened;
       if (!researching) {

@@ -1,3 +1,4 @@
 /** The worker's workflowsPath: every workflow type this project registers. */
 export { contentPipeline } from './content-pipeline.js';
 export { parallelResearchWorkflow } from './parallel-research.js';
+export { republishArticle } from './republish.js';

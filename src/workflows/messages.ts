@@ -6,6 +6,9 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { PriceTable } from '../shared/money.js';
 import type { EvidenceReport, Grounding, GroundingCard, Passage, RetrieveContextInput, StatementCheck } from './grounding.js';
+import type { UnpublishedArticle } from './publication.js';
+
+export type { RepublishInput, UnpublishedArticle } from './publication.js';
 
 export const CONTENT_PIPELINE_TASK_QUEUE = 'content-pipeline';
 export const RESEARCH_TASK_QUEUE = 'research';
@@ -19,6 +22,15 @@ export interface PipelineRequest {
   channel: string;
   /** `/research <topic> --docs-only`: write from the team's documents alone, no model research. */
   docsOnly?: boolean;
+  /**
+   * The command's response_url: where the requester is told, ephemerally, that the thread could not
+   * be opened (it works where the bot cannot post; Slack accepts 5 posts within 30 minutes).
+   */
+  responseUrl?: string;
+  /** The bot's user ID, so advice can name it ("/invite @Content Pipeline"). */
+  botUserId?: string;
+  /** The slash command as typed (`/research`), for advice that names a subcommand. */
+  command?: string;
 }
 
 /** Tunables the bot passes at start from config, so the workflow itself never reads the environment. */
@@ -96,7 +108,8 @@ export interface ResearchBundle {
   groundingUsage?: LlmUsage;
 }
 
-export type Outcome = 'approved' | 'rejected' | 'expired' | 'stopped' | 'cancelled';
+/** `undeliverable`: the thread could not be opened (the bot cannot post in the channel); no LLM call was made. */
+export type Outcome = 'approved' | 'rejected' | 'expired' | 'stopped' | 'cancelled' | 'undeliverable';
 
 export interface Decision {
   outcome: Outcome;
@@ -127,6 +140,7 @@ export type Stage =
   | 'completed'
   | 'stopped'
   | 'cancelled'
+  | 'undeliverable'
   | 'failed';
 
 export interface StepUsage extends LlmUsage {
@@ -148,6 +162,11 @@ export interface PipelineResult {
   usage: UsageSummary;
   /** Where the approved article was published. */
   published?: { channel: string; ts: string; parts: number };
+  /**
+   * Set when the approved article could not be published: where it should have gone, Slack's
+   * error, and the thread; `/research publish <workflow-id>` publishes `article` from here.
+   */
+  unpublished?: UnpublishedArticle;
 }
 
 export interface UsageSummary {

@@ -37,6 +37,8 @@ export function decidedText(decision: Pick<Decision, 'outcome' | 'by'>): string 
       return `This pipeline was stopped at its budget limit${by}`;
     case 'cancelled':
       return `This pipeline was cancelled${by}`;
+    case 'undeliverable':
+      return 'This pipeline could not post in its channel';
   }
 }
 

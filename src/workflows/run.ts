@@ -12,6 +12,11 @@ export interface RunContext {
   readonly requestedBy: string;
   readonly channel: string;
   readonly workflowId: string;
+  /** Where the requester can be told things ephemerally (the command's response_url), if known. */
+  readonly responseUrl?: string;
+  readonly botUserId?: string;
+  /** The slash command as typed, for advice (`/research publish …`). */
+  readonly command: string;
   readonly settings: PipelineSettings;
   /** `--docs-only`: grounded in the team's documents alone. */
   readonly docsOnly: boolean;
@@ -33,6 +38,9 @@ export function newRun(input: PipelineInput): RunContext {
     requestedBy: input.requestedBy,
     channel: input.channel,
     workflowId: workflowInfo().workflowId,
+    ...(input.responseUrl ? { responseUrl: input.responseUrl } : {}),
+    ...(input.botUserId ? { botUserId: input.botUserId } : {}),
+    command: input.command ?? '/research',
     settings: { ...DEFAULT_SETTINGS, ...input.settings },
     docsOnly: input.docsOnly === true,
     deadline: new Deadline(),

@@ -83,23 +83,24 @@ describe('exactly-once Slack posts', () => {
     expect(lookup.args).toMatchObject({ channel: CHANNEL, ts: threadTs, include_all_metadata: 'true' });
   });
 
-  const opening = { channel: CHANNEL, topic: 'CRDTs', requestedBy: 'U1', workflowId, view };
+  const opening = { channel: CHANNEL, topic: 'CRDTs', requestedBy: 'U1', workflowId };
 
-  it('`ratelimited` after the root was posted and the status accepted: the retry finds both and posts neither', async () => {
+  it('`ratelimited` after the status was accepted: the retry finds it and posts nothing', async () => {
     slack.messages.length = 0;
+    const { threadTs: root } = await runActivityIn(attempt(1), activities.openThread, opening);
     slack.failNextWhere('chat.postMessage', (args) => postedKind(args) === 'status', { status: 429, headers: { 'retry-after': '2' }, afterSuccess: true });
-    const failure = await failureOf(runActivityIn(attempt(1), activities.openThread, opening));
+    const failure = await failureOf(runActivityIn(attempt(1), activities.postStatusMessage, { channel: CHANNEL, threadTs: root, workflowId, view }));
     expect(failure.type).toBe(SlackFailure.RateLimited);
     expect(failure.nextRetryDelay).toBe(2_000);
 
-    const { threadTs: root, statusTs } = await runActivityIn(attempt(2), activities.openThread, opening);
+    const { ts: statusTs } = await runActivityIn(attempt(2), activities.postStatusMessage, { channel: CHANNEL, threadTs: root, workflowId, view });
     expect(slack.postedOfKind(CHANNEL, 'thread_root').map((m) => m.ts)).toEqual([root]);
     expect(slack.postedOfKind(CHANNEL, 'status', root).map((m) => m.ts)).toEqual([statusTs]);
     expect(posts('thread_root')).toHaveLength(1);
     expect(posts('status')).toHaveLength(1);
   });
 
-  it('a timeout after Slack accepted the thread root: the retry finds it in the channel history, then posts the status once', async () => {
+  it('a timeout after Slack accepted the thread root: the retry finds it in the channel history and posts nothing', async () => {
     slack.messages.length = 0;
     // Written at once, answered after the client (timeout 500 ms) has given up.
     slack.failNext('chat.postMessage', { afterSuccess: true, hangMs: 1_500 });
@@ -108,9 +109,9 @@ describe('exactly-once Slack posts', () => {
     expect(failure.message).toMatch(/timeout|timed out|aborted/i);
     expect(posts('status')).toHaveLength(0);
 
-    const { threadTs: root, statusTs } = await runActivityIn(attempt(2), activities.openThread, { ...opening, topic: 'Timeouts' });
+    const { threadTs: root } = await runActivityIn(attempt(2), activities.openThread, { ...opening, topic: 'Timeouts' });
     expect(slack.postedOfKind(CHANNEL, 'thread_root').map((m) => m.ts)).toEqual([root]);
-    expect(slack.postedOfKind(CHANNEL, 'status', root).map((m) => m.ts)).toEqual([statusTs]);
+    expect(posts('thread_root')).toHaveLength(1);
     expect(slack.callsOf('conversations.history')[0]!.args).toMatchObject({ channel: CHANNEL, include_all_metadata: 'true' });
   });
 
@@ -153,6 +154,9 @@ describe('exactly-once Slack posts', () => {
   it('finds its message beyond the first page of a long thread', async () => {
     const otherWorkflow = (i: number) => `research-other-20261125-${String(i).padStart(6, '0')}`;
     const reminder = (i: number) => ({ channel: CHANNEL, threadTs, workflowId: otherWorkflow(i), topic: 'CRDTs', version: 1, reviewers: ['U2'], waitedMs: 1_000 });
+    // 120 posts in one channel within seconds: past Slack's 60 per channel per minute, which this
+    // test (about the lookup's pagination, not about rate limits) lifts, as the load test does.
+    slack.rateLimits.set('chat.postMessage', { max: 1_000, windowMs: 60_000 });
     for (let i = 0; i < 120; i += 1) await runActivityIn(attempt(1), activities.postReminder, reminder(i));
     slack.failNext('chat.postMessage', { status: 500, afterSuccess: true });
     await failureOf(runActivityIn(attempt(1), activities.postDraft, draft()));

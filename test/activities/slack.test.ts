@@ -31,10 +31,11 @@ describe('Slack activities', () => {
     slack.messages.length = 0;
   });
 
-  it('openThread posts the parent message with a UI link, then the status message in its thread, both marked with metadata', async () => {
-    const { threadTs, statusTs } = await runActivity(activities.openThread, {
-      channel: 'C1', topic: 'CRDTs <!channel>', requestedBy: 'U1', workflowId, view: statusView,
+  it('openThread posts the parent message with a UI link, then postStatusMessage the status message in its thread, both marked with metadata', async () => {
+    const { threadTs } = await runActivity(activities.openThread, {
+      channel: 'C1', topic: 'CRDTs <!channel>', requestedBy: 'U1', workflowId,
     });
+    const { ts: statusTs } = await runActivity(activities.postStatusMessage, { channel: 'C1', threadTs, workflowId, view: statusView });
     const [rootCall, statusCall] = slack.callsOf('chat.postMessage');
     expect(rootCall!.token).toBe('xoxb-test');
     expect(rootCall!.args.thread_ts).toBeUndefined();

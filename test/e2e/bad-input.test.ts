@@ -166,8 +166,9 @@ describe('bad input', () => {
     });
 
     /** A signed block_actions POST whose payload was edited (or replaced) by `edit`. */
+    let clicks = 0; // Slack gives every click a response_url of its own (5 posts each)
     const clickWith = (edit: (payload: Record<string, unknown>) => unknown) => {
-      const form = new URLSearchParams(buttonClickBody({ actionId: APPROVE_ACTION_ID, value: workflowId, messageTs: draftTs, responseUrl: stack.slack.responseUrl('bad-click') }));
+      const form = new URLSearchParams(buttonClickBody({ actionId: APPROVE_ACTION_ID, value: workflowId, messageTs: draftTs, responseUrl: stack.slack.responseUrl(`bad-click-${++clicks}`) }));
       const edited = edit(JSON.parse(form.get('payload')!) as Record<string, unknown>);
       form.set('payload', typeof edited === 'string' ? edited : JSON.stringify(edited));
       const body = form.toString();

@@ -48,9 +48,10 @@ describe('forwarding buttons check the pipeline’s channel', () => {
     lookup = async () => 'C0HOME';
   });
 
+  let clicks = 0; // Slack gives every click a response_url of its own (5 posts each)
   async function click(channelId: string, value = WORKFLOW_ID): Promise<string | undefined> {
     const before = slack.callsOf('response_url').length;
-    const body = buttonClickBody({ actionId: ACTION, value, channelId, messageTs: '1.000001', responseUrl: slack.responseUrl('fwd') });
+    const body = buttonClickBody({ actionId: ACTION, value, channelId, messageTs: '1.000001', responseUrl: slack.responseUrl(`fwd-${++clicks}`) });
     const response = await fetch(url, { method: 'POST', headers: signedHeaders(SECRET, body), body });
     expect(response.status).toBe(200);
     // The listener either forwards the click or answers the clicker.

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
-import { LlmFailure } from '../../src/shared/failure-types.js';
+import { LlmFailure, SlackFailure } from '../../src/shared/failure-types.js';
 import { researchChildWorkflowId } from '../../src/shared/ids.js';
 import { contentPipeline } from '../../src/workflows/content-pipeline.js';
 import {
@@ -30,6 +30,8 @@ const OUT = new URL('../fixtures/histories/', import.meta.url);
 describe('record workflow histories', () => {
   let ok: WorkflowTestEnv;
   let failing: WorkflowTestEnv;
+  /** Slack refuses the channel: the thread's root in one run, the publication in another. */
+  let refused: WorkflowTestEnv;
 
   beforeAll(async () => {
     mkdirSync(OUT, { recursive: true });
@@ -39,17 +41,30 @@ describe('record workflow histories', () => {
       throw ApplicationFailure.create({ type: LlmFailure.Authentication, message: 'stand-in 401', nonRetryable: true });
     };
     failing = await startWorkflowEnv(broken.activities);
+    const channelError = (slackError: string) =>
+      ApplicationFailure.create({ type: SlackFailure.Channel, message: `stand-in ${slackError}`, nonRetryable: true, details: [{ slackError, method: 'chat.postMessage' }] });
+    const refusing = recordingActivities();
+    const openThread = refusing.activities.openThread;
+    refusing.activities.openThread = async (input) => {
+      if (input.channel === 'C0PRIVATE') throw channelError('channel_not_found');
+      return openThread(input);
+    };
+    refusing.activities.publishArticle = async () => {
+      throw channelError('not_in_channel');
+    };
+    refused = await startWorkflowEnv(refusing.activities);
   });
   afterAll(async () => {
     await ok?.stop();
     await failing?.stop();
+    await refused?.stop();
   });
 
-  async function start(t: WorkflowTestEnv, name: string, settings: PipelineInput['settings'] = {}, cap: number | '1m' = '1m') {
+  async function start(t: WorkflowTestEnv, name: string, settings: PipelineInput['settings'] = {}, cap: number | '1m' = '1m', channel = 'C1') {
     return t.env.client.workflow.start(contentPipeline, {
       workflowId: `research-replay-${name}-20261125-abc123`,
       taskQueue: t.taskQueue,
-      args: [{ topic: `replay ${name}`, requestedBy: 'U1', channel: 'C1', settings: { researchTaskQueue: t.researchTaskQueue, ...settings } }],
+      args: [{ topic: `replay ${name}`, requestedBy: 'U1', channel, responseUrl: 'https://hooks.slack.test/commands/T1/1/x', botUserId: 'UBOT', command: '/research', settings: { researchTaskQueue: t.researchTaskQueue, ...settings } }],
       workflowExecutionTimeout: cap,
       workflowIdConflictPolicy: 'TERMINATE_EXISTING',
     });
@@ -172,5 +187,17 @@ describe('record workflow histories', () => {
   it('failed step', async () => {
     const handle = await start(failing, 'failed');
     await save('failed', handle);
+  });
+
+  it('undeliverable: the thread cannot be opened', async () => {
+    const handle = await start(refused, 'undeliverable', {}, '1m', 'C0PRIVATE');
+    await save('undeliverable', handle);
+  });
+
+  it('approved, publication refused', async () => {
+    const handle = await start(refused, 'unpublished');
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(approveSignal, { userId: 'U2' });
+    await save('unpublished', handle);
   });
 });

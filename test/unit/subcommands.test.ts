@@ -26,6 +26,12 @@ describe('parseSubcommand', () => {
     expect(parseSubcommand(`CaNcEl ${WORKFLOW_ID}`)).toEqual({ kind: 'cancel', workflowId: WORKFLOW_ID });
   });
 
+  it('reads publish with the workflow ID; "publish or perish" stays a topic', () => {
+    expect(parseSubcommand(`publish ${WORKFLOW_ID}`)).toEqual({ kind: 'publish', workflowId: WORKFLOW_ID });
+    expect(parseSubcommand('publish')).toEqual({ kind: 'publish', workflowId: '' });
+    expect(parseSubcommand('publish or perish')).toBeUndefined();
+  });
+
   it('reads cancel with the workflow ID', () => {
     expect(parseSubcommand(`cancel ${WORKFLOW_ID}`)).toEqual({ kind: 'cancel', workflowId: WORKFLOW_ID });
     expect(parseSubcommand(`  cancel   ${WORKFLOW_ID}  `)).toEqual({ kind: 'cancel', workflowId: WORKFLOW_ID });
@@ -129,6 +135,7 @@ describe('runSubcommand', () => {
       listRunning,
       describe: describeFn,
       cancel,
+      republish: unexpected('republish'),
     },
     reviewers,
     directory: { membersOf },

@@ -23,6 +23,8 @@ function outcomeLine(decision: Decision): string {
         : ':octagonal_sign: *Stopped*: the budget question went unanswered.';
     case 'cancelled':
       return `:no_entry_sign: *Cancelled*${decision.by ? ` by ${userMention(decision.by)}` : ''}. Nothing more will be called or posted.`;
+    case 'undeliverable':
+      return ':warning: *Undeliverable*: the thread could not be opened.';
   }
 }
 

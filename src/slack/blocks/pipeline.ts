@@ -182,6 +182,8 @@ export function decisionLine(decision: Decision): string {
       return `:octagonal_sign: Stopped${decision.by ? ` by ${by}` : ''} · ${when}`;
     case 'cancelled':
       return `:no_entry_sign: Pipeline cancelled${decision.by ? ` by ${by}` : ''} · ${when}`;
+    case 'undeliverable':
+      return `:warning: The thread could not be opened · ${when}`;
   }
 }
 

@@ -7,7 +7,7 @@ import type { KbStats } from '../../kb/stats.js';
 export interface ListenerDeps {
   pipelines: Pick<
     Pipelines,
-    'start' | 'review' | 'answerBudget' | 'requestChanges' | 'approveEdited' | 'reject' | 'cancel' | 'describe' | 'draft' | 'listRunning'
+    'start' | 'review' | 'answerBudget' | 'requestChanges' | 'approveEdited' | 'reject' | 'cancel' | 'describe' | 'draft' | 'listRunning' | 'republish'
   >;
   /** REVIEWERS: user and user-group IDs; empty = anyone in the channel. */
   reviewers: string[];

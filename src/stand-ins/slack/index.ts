@@ -4,11 +4,31 @@
  */
 import http from 'node:http';
 import { close, listen, readBody, sendJson, sleep } from '../http.js';
+import { ChannelDirectory } from './channels.js';
 import { messageRefusal, triggerIssuedAt, TRIGGER_LIFETIME_MS, viewRefusal, type Refusal } from './rules.js';
 import { RateLimiter } from './rate-limits.js';
 import type { SocketModeEndpoint } from './socket-mode.js';
 
 export { issueTriggerId, TRIGGER_LIFETIME_MS } from './rules.js';
+export { ChannelDirectory, type ChannelSpec, type StandInChannel } from './channels.js';
+
+/**
+ * A response_url "can be used up to 5 times within 30 minutes" of the command or click it came with
+ * (https://api.slack.com/interactivity/slash-commands#responding_to_commands, "Sending delayed
+ * responses"; https://docs.slack.dev/interactivity/handling-user-interaction#message_responses).
+ */
+export const RESPONSE_URL_MAX_USES = 5;
+export const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
+
+/** What was posted to one response_url: the ephemeral (or in-channel) replies a person saw. */
+export interface RecordedResponse {
+  id: string;
+  at: number;
+  response_type?: string;
+  text?: string;
+  blocks?: Array<Record<string, unknown>>;
+  replace_original?: boolean;
+}
 
 /** A call the stand-in refused because real Slack would have (not an injected failure). */
 export interface RecordedRefusal extends Refusal {
@@ -111,6 +131,12 @@ export class FakeSlack {
   readonly userGroups = new Map<string, string[]>();
   /** The Home tab each user was last shown (views.publish), by user ID. */
   readonly homeViews = new Map<string, { type?: string; blocks?: unknown[] }>();
+  /** Public and private channels, DMs, archived channels; unknown IDs are public channels the bot is in. */
+  readonly channels = new ChannelDirectory();
+  /** Every accepted post to a response_url, in order. */
+  readonly responses: RecordedResponse[] = [];
+  /** When each response_url was issued, and how many posts it accepted. */
+  private readonly responseUrls = new Map<string, { issuedAt: number; uses: number }>();
   private server = http.createServer((req, res) => void this.handle(req, res));
   /** Socket Mode, once `enableSocketMode` has been called (loaded on demand: it needs `ws`). */
   socketMode?: SocketModeEndpoint;
@@ -149,9 +175,18 @@ export class FakeSlack {
     return `${this.url}/api/`;
   }
 
-  /** A response_url for a command or action payload; posts to it are recorded as method `response_url`. */
-  responseUrl(id = 'r1'): string {
+  /**
+   * A response_url for a command or action payload, valid from now on for 5 posts within 30
+   * minutes; posts to it are recorded as method `response_url` and in `responses`.
+   */
+  responseUrl(id = 'r1', issuedAt = Date.now()): string {
+    if (!this.responseUrls.has(id)) this.responseUrls.set(id, { issuedAt, uses: 0 });
     return `${this.url}/respond/${id}`;
+  }
+
+  /** What reached the person through one response_url (by the id given to responseUrl), oldest first. */
+  responsesTo(id: string): RecordedResponse[] {
+    return this.responses.filter((r) => r.id === id);
   }
 
   /** Queues failures for the next calls of `method`, in order. */
@@ -272,14 +307,32 @@ export class FakeSlack {
       return;
     }
     if (url.pathname.startsWith('/respond/')) {
+      const id = decodeURIComponent(url.pathname.slice('/respond/'.length));
       const args = parseArgs(body, 'application/json');
       this.calls.push({ method: 'response_url', args, token });
-      const refused = this.refusal('response_url', args);
+      // Used more than 5 times, or older than 30 minutes: refused. The documentation gives the
+      // limits, not the answer's wording: a 404 with an error name. A URL built by a payload's
+      // sender without responseUrl() (scripts, the benchmarks in another process) counts from its
+      // first use: the stand-in cannot know when Slack would have issued it.
+      const issued = this.responseUrls.get(id) ?? { issuedAt: Date.now(), uses: 0 };
+      this.responseUrls.set(id, issued);
+      const expired = Date.now() - issued.issuedAt > RESPONSE_URL_LIFETIME_MS;
+      const error = expired ? 'expired_url' : issued.uses >= RESPONSE_URL_MAX_USES ? 'used_url' : undefined;
+      const refused = error ? { error, messages: [] } : this.refusal('response_url', args);
       if (refused) {
         this.refusals.push({ method: 'response_url', args, ...refused });
-        sendJson(res, 200, { ok: false, error: refused.error });
+        sendJson(res, error ? 404 : 200, { ok: false, error: refused.error });
         return;
       }
+      issued.uses += 1;
+      this.responses.push({
+        id,
+        at: Date.now(),
+        ...(typeof args.response_type === 'string' ? { response_type: args.response_type } : {}),
+        ...(typeof args.text === 'string' ? { text: args.text } : {}),
+        ...(Array.isArray(args.blocks) ? { blocks: args.blocks as RecordedResponse['blocks'] } : {}),
+        ...(typeof args.replace_original === 'boolean' ? { replace_original: args.replace_original } : {}),
+      });
       sendJson(res, 200, { ok: true });
       return;
     }
@@ -302,7 +355,8 @@ export class FakeSlack {
       this.sendFailure(res, failure);
       return;
     }
-    const refused = this.refusal(method, args);
+    const channelError = this.channels.refusal(method, String(args.channel ?? ''));
+    const refused = channelError ? { error: channelError, messages: [] } : this.refusal(method, args);
     if (refused) {
       this.refusals.push({ method, args, ...refused });
       sendJson(res, 200, { ok: false, error: refused.error, ...(refused.messages.length ? { response_metadata: { messages: refused.messages } } : {}) });
@@ -400,6 +454,10 @@ export class FakeSlack {
       }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
+      case 'conversations.info':
+        // https://docs.slack.dev/reference/methods/conversations.info (channel_not_found is answered above).
+        if (!args.channel) return { ok: false, error: 'channel_not_found' };
+        return { ok: true, channel: this.channels.info(String(args.channel)) };
       case 'conversations.history': {
         // Top-level messages, newest first, as Slack returns them.
         const messages = this.messages.filter((m) => m.channel === String(args.channel ?? '') && !m.thread_ts).reverse();

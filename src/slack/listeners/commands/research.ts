@@ -54,7 +54,13 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
     const retry = context.retryNum ? ` (Slack retry ${context.retryNum}${context.retryReason ? `, ${context.retryReason}` : ''})` : '';
     try {
       const { workflowId } = await pipelines.start(
-        { topic: parsed.topic, requestedBy: command.user_id, channel: command.channel_id, ...(docsOnly ? { docsOnly: true } : {}) },
+        {
+          topic: parsed.topic, requestedBy: command.user_id, channel: command.channel_id,
+          // Where the workflow tells the requester, ephemerally, if it cannot open its thread here.
+          responseUrl: command.response_url, command: command.command,
+          ...(context.botUserId ? { botUserId: context.botUserId } : {}),
+          ...(docsOnly ? { docsOnly: true } : {}),
+        },
         { idempotencyKey: commandDeliveryKey(command) },
       );
       logger.info(`Started ${workflowId} for ${command.user_id} in ${command.channel_id}${retry}`);

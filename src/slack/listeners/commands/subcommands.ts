@@ -9,12 +9,14 @@ import { usageHelp } from '../../blocks/replies.js';
 import { kbReply } from '../../blocks/sources.js';
 import type { ListenerDeps } from '../deps.js';
 import { mayCancel, spendersText } from '../authorization.js';
+import { channelProblem } from '../../blocks/channel-access.js';
 
 export type Subcommand =
   | { kind: 'help' }
   | { kind: 'status' }
   | { kind: 'kb' }
   | { kind: 'cancel'; workflowId: string }
+  | { kind: 'publish'; workflowId: string }
   | { kind: 'unknown'; word: string };
 
 /** Single words that read as commands, not topics: answered with help instead of a pipeline. */
@@ -32,6 +34,8 @@ export function parseSubcommand(text: string | undefined): Subcommand | undefine
   if (word === 'kb' && rest.length === 0) return { kind: 'kb' };
   // `cancel <id>` (or a bare `cancel`); "cancel culture in tech" is a topic.
   if (word === 'cancel' && rest.length <= 1) return { kind: 'cancel', workflowId: rest[0] ?? '' };
+  // `publish <id>` (or a bare `publish`); "publish or perish" is a topic.
+  if (word === 'publish' && (rest.length === 0 || (rest.length === 1 && rest[0]!.startsWith('research-')))) return { kind: 'publish', workflowId: rest[0] ?? '' };
   if (rest.length === 0 && (COMMAND_LIKE.has(word) || word.startsWith('-'))) return { kind: 'unknown', word: first };
   return undefined;
 }
@@ -56,6 +60,7 @@ export function fullHelp(command: string): string {
     `• \`${command} status\`: your running pipelines in this channel.`,
     `• \`${command} kb\`: what the knowledge base holds (files, chunks, last ingest, where).`,
     `• \`${command} cancel <workflow-id>\`: cancel one of them (requester or reviewers).`,
+    `• \`${command} publish <workflow-id>\`: publish an approved article again after publishing failed (the thread says why; requester or reviewers).`,
     `• \`${command} help\`: this message. To research a word like "status", put it in quotes.`,
   ].join('\n');
 }
@@ -65,6 +70,50 @@ export interface SubcommandContext {
   userId: string;
   channelId: string;
   reply: (text: string) => Promise<unknown>;
+}
+
+/** `/research publish <workflow-id>`: re-publish an approved article whose publication failed. */
+async function republish(workflowId: string, context: SubcommandContext, deps: ListenerDeps): Promise<void> {
+  const { command, reply } = context;
+  if (!isPipelineWorkflowId(workflowId)) {
+    await reply(`Please give the workflow ID of the approved pipeline, e.g. \`${command} publish research-my-topic-20261125-abc123\` (the thread's "Not published" note names it).`);
+    return;
+  }
+  const facts = await deps.pipelines.describe(workflowId);
+  if (!facts) {
+    await reply(`I can't find a pipeline \`${workflowId}\`, so nothing was published. Check the ID in the thread's "Not published" note.`);
+    return;
+  }
+  if (facts.running) {
+    await reply(`\`${workflowId}\` is still running; it publishes its article itself once a reviewer approves it.`);
+    return;
+  }
+  if (!(await mayCancel(deps, context.userId, facts.requestedBy))) {
+    await reply('Only the person who started this pipeline or a reviewer can publish its article.');
+    return;
+  }
+  const result = await deps.pipelines.republish(workflowId, context.userId);
+  switch (result.kind) {
+    case 'not-approved':
+      await reply(`\`${workflowId}\` ended ${result.outcome}, so there is no approved article to publish.`);
+      return;
+    case 'already-published':
+      await reply(`The article of \`${workflowId}\` is already published in <#${result.channel}>; nothing was posted again.`);
+      return;
+    case 'in-progress':
+      await reply(`Publishing \`${workflowId}\` is under way; the thread will say when it is done.`);
+      return;
+    case 'published':
+      await reply(`Published in <#${result.channel}>${result.parts > 1 ? ` in ${result.parts} parts` : ''}. The thread says so too.`);
+      return;
+    case 'failed': {
+      const advice = result.slackError ? channelProblem(result.slackError, result.channel) : undefined;
+      await reply(advice
+        ? `Still not published. ${advice.what} ${advice.fix} Then try \`${command} publish ${workflowId}\` again.`
+        : `Publishing failed again: ${escapeMrkdwn(result.message)}. Try again later, or see the workflow in the Temporal UI.`);
+      return;
+    }
+  }
 }
 
 export async function runSubcommand(sub: Subcommand, context: SubcommandContext, deps: ListenerDeps): Promise<void> {
@@ -94,6 +143,9 @@ export async function runSubcommand(sub: Subcommand, context: SubcommandContext,
       await reply([`Your running pipelines in this channel (${runs.length}):`, ...lines].join('\n'));
       return;
     }
+    case 'publish':
+      await republish(sub.workflowId, context, deps);
+      return;
     case 'cancel': {
       if (!isPipelineWorkflowId(sub.workflowId)) {
         await reply(`Please give the workflow ID to cancel, e.g. \`${command} cancel research-my-topic-20261125-abc123\` (see \`${command} status\`).`);
