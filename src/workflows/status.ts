@@ -72,6 +72,8 @@ export class StatusReporter {
     const { decision } = this.run;
     const memo = {
       stage: this.stage, version: this.sources.version(), totalTokens: usage.totalTokens, costUsd, budgetUsd,
+      // The Home tab links each pipeline to its thread.
+      ...(this.run.posted.threadTs ? { threadTs: this.run.posted.threadTs } : {}),
       ...(decision ? { outcome: decision.outcome, decidedBy: decision.by ?? null } : {}),
     };
     if (JSON.stringify(memo) !== this.lastMemo) {

@@ -52,7 +52,8 @@ describe('App Home tab', () => {
     expect(mine).toContain('home tab topic');
     expect(mine).toContain('draft v1');
     expect(mine).toContain(`/workflows/${workflowId}`);
-    expect(mine).toContain(`<#${CHANNEL}>`);
+    // A link to the run's thread (its permalink: archives/<channel>/p<ts without the dot>).
+    expect(mine).toContain(`https://test-workspace.slack.com/archives/${CHANNEL}/p${threadTs.replace('.', '')}`);
     expect(mine).toMatch(/Team spend today\*\n\S+ · [1-9]\d* runs?/);
 
     const reviewers = await openHome(REVIEWER);
