@@ -4,7 +4,7 @@
  * (and only then: a replay failure otherwise means the change broke running pipelines).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
@@ -83,7 +83,13 @@ describe('record workflow histories', () => {
   }
 
   /** `{ workflowId, history }`: replay needs the ID the workflow ran under (child IDs derive from it). */
+  // Histories are only ever added (README → Changing workflow code safely): an existing file is
+  // left alone unless RECORD_OVERWRITE=1 says this is the one deliberate re-recording.
   function write(file: string, workflowId: string) {
+    if (existsSync(new URL(file, OUT)) && process.env.RECORD_OVERWRITE !== '1') {
+      console.log(`${file} exists: kept (RECORD_OVERWRITE=1 rewrites it)`);
+      return;
+    }
     const history: unknown = JSON.parse(exportHistory(workflowId));
     writeFileSync(new URL(file, OUT), `${JSON.stringify({ workflowId, history }, null, 1)}\n`);
   }
