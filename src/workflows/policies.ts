@@ -23,6 +23,15 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
 
 export { CONTENT_PIPELINE_TASK_QUEUE };
 
+/** LLM and embedding calls: 3 attempts with backoff, failing fast on errors a retry cannot fix. */
+const LLM_RETRY: ActivityOptions['retry'] = {
+  maximumAttempts: 3,
+  initialInterval: '2s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  nonRetryableErrorTypes: NON_RETRYABLE_LLM_FAILURES,
+};
+
 /** At most 3 attempts per LLM step, with backoff; scheduleToClose leaves room for them and their waits. */
 export function llmActivityOptions(attemptTimeoutMs: number): ActivityOptions {
   return {
@@ -31,13 +40,7 @@ export function llmActivityOptions(attemptTimeoutMs: number): ActivityOptions {
     // LLM activities heartbeat while they wait for the model, which is how a cancellation reaches
     // them (and aborts the HTTP call) and how a dead worker is noticed before the attempt times out.
     heartbeatTimeout: Math.min(attemptTimeoutMs, 10_000),
-    retry: {
-      maximumAttempts: 3,
-      initialInterval: '2s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      nonRetryableErrorTypes: NON_RETRYABLE_LLM_FAILURES,
-    },
+    retry: LLM_RETRY,
   };
 }
 
@@ -83,11 +86,5 @@ export const SLACK_ACTIVITY_OPTIONS: ActivityOptions = {
 export const KB_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '60s',
   scheduleToCloseTimeout: '4m',
-  retry: {
-    maximumAttempts: 3,
-    initialInterval: '2s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    nonRetryableErrorTypes: NON_RETRYABLE_LLM_FAILURES,
-  },
+  retry: LLM_RETRY,
 };
