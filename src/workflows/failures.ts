@@ -4,6 +4,7 @@
  * Web UI shows exactly what went wrong).
  */
 import { ActivityFailure, ApplicationFailure, CancellationScope, log, setHandler, TimeoutFailure } from '@temporalio/workflow';
+import type { LlmUsage } from './messages.js';
 import { explainFailure } from '../shared/explain.js';
 import { slack } from './activities.js';
 import type { Authority } from './authority.js';
@@ -35,13 +36,16 @@ export function cancelledResult({ run, ledger, review }: RunParts): PipelineResu
 }
 
 /** Where a failure came from: the failed activity's type and the innermost typed failure. */
-export function rootCause(error: unknown): { activity?: string; type?: string; message: string } {
+export function rootCause(error: unknown): { activity?: string; type?: string; message: string; usage?: LlmUsage } {
   let activity: string | undefined;
   let current: unknown = error;
   let message = error instanceof Error ? error.message : String(error);
   while (current instanceof Error) {
     if (current instanceof ActivityFailure) activity = current.activityType;
-    if (current instanceof ApplicationFailure) return { activity, type: current.type ?? undefined, message: current.message };
+    if (current instanceof ApplicationFailure) {
+      const usage = usageOf(current.details?.[0]);
+      return { activity, type: current.type ?? undefined, message: current.message, ...(usage ? { usage } : {}) };
+    }
     if (current instanceof TimeoutFailure) return { activity, type: 'TimeoutFailure', message: current.message };
     message = current.message;
     current = current.cause;
@@ -78,6 +82,9 @@ export async function reportFailure({ run, ledger, status, budget }: RunParts, e
   const running = ledger.running();
   // A Slack step can fail while research runs beside it: blame a running LLM step only when it failed.
   const failed = running.find((s) => s.step === cause.activity) ?? (cause.activity ? undefined : running[0]);
+  // The failed step's calls were billed all the same (an answer that could not be used, a repair):
+  // their tokens, carried in the failure's details, count toward the total shown.
+  if (failed && cause.usage) ledger.record(failed, cause.usage);
   for (const entry of running) Object.assign(entry, { state: entry === failed ? 'failed' : 'skipped', endedAt: Date.now() });
   const where = failed?.label ?? cause.activity ?? status.stage;
   const explanation = explainFailure(cause.type);
@@ -99,4 +106,10 @@ export async function reportFailure({ run, ledger, status, budget }: RunParts, e
     nonRetryable: true,
     cause: error instanceof Error ? error : undefined,
   });
+}
+
+/** The usage an LLM failure carries in `details[0].usage` (src/activities/llm-errors.ts), if any. */
+function usageOf(details: unknown): LlmUsage | undefined {
+  const usage = (details as { usage?: Partial<LlmUsage> } | undefined)?.usage;
+  return usage && typeof usage.model === 'string' && typeof usage.totalTokens === 'number' && usage.totalTokens > 0 ? (usage as LlmUsage) : undefined;
 }
