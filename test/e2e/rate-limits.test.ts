@@ -89,6 +89,14 @@ describe('Slack rate limits (429 + Retry-After)', () => {
     const results = (await Promise.all(pipelines.map((p) => stack.client.workflow.getHandle(p.workflowId).result()))) as PipelineResult[];
     expect(results.map((r) => r.decision?.outcome)).toEqual(['approved', 'approved']);
     for (const { threadTs } of pipelines) expect(stack.slack.postedOfKind(CHANNEL, 'outcome', threadTs)).toHaveLength(1);
-    await expectRetriesHonoured(stack.slack.rateLimited);
+    // Edits of the live status message are coalesced (the status writer sends the latest view), so
+    // a refused edit may be replaced by a newer one instead of being sent again with the same
+    // arguments; what counts is that each status message ends in the finished state. Every other
+    // refused write is retried, with the same arguments, after its Retry-After.
+    for (const { threadTs } of pipelines) {
+      await waitFor('the status message finished', () => stack.statusVersions(threadTs).at(-1)?.includes('*Pipeline finished*'), 30_000);
+    }
+    const statusTs = new Set(pipelines.map(({ threadTs }) => stack.reply(threadTs, 'status')?.ts));
+    await expectRetriesHonoured(stack.slack.rateLimited.filter((c) => !(c.method === 'chat.update' && statusTs.has(String(c.args.ts)))));
   });
 });
