@@ -2,24 +2,16 @@
  * The error policy, end to end with the stand-in LLM: what is retried, how often, and what the
  * thread says when a step fails for good.
  */
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { researchChildWorkflowId } from '../../src/shared/ids.js';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import { LlmFailure } from '../../src/shared/failure-types.js';
 import type { PipelineResult } from '../../src/workflows/messages.js';
 import { blockText } from '../harness/fake-slack.js';
+import { runFailureOf } from '../harness/failures.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
-/** The typed cause a failed run ends with, as the Web UI shows it. */
-async function failureOf(stack: Stack, workflowId: string): Promise<ApplicationFailure> {
-  const error = await stack.client.workflow.getHandle(workflowId).result().then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(WorkflowFailedError);
-  const cause = (error as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
+const failureOf = (stack: Stack, workflowId: string) => runFailureOf(stack.client, workflowId);
 
 describe('LLM error policy', () => {
   let stack: Stack;

@@ -4,21 +4,14 @@
  * non-retryable failure after at most one repair call, never three blind billed retries; the
  * thread says what to do; and the tokens of every call that returned usage are in the total shown.
  */
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlmFailure } from '../../src/shared/failure-types.js';
 import type { Step } from '../../src/stand-ins/openai.js';
 import { blockText } from '../harness/fake-slack.js';
+import { runFailureOf } from '../harness/failures.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
-async function failureOf(stack: Stack, workflowId: string): Promise<ApplicationFailure> {
-  const error = await stack.client.workflow.getHandle(workflowId).result().then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(WorkflowFailedError);
-  const cause = (error as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
+const failureOf = (stack: Stack, workflowId: string) => runFailureOf(stack.client, workflowId);
 
 describe('unusable model output', () => {
   let stack: Stack;

@@ -14,6 +14,7 @@ import { LanceVectorStore } from '../../src/kb/store.js';
 import { researchChildWorkflowId } from '../../src/shared/ids.js';
 import { blockText } from '../harness/fake-slack.js';
 import { FakeOpenAI, type Step } from '../harness/fake-openai.js';
+import { completedActivities as completedOf } from '../harness/failures.js';
 import { waitFor } from '../harness/http.js';
 import { productEnv, startWorkerProcess, type ProductProcess } from '../harness/processes.js';
 import { CHANNEL, startStack, type Stack } from '../harness/stack.js';
@@ -60,19 +61,7 @@ describe('worker killed during retrieval', () => {
     return worker;
   };
   const answered = (step: Step) => stack.openai.completions.filter((c) => c.step === step && c.usage).length;
-  /** Activity types whose completion the workflow's history records. */
-  const completedActivities = async (id: string): Promise<string[]> => {
-    const history = await stack.client.workflow.getHandle(id).fetchHistory();
-    const scheduled = new Map<string, string>();
-    const completed: string[] = [];
-    for (const event of history.events ?? []) {
-      const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
-      if (type) scheduled.set(String(event.eventId), type);
-      const done = event.activityTaskCompletedEventAttributes;
-      if (done) completed.push(scheduled.get(String(done.scheduledEventId)) ?? '?');
-    }
-    return completed;
-  };
+  const completedActivities = (id: string) => completedOf(stack.client, id);
 
   it('a new worker retries retrieveContext; the draft cites the documents; completed research is not repeated', async () => {
     stack.openai.embeddingScripts.push({ delayMs: IN_FLIGHT_MS });

@@ -9,6 +9,7 @@ import { researchChildWorkflowId } from '../../src/shared/ids.js';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import type { PipelineResult } from '../../src/workflows/messages.js';
 import type { Step } from '../harness/fake-openai.js';
+import { completedActivities as completedOf } from '../harness/failures.js';
 import { waitFor } from '../harness/http.js';
 import { productEnv, startWorkerProcess, type ProductProcess } from '../harness/processes.js';
 import { CHANNEL, startStack, type Stack } from '../harness/stack.js';
@@ -46,19 +47,7 @@ describe('worker killed with SIGKILL', () => {
     return worker;
   };
 
-  /** Activity types whose completion a workflow's history records. */
-  const completedActivities = async (id: string): Promise<string[]> => {
-    const history = await stack.client.workflow.getHandle(id).fetchHistory();
-    const scheduled = new Map<string, string>();
-    const completed: string[] = [];
-    for (const event of history.events ?? []) {
-      const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
-      if (type) scheduled.set(String(event.eventId), type);
-      const done = event.activityTaskCompletedEventAttributes;
-      if (done) completed.push(scheduled.get(String(done.scheduledEventId)) ?? '?');
-    }
-    return completed;
-  };
+  const completedActivities = (id: string) => completedOf(stack.client, id);
 
   /** Calls the stand-in received for a step, and how many of them it answered. */
   const calls = (step: Step) => stack.openai.completions.filter((c) => c.step === step).length;
