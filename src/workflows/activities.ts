@@ -11,7 +11,7 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { EstimateActivities, KbActivities, LlmActivities, NoticeActivities, SlackActivities } from '../activities/index.js';
-import { DEFAULT_SETTINGS, ESTIMATE_ACTIVITY_OPTIONS, KB_ACTIVITY_OPTIONS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
+import { DEFAULT_SETTINGS, ESTIMATE_ACTIVITY_OPTIONS, KB_ACTIVITY_OPTIONS, LEGACY_LOCAL_ESTIMATE_OPTIONS, llmActivityOptions, SLACK_ACTIVITY_OPTIONS, STATUS_ACTIVITY_OPTIONS } from './policies.js';
 
 /** Slack writes people must see: retried for up to five minutes. */
 export const slack = proxyActivities<SlackActivities>(SLACK_ACTIVITY_OPTIONS);
@@ -25,8 +25,14 @@ export const kb = proxyActivities<KbActivities>(KB_ACTIVITY_OPTIONS);
 /** Ephemeral answers to refused clicks: a courtesy, a few quick attempts. */
 export const notices = proxyActivities<NoticeActivities>(STATUS_ACTIVITY_OPTIONS);
 
-/** Prompt sizes and prices (values from outside the workflow): a local activity, recorded in history as a marker. */
-export const estimates = proxyLocalActivities<EstimateActivities>(ESTIMATE_ACTIVITY_OPTIONS);
+/** Prompt sizes and prices (values from outside the workflow), recorded in history as the activity's result. */
+export const estimates = proxyActivities<EstimateActivities>(ESTIMATE_ACTIVITY_OPTIONS);
+
+/**
+ * The same as a local activity: how runs started before the `estimates-as-activities` patch asked
+ * (see estimates.ts). Kept so that their histories replay; new runs never use it.
+ */
+export const legacyLocalEstimates = proxyLocalActivities<EstimateActivities>(LEGACY_LOCAL_ESTIMATE_OPTIONS);
 
 const llm = proxyActivities<LlmActivities>(llmActivityOptions(DEFAULT_SETTINGS.llmAttemptTimeoutMs));
 

@@ -60,11 +60,14 @@ export const STATUS_ACTIVITY_OPTIONS: ActivityOptions = {
   },
 };
 
-/** The budget estimate: pure computation on the worker, so a few quick local attempts. */
-export const ESTIMATE_ACTIVITY_OPTIONS: LocalActivityOptions = {
+/** The budget estimate: pure computation on the worker, so a few quick attempts. */
+export const ESTIMATE_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 3, initialInterval: '1s' },
 };
+
+/** The same, as the local activity that runs started before the estimates-as-activities patch used. */
+export const LEGACY_LOCAL_ESTIMATE_OPTIONS: LocalActivityOptions = ESTIMATE_ACTIVITY_OPTIONS;
 
 /** Slack writes are quick; a few more attempts ride out rate limits and blips. */
 export const SLACK_ACTIVITY_OPTIONS: ActivityOptions = {

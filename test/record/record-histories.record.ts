@@ -27,6 +27,14 @@ import { recordingActivities, startWorkflowEnv, type WorkflowTestEnv } from '../
 
 const OUT = new URL('../fixtures/histories/', import.meta.url);
 
+/**
+ * The workflow code generation these recordings come from: the newest patch ID (README → Changing
+ * workflow code safely). Files are named `<path>.<generation>.json`; the first generation's files
+ * have no suffix. A change behind a new patch sets this to the new ID, and recording then adds a
+ * full set beside the older ones, which keep replaying through the patch's old branch.
+ */
+const GENERATION = 'estimates-as-activities';
+
 describe('record workflow histories', () => {
   let ok: WorkflowTestEnv;
   let failing: WorkflowTestEnv;
@@ -96,8 +104,8 @@ describe('record workflow histories', () => {
 
   async function save(name: string, handle: WorkflowHandle, withChild = false) {
     await handle.result().catch(() => undefined);
-    write(`${name}.json`, handle.workflowId);
-    if (withChild) write(`${name}-parallel-research.json`, researchChildWorkflowId(handle.workflowId));
+    write(`${name}.${GENERATION}.json`, handle.workflowId);
+    if (withChild) write(`${name}-parallel-research.${GENERATION}.json`, researchChildWorkflowId(handle.workflowId));
   }
 
   it('approve (and its research child)', async () => {

@@ -31,6 +31,23 @@ const KEPT = [
   'superseded-edit.json',
   'undeliverable.json',
   'unpublished.json',
+  // Patch `estimates-as-activities` (src/workflows/estimates.ts): every path again, recorded with it.
+  'approve-parallel-research.estimates-as-activities.json',
+  'approve.estimates-as-activities.json',
+  'budget-allow.estimates-as-activities.json',
+  'budget-stop.estimates-as-activities.json',
+  'cancelled.estimates-as-activities.json',
+  'double-decision.estimates-as-activities.json',
+  'edited.estimates-as-activities.json',
+  'expired-at-deadline.estimates-as-activities.json',
+  'expired.estimates-as-activities.json',
+  'failed.estimates-as-activities.json',
+  'refused-budget.estimates-as-activities.json',
+  'reject.estimates-as-activities.json',
+  'revision.estimates-as-activities.json',
+  'superseded-edit.estimates-as-activities.json',
+  'undeliverable.estimates-as-activities.json',
+  'unpublished.estimates-as-activities.json',
 ];
 
 describe('replay of recorded histories', () => {
