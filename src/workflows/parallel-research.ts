@@ -3,7 +3,7 @@
  * Completed steps are recorded in history, so a worker crash re-runs only what had not finished.
  * Each step reports to the parent as soon as it completes, so the thread can tick it off.
  */
-import { getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, patched, workflowInfo } from '@temporalio/workflow';
 import { kb, llmActivities } from './activities.js';
 import {
   researchStepSignal,
@@ -13,6 +13,8 @@ import {
   type ResearchStep,
 } from './messages.js';
 import { DEFAULT_SETTINGS } from './policies.js';
+
+export const PROGRESS_AT_TASK_END = 'progress-at-task-end';
 
 export interface ParallelResearchInput extends ResearchInput {
   llmAttemptTimeoutMs?: number;
@@ -26,25 +28,49 @@ export async function parallelResearchWorkflow(input: ParallelResearchInput): Pr
   const parentId = workflowInfo().parent?.workflowId;
   const request = { topic: input.topic };
 
+  // Patch `progress-at-task-end` (December 2026). Before it, each step but the last to finish
+  // signalled the parent as it completed; steps that finished in the same workflow task then
+  // signalled too, and the result had to wait for those signals' round trip. Now progress is
+  // reported at the end of a workflow task (a condition is checked after every result of the task
+  // has been applied), and only for steps that finished while others still run: when everything
+  // finished in one task, our result carries every figure and goes at once.
+  const atTaskEnd = patched(PROGRESS_AT_TASK_END);
   const stepCount = 3;
   let completed = 0;
+  let allDone = false;
+  const unreported: Array<{ step: ResearchStep; usage: LlmResult<unknown>['usage'] }> = [];
+
+  async function report(name: ResearchStep, usage: LlmResult<unknown>['usage']): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(parentId!).signal(researchStepSignal, { step: name, usage });
+    } catch (error) {
+      // Progress is a courtesy; the parent also gets every usage figure from our result.
+      log.warn('Could not report research progress to the parent', { step: name, error: String(error) });
+    }
+  }
 
   async function step<T>(name: ResearchStep, call: Promise<LlmResult<T>>): Promise<LlmResult<T>> {
     const result = await call;
     completed += 1;
-    // The last step to finish is not reported: our result, which reaches the parent at once, has
-    // every usage figure. Reporting it would cost a round trip before completing (the signal must
-    // be delivered first: completing with a signal in flight makes the server refuse the
-    // completion and replay the task).
-    if (parentId && completed < stepCount) {
-      try {
-        await getExternalWorkflowHandle(parentId).signal(researchStepSignal, { step: name, usage: result.usage });
-      } catch (error) {
-        // Progress is a courtesy; the parent also gets every usage figure from our result.
-        log.warn('Could not report research progress to the parent', { step: name, error: String(error) });
-      }
+    if (!parentId) return result;
+    if (atTaskEnd) {
+      unreported.push({ step: name, usage: result.usage });
+    } else if (completed < stepCount) {
+      // The last step to finish is not reported: our result, which reaches the parent at once, has
+      // every usage figure. (Completing with a signal in flight makes the server refuse the
+      // completion and replay the task, so a signal sent is awaited.)
+      await report(name, result.usage);
     }
     return result;
+  }
+
+  /** Reports finished steps at the end of each workflow task, until every step has finished. */
+  async function reporter(): Promise<void> {
+    for (;;) {
+      await condition(() => unreported.length > 0 || allDone);
+      if (allDone) return;
+      await Promise.all(unreported.splice(0).map(({ step: name, usage }) => report(name, usage)));
+    }
   }
 
   // Retrieval from the team's documents runs beside the research; whether there is an index to
@@ -59,12 +85,15 @@ export async function parallelResearchWorkflow(input: ParallelResearchInput): Pr
       grounding: context.output, groundingUsage: context.usage,
     };
   }
+  const reporting = atTaskEnd && parentId ? reporter() : undefined;
   const [facts, examples, statistics, context] = await Promise.all([
     step('researchTopic', researchTopic(request)),
     step('findExamples', findExamples(request)),
     step('getStatistics', getStatistics(request)),
     retrieving,
   ]);
+  allDone = true;
+  await reporting; // no signal may be in flight when the workflow completes
 
   return {
     facts: facts.output,

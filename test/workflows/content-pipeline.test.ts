@@ -119,3 +119,78 @@ describe('ContentPipeline workflow', () => {
     expect(recorded?.input).toMatchObject({ decision: { outcome: 'expired' } });
   });
 });
+
+describe('research progress (patch progress-at-task-end)', () => {
+  /** Research steps answering after these delays (ms): staggered, or all at once. */
+  const delays = { staggered: { researchTopic: 0, findExamples: 400, getStatistics: 800 }, together: { researchTopic: 0, findExamples: 0, getStatistics: 0 } };
+  let t: WorkflowTestEnv;
+  let delay: Record<string, number> = delays.staggered;
+
+  beforeAll(async () => {
+    const { activities } = recordingActivities();
+    for (const name of ['researchTopic', 'findExamples', 'getStatistics'] as const) {
+      const answer = activities[name] as (input: { topic: string }) => Promise<unknown>;
+      (activities as Record<string, unknown>)[name] = async (input: { topic: string }) => {
+        await new Promise((resolve) => setTimeout(resolve, delay[name]));
+        return answer(input);
+      };
+    }
+    t = await startWorkflowEnv(activities);
+  });
+  afterAll(() => t?.stop());
+
+  const decode = (payload: { data?: Uint8Array | null } | undefined) => JSON.parse(Buffer.from(payload?.data ?? []).toString()) as unknown;
+
+  /**
+   * The research steps whose results reached the child in a workflow task before the one that
+   * completed its last activity (each group of results is delivered in the next task started), and
+   * the steps the parent was told about.
+   */
+  async function progress(workflowId: string): Promise<{ earlier: string[]; reported: string[] }> {
+    const child = (await t.env.client.workflow.getHandle(researchChildWorkflowId(workflowId)).fetchHistory()).events ?? [];
+    const typeOf = new Map(child.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!]));
+    const tasks: string[][] = [[]];
+    for (const event of child) {
+      const done = event.activityTaskCompletedEventAttributes;
+      if (done) tasks.at(-1)!.push(typeOf.get(String(done.scheduledEventId))!);
+      if (event.workflowTaskStartedEventAttributes && tasks.at(-1)!.length) tasks.push([]);
+    }
+    const groups = tasks.filter((names) => names.length);
+    const parent = (await t.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const reported = parent
+      .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'researchStepDone')
+      .map((e) => (decode(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]) as { step: string }).step);
+    // Retrieval runs beside the research: the last group may be its result alone.
+    const earlier = groups.slice(0, -1).flat().filter((name) => name !== 'retrieveContext');
+    return { earlier: earlier.sort(), reported: reported.sort() };
+  }
+
+  async function run(topic: string): Promise<string> {
+    const handle = await t.env.client.workflow.start(contentPipeline, {
+      workflowId: `research-${topic.replace(/\W+/g, '-')}-${randomUUID().slice(0, 6)}`,
+      taskQueue: t.taskQueue,
+      args: [{ topic, requestedBy: 'U1', channel: 'C1', settings: { researchTaskQueue: t.researchTaskQueue } }],
+      workflowExecutionTimeout: '1m',
+    });
+    await waitFor('awaiting-review', async () => ((await handle.query(statusQuery)).stage === 'awaiting-review' ? true : undefined));
+    await handle.signal(approveSignal, { userId: 'U2' });
+    const result = await handle.result();
+    expect(result.usage.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['researchTopic', 'findExamples', 'getStatistics']));
+    return handle.workflowId;
+  }
+
+  it('tells the parent about each step that finished while others still ran', async () => {
+    delay = delays.staggered;
+    const { earlier, reported } = await progress(await run('staggered research'));
+    expect(earlier).toEqual(['findExamples', 'researchTopic']);
+    expect(reported).toEqual(earlier);
+  });
+
+  it('sends nothing for steps that finished in the same task as the last: the result carries them', async () => {
+    delay = delays.together;
+    for (let i = 0; i < 3; i++) {
+      const { earlier, reported } = await progress(await run(`research together ${i}`));
+      expect(reported).toEqual(earlier);
+    }
+  });
+});
