@@ -31,6 +31,7 @@ import {
 } from '../shared/prompts.js';
 import { LlmFailure } from '../shared/failure-types.js';
 import { finishArticle } from '../shared/grounding.js';
+import { refuseOverBudget, type CallBudget } from './estimates.js';
 import { toLlmFailure, unusableOutput, withUsage } from './llm-errors.js';
 
 /** A chat model plus the name we price it by (the provider may answer with a dated variant). */
@@ -47,6 +48,8 @@ export interface LlmActivityDeps {
 export interface WriteArticleInput {
   topic: string;
   research: Omit<ResearchBundle, 'usage'>;
+  /** The run's remaining budget: the call is refused (BudgetExceededError) before the model is asked if it could cost more. */
+  budget?: CallBudget;
 }
 
 export interface ReviseArticleInput extends WriteArticleInput {
@@ -372,7 +375,8 @@ export function createLlmActivities({ research, writer }: LlmActivityDeps) {
       return completeText('getStatistics', research, statisticsPrompt(topic));
     },
 
-    async writeArticle({ topic, research: bundle }: WriteArticleInput): Promise<LlmResult<string>> {
+    async writeArticle({ topic, research: bundle, budget }: WriteArticleInput): Promise<LlmResult<string>> {
+      if (budget) refuseOverBudget({ step: 'writing', topic, model: budget.model, prices: budget.prices, research: bundle }, budget.remainingUsd);
       const written = await completeText('writeArticle', writer, articlePrompt(topic, bundle));
       return { ...written, output: finishArticle(written.output, bundle.grounding) };
     },

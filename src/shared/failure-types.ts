@@ -40,6 +40,19 @@ export const LlmFailure = {
   Unknown: 'LlmUnknownError',
 } as const;
 
+/**
+ * An LLM activity given the run's remaining budget found, before calling the model, that the call
+ * could cost more (its worst case: the prompt it would send plus a full `max_tokens` answer). Not
+ * retried: the workflow asks a person (Allow +$ / Stop) and calls again only if allowed.
+ */
+export const BUDGET_EXCEEDED = 'BudgetExceededError';
+
+export interface BudgetExceededDetails {
+  /** Worst case in USD of the call that was not made. */
+  worstCaseUsd: number;
+  remainingUsd: number;
+}
+
 export const SlackFailure = {
   /** Token missing, revoked or lacking a scope. */
   Auth: 'SlackAuthError',

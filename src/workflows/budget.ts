@@ -2,7 +2,8 @@
  * The budget guard: before a call (or a group of parallel calls) that could cross the run's
  * budget, it asks a person in the thread (Allow +$ / Stop) and waits for the answer.
  */
-import { condition, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { BUDGET_EXCEEDED, type BudgetExceededDetails } from '../shared/failure-types.js';
 import { formatBudget } from '../shared/money.js';
 import type { RecordBudgetAnswerInput } from '../activities/slack.js';
 import { slack } from './activities.js';
@@ -12,6 +13,13 @@ import { spendersText, tellUser } from './notices.js';
 import { budgetSignal, type BudgetAction, type Decision } from './messages.js';
 import { threadOf, type RunContext } from './run.js';
 import type { StatusReporter } from './status.js';
+
+/** The details of an activity's BudgetExceededError, or undefined for any other error. */
+function overBudgetOf(error: unknown): BudgetExceededDetails | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== BUDGET_EXCEEDED) return undefined;
+  return cause.details?.[0] as BudgetExceededDetails | undefined;
+}
 
 export class BudgetGuard {
   budgetUsd: number;
@@ -83,6 +91,25 @@ export class BudgetGuard {
       this.status.enter(previousStage, `Budget raised to ${formatBudget(this.budgetUsd)} by <@${answer.userId}>`);
     }
     return undefined;
+  }
+
+  /**
+   * Makes a call that checks the budget itself (given what is left, it refuses with
+   * BudgetExceededError before asking the model): a refusal becomes the usual question, and the
+   * call is made again once a person allows more. `refused` undoes what the call's start showed.
+   */
+  async spend<T>(label: string, call: (remainingUsd: number) => Promise<T>, refused: () => void): Promise<{ value: T } | { stop: Decision }> {
+    for (;;) {
+      try {
+        return { value: await call(this.budgetUsd - this.ledger.spentUsd()) };
+      } catch (error) {
+        const over = overBudgetOf(error);
+        if (!over) throw error;
+        refused();
+        const stop = await this.guard(label, over.worstCaseUsd);
+        if (stop) return { stop };
+      }
+    }
   }
 
   /** Takes the buttons off a question still on screen when the run is cancelled ("Stopped by" who cancelled). */

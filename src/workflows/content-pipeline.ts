@@ -8,13 +8,13 @@
  *   deadline.ts  every wait ends before PIPELINE_TIMEOUT    estimates.ts   budget estimates (an activity)
  * Deterministic: all I/O lives in activities; time and IDs come from the workflow context.
  */
-import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { NOTHING_RELEVANT } from '../shared/explain.js';
 import { researchChildWorkflowId } from '../shared/ids.js';
 import { llmActivities, slack } from './activities.js';
 import { Authority } from './authority.js';
 import { BudgetGuard } from './budget.js';
-import { estimateCost } from './estimates.js';
+import { BUDGET_CHECKED_IN_CALL, estimateCost } from './estimates.js';
 import { EvidenceCheck } from './evidence.js';
 import { cancelledResult, reportCancellation, reportFailure, watchCancellation } from './failures.js';
 import { CostLedger } from './ledger.js';
@@ -76,14 +76,25 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
         throw ApplicationFailure.create({ type: NOTHING_RELEVANT, message: `No passage of the team's documents is relevant to "${topic}"`, nonRetryable: true });
       }
       review.evidence = new EvidenceCheck(run, ledger, budget, research.grounding);
-      const writeCost = await estimateCost(run, ledger, { step: 'writing', model: settings.writerModel, research: findings });
-      const stop = await budget.guard('writing the article', writeCost);
-      if (stop) return finish(parts, stop);
-
       const writing = ledger.stepOf('writeArticle');
-      ledger.begin(writing);
-      status.enter('writing', 'Writing the article');
-      const written = await run.deadline.within(() => llmActivities(settings.llmAttemptTimeoutMs).writeArticle({ topic, research: findings }));
+      const write = (remainingUsd?: number) => {
+        ledger.begin(writing);
+        status.enter('writing', 'Writing the article');
+        const checked = remainingUsd === undefined ? {} : { budget: { remainingUsd, model: settings.writerModel, prices: ledger.priceTable() } };
+        return run.deadline.within(() => llmActivities(settings.llmAttemptTimeoutMs).writeArticle({ topic, research: findings, ...checked }));
+      };
+      let written: Awaited<ReturnType<typeof write>>;
+      if (patched(BUDGET_CHECKED_IN_CALL)) {
+        // The writing activity checks what is left of the budget itself: no estimate on the path.
+        const spent = await budget.spend('writing the article', write, () => (writing.state = 'pending'));
+        if ('stop' in spent) return finish(parts, spent.stop);
+        written = spent.value;
+      } else {
+        const writeCost = await estimateCost(run, ledger, { step: 'writing', model: settings.writerModel, research: findings });
+        const stop = await budget.guard('writing the article', writeCost);
+        if (stop) return finish(parts, stop);
+        written = await write();
+      }
       ledger.record(writing, written.usage);
 
       return finish(parts, await review.decide(written.output, findings));

@@ -15,6 +15,15 @@ import type { EstimateInput } from '../activities/estimates.js';
 import { estimates, legacyLocalEstimates } from './activities.js';
 
 export const ESTIMATES_AS_ACTIVITIES = 'estimates-as-activities';
+
+/**
+ * Patch `budget-checked-in-call` (December 2026): the writing step no longer waits for an estimate
+ * of its own. The writeArticle activity is given what is left of the budget and the run's prices,
+ * computes the same worst case from the prompt it would send, and refuses (BudgetExceededError,
+ * its worst case in the details, so in history) before calling the model; BudgetGuard.spend turns
+ * that into the usual question. Revision and the evidence check still estimate first.
+ */
+export const BUDGET_CHECKED_IN_CALL = 'budget-checked-in-call';
 import type { CostLedger } from './ledger.js';
 import type { RunContext } from './run.js';
 

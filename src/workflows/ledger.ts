@@ -46,6 +46,11 @@ export class CostLedger {
     this.prices = prices;
   }
 
+  /** The price table in use (as recorded by the run's estimates), for an activity that checks its own budget. */
+  priceTable(): PriceTable {
+    return this.prices;
+  }
+
   /** A revision is a step of its own, added when it is asked for. */
   addRevision(version: number): StepRecord {
     const entry: StepRecord = { step: 'reviseArticle', label: `Revision v${version}`, state: 'pending', version };

@@ -9,7 +9,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { runActivity, runActivityIn } from '../harness/activity-env.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLlmActivities } from '../../src/activities/llm.js';
-import { LlmFailure, usageOfFailure } from '../../src/shared/failure-types.js';
+import { BUDGET_EXCEEDED, LlmFailure, usageOfFailure } from '../../src/shared/failure-types.js';
+import { worstCaseOf } from '../../src/activities/estimates.js';
+import { DEFAULT_PRICES } from '../../src/shared/pricing.js';
 import { estimateTokens, FakeOpenAI, requestProblem } from '../harness/fake-openai.js';
 
 describe('LLM activities', () => {
@@ -182,6 +184,26 @@ describe('LLM activities', () => {
     expect(user).toContain('FACT-A');
     expect(user).toContain('1. Stripe: keys on POST');
     expect(user).toContain('STAT-B');
+  });
+
+  it('writeArticle given the remaining budget refuses before calling the model when its worst case does not fit, and calls when it does', async () => {
+    const input = { topic: 'idempotency keys', research: { facts: 'FACT-A', examples: [], statistics: 'STAT-B' } };
+    const worstCaseUsd = worstCaseOf({ step: 'writing', model: 'gpt-4o', prices: DEFAULT_PRICES, ...input })!;
+    expect(worstCaseUsd).toBeGreaterThan(0.01); // 1,500 output tokens of gpt-4o alone
+    const budget = (remainingUsd: number) => ({ remainingUsd, model: 'gpt-4o', prices: DEFAULT_PRICES });
+
+    const refused = await failureOf(() => runActivity(activities.writeArticle, { ...input, budget: budget(worstCaseUsd / 2) }));
+    expect(refused.type).toBe(BUDGET_EXCEEDED);
+    expect(refused.nonRetryable).toBe(true);
+    expect(refused.details).toEqual([{ worstCaseUsd, remainingUsd: worstCaseUsd / 2 }]);
+    expect(openai.completions).toHaveLength(0);
+
+    const written = await runActivity(activities.writeArticle, { ...input, budget: budget(worstCaseUsd) });
+    expect(written.output).toMatch(/^# idempotency keys/);
+    expect(openai.completions).toHaveLength(1);
+    // An unpriced model cannot be compared: the call goes ahead ("cost unknown", as the guard says).
+    await runActivity(activities.writeArticle, { ...input, budget: { remainingUsd: 0, model: 'unpriced-model', prices: DEFAULT_PRICES } });
+    expect(openai.completions).toHaveLength(2);
   });
 
   it.each([

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createEstimateActivities } from '../../src/activities/estimates.js';
+import { createEstimateActivities, refuseOverBudget } from '../../src/activities/estimates.js';
 import type { Activities } from '../../src/activities/index.js';
 import { createWorkers, type WorkerSet } from '../../src/worker.js';
 import type { LlmUsage } from '../../src/workflows/messages.js';
@@ -42,7 +42,11 @@ export function recordingActivities(options: { researchDelayMs?: number } = {}) 
         usage: fakeUsage(),
       })),
     getStatistics: (input) => timed('getStatistics', input, delay, () => ({ output: 'stats', usage: fakeUsage() })),
-    writeArticle: (input) => timed('writeArticle', input, 0, () => ({ output: `# ${input.topic}\n\nBody.`, usage: fakeUsage('gpt-4o', 400, 700) })),
+    writeArticle: (input) => {
+      // The real budget check, as the LLM activity makes it before calling the model.
+      if (input.budget) refuseOverBudget({ step: 'writing', topic: input.topic, model: input.budget.model, prices: input.budget.prices, research: input.research }, input.budget.remainingUsd);
+      return timed('writeArticle', input, 0, () => ({ output: `# ${input.topic}\n\nBody.`, usage: fakeUsage('gpt-4o', 400, 700) }));
+    },
     openThread: (input) => timed('openThread', input, 0, () => ({ threadTs: `100.${++ts}`, channel: input.channel })),
     postStatusMessage: (input) => timed('postStatusMessage', input, 0, () => ({ ts: `300.${++ts}` })),
     notifyRequester: (input) => timed('notifyRequester', input, 0, () => undefined),

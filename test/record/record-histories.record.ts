@@ -33,7 +33,7 @@ const OUT = new URL('../fixtures/histories/', import.meta.url);
  * have no suffix. A change behind a new patch sets this to the new ID, and recording then adds a
  * full set beside the older ones, which keep replaying through the patch's old branch.
  */
-const GENERATION = 'estimates-as-activities';
+const GENERATION = 'budget-checked-in-call';
 
 describe('record workflow histories', () => {
   let ok: WorkflowTestEnv;
@@ -142,6 +142,16 @@ describe('record workflow histories', () => {
     await stageOf(handle, 'awaiting-review');
     await handle.signal(approveSignal, { userId: 'U2' });
     await save('budget-allow', handle);
+  });
+
+  it('budget allowed before writing (the writing activity refuses over budget, then writes)', async () => {
+    // Research on gpt-4o-mini fits in half a cent; a gpt-4o article's worst case does not.
+    const handle = await start(ok, 'writing-budget', { maxCostUsd: 0.005, writerModel: 'gpt-4o' });
+    await stageOf(handle, 'awaiting-budget');
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U1' });
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(approveSignal, { userId: 'U2' });
+    await save('writing-budget-allow', handle);
   });
 
   it('budget stopped', async () => {

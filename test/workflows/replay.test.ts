@@ -48,6 +48,25 @@ const KEPT = [
   'superseded-edit.estimates-as-activities.json',
   'undeliverable.estimates-as-activities.json',
   'unpublished.estimates-as-activities.json',
+  // Patches `progress-at-task-end` (src/workflows/parallel-research.ts) and `budget-checked-in-call`
+  // (src/workflows/estimates.ts): every path again.
+  'approve-parallel-research.budget-checked-in-call.json',
+  'approve.budget-checked-in-call.json',
+  'budget-allow.budget-checked-in-call.json',
+  'budget-stop.budget-checked-in-call.json',
+  'cancelled.budget-checked-in-call.json',
+  'double-decision.budget-checked-in-call.json',
+  'edited.budget-checked-in-call.json',
+  'expired-at-deadline.budget-checked-in-call.json',
+  'expired.budget-checked-in-call.json',
+  'failed.budget-checked-in-call.json',
+  'refused-budget.budget-checked-in-call.json',
+  'reject.budget-checked-in-call.json',
+  'revision.budget-checked-in-call.json',
+  'superseded-edit.budget-checked-in-call.json',
+  'undeliverable.budget-checked-in-call.json',
+  'unpublished.budget-checked-in-call.json',
+  'writing-budget-allow.budget-checked-in-call.json',
 ];
 
 describe('replay of recorded histories', () => {
