@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
 import type { Config } from '../config.js';
+import { noteArrival } from './listeners/after-ack.js';
 import { registerListeners, type ListenerDeps } from './listeners/index.js';
 import { boltLogger } from '../ops/log.js';
 import { meteredSlackFetch, timeAcks } from '../ops/metrics.js';
@@ -36,11 +37,22 @@ export function createSlackApp(config: Pick<Config, 'slack' | 'logLevel'>, deps:
     : new App({ ...common, receiver: httpReceiver(slack.signingSecret ?? '', LOG_LEVELS[config.logLevel], Date.now, logger) });
   // content_pipeline_ack_latency_seconds, for every request whichever the receiver.
   timeAcks(app as unknown as Parameters<typeof timeAcks>[0]);
+  // Socket Mode envelopes count as arrivals for the follow-up queue too (HTTP requests already
+  // did, as their headers were read: see httpReceiver).
+  if (slack.appToken) noteArrivals(app as unknown as Parameters<typeof noteArrivals>[0]);
   registerListeners(app, deps);
   app.error(async (error) => {
     app.logger.error(`Unhandled error in a listener: ${error.message}`);
   });
   return app;
+}
+
+function noteArrivals(app: { processEvent(event: unknown): Promise<void> }): void {
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = (event) => {
+    noteArrival();
+    return processEvent(event);
+  };
 }
 
 /** Slack's replay window: requests more than 5 minutes from now, either way, are refused. */
@@ -55,6 +67,7 @@ export function httpReceiver(signingSecret: string, logLevel: LogLevel, now: () 
   const receiver = new HTTPReceiver({ signingSecret, endpoints: SLACK_EVENTS_PATH, logLevel, ...(logger ? { logger } : {}) });
   const boltListener = receiver.requestListener;
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
+    noteArrival();
     const header = req.headers['x-slack-request-timestamp'];
     const timestamp = Number(Array.isArray(header) ? header[0] : header);
     if (Number.isFinite(timestamp) && timestamp - now() / 1000 > MAX_CLOCK_SKEW_S) {
