@@ -11,7 +11,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { WorkerTuning } from '../src/worker.js';
-import { clickMilestones, historyShape, historySplit, pipelineMilestones, researchWindow } from './lib/history.js';
+import { clickMilestones, historyByKind, historyShape, historySplit, pipelineMilestones, researchWindow } from './lib/history.js';
 import { PeerBench } from './lib/peer.js';
 import { phaseMetrics, scrape, type PhaseMetrics } from './lib/metrics.js';
 import type { Posted } from './lib/observed-slack.js';
@@ -313,9 +313,11 @@ async function pathFigures() {
   const split = sample
     ? { parent: await historySplit(stack.client, sample, 'approve'), child: await historySplit(stack.client, `${sample}-parallel-research`, 'approve') }
     : undefined;
+  const byKind = sample ? await historyByKind(stack.client, [sample, `${sample}-parallel-research`]) : undefined;
   return {
     historyPerPipeline: shape,
     historySplit: split,
+    historyByKind: byKind,
     research: {
       llmLatencyMs: L,
       runs: atL.result.length,
@@ -923,6 +925,17 @@ async function main(): Promise<void> {
     `\nContent pipeline benchmark — ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${process.version}, ${settings.runtime} processes, ${results.durationSeconds} s\n`,
   );
   console.log(table(rows));
+  const ourKinds = figures.paths?.historyByKind;
+  const peerKinds = figures.peer?.history.byKind;
+  if (ourKinds && peerKinds) {
+    // Where figure 7's extra events come from: one approved pipeline, parent and child histories.
+    const kinds = [...new Set([...Object.keys(ourKinds), ...Object.keys(peerKinds)])] as Array<keyof typeof ourKinds>;
+    const byKind = kinds
+      .map((kind) => ({ figure: '7 events', measure: kind, value: `ours ${ourKinds[kind] ?? 0}, peer ${peerKinds[kind] ?? 0}`, target: '', extra: (ourKinds[kind] ?? 0) - (peerKinds[kind] ?? 0) }))
+      .sort((a, b) => b.extra - a.extra)
+      .map(({ extra, ...row }) => ({ ...row, value: `${row.value} (${extra >= 0 ? '+' : ''}${extra})` }));
+    console.log(`\nHistory events of one approved pipeline by kind (parent + child), largest difference first:\n\n${table(byKind)}`);
+  }
   const phases: Array<[string, Record<string, number> | undefined]> = [
     ['figure 1', figures.ackLatency?.cpuSeconds],
     ['figure 6', figures.throughput?.cpuSeconds],

@@ -7,6 +7,16 @@ import type { Client } from '@temporalio/client';
 /** temporal.api.enums.v1.EventType values we read (stable protocol numbers). */
 const EVENT = {
   WORKFLOW_EXECUTION_STARTED: 1,
+  WORKFLOW_EXECUTION_COMPLETED: 2,
+  WORKFLOW_TASK_SCHEDULED: 5,
+  TIMER_STARTED: 17,
+  TIMER_FIRED: 18,
+  TIMER_CANCELED: 20,
+  MARKER_RECORDED: 25,
+  UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: 40,
+  WORKFLOW_PROPERTIES_MODIFIED: 44,
+  SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED: 37,
+  EXTERNAL_WORKFLOW_EXECUTION_SIGNALED: 39,
   WORKFLOW_EXECUTION_SIGNALED: 26,
   WORKFLOW_TASK_STARTED: 6,
   WORKFLOW_TASK_COMPLETED: 7,
@@ -181,4 +191,73 @@ export async function historySplit(client: Client, workflowId: string, signalNam
   const at = events.findIndex((e) => e.type === EVENT.WORKFLOW_EXECUTION_SIGNALED && e.signalName === signalName);
   const draftPath = at < 0 ? events.length : at;
   return { draftPath, decisionPath: events.length - draftPath, total: events.length };
+}
+
+/** What a history's events are for: the rows of BENCHMARKS.md's event breakdown. */
+export type EventKind =
+  | 'workflow tasks'
+  | 'LLM calls'
+  | 'Slack writes'
+  | 'estimates, retrieval'
+  | 'memo, search attributes'
+  | 'timers'
+  | 'patch markers'
+  | 'signals'
+  | 'child workflow'
+  | 'start, completion';
+
+const LLM_ACTIVITIES = /^(researchTopic|findExamples|getStatistics|writeArticle|reviseArticle|checkEvidence|peer[A-Z])/;
+const OTHER_WORK = /^(estimateBudget|retrieveContext)$/;
+
+function kindOf(event: Event, activityTypes: Map<number, string>): EventKind {
+  switch (event.type) {
+    case EVENT.WORKFLOW_TASK_SCHEDULED:
+    case EVENT.WORKFLOW_TASK_STARTED:
+    case EVENT.WORKFLOW_TASK_COMPLETED:
+      return 'workflow tasks';
+    case EVENT.ACTIVITY_TASK_SCHEDULED:
+    case EVENT.ACTIVITY_TASK_STARTED:
+    case EVENT.ACTIVITY_TASK_COMPLETED: {
+      const type = event.activityType ?? activityTypes.get(event.scheduledId ?? -1) ?? '';
+      return LLM_ACTIVITIES.test(type) ? 'LLM calls' : OTHER_WORK.test(type) ? 'estimates, retrieval' : 'Slack writes';
+    }
+    case EVENT.WORKFLOW_PROPERTIES_MODIFIED:
+    case EVENT.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+      return 'memo, search attributes';
+    case EVENT.TIMER_STARTED:
+    case EVENT.TIMER_FIRED:
+    case EVENT.TIMER_CANCELED:
+      return 'timers';
+    case EVENT.MARKER_RECORDED:
+      return 'patch markers';
+    case EVENT.WORKFLOW_EXECUTION_SIGNALED:
+    case EVENT.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
+    case EVENT.EXTERNAL_WORKFLOW_EXECUTION_SIGNALED:
+      return 'signals';
+    case EVENT.START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+    case EVENT.CHILD_WORKFLOW_EXECUTION_STARTED:
+    case EVENT.CHILD_WORKFLOW_EXECUTION_COMPLETED:
+      return 'child workflow';
+    default:
+      return 'start, completion';
+  }
+}
+
+/**
+ * Events per kind over a pipeline's parent and child histories. The patch markers' search
+ * attribute upserts (TemporalChangeVersion, which patched() writes beside each marker) are
+ * counted with the markers, not with our memo and search attributes.
+ */
+export async function historyByKind(client: Client, workflowIds: string[]): Promise<Partial<Record<EventKind, number>>> {
+  const counts: Partial<Record<EventKind, number>> = {};
+  for (const workflowId of workflowIds) {
+    const events = await eventsOf(client, workflowId);
+    const activityTypes = new Map(events.filter((e) => e.activityType).map((e) => [e.id, e.activityType!]));
+    events.forEach((event, i) => {
+      const afterMarker = event.type === EVENT.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES && events[i - 1]?.type === EVENT.MARKER_RECORDED;
+      const kind = afterMarker ? 'patch markers' : kindOf(event, activityTypes);
+      counts[kind] = (counts[kind] ?? 0) + 1;
+    });
+  }
+  return counts;
 }

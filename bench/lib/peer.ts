@@ -8,7 +8,7 @@
  * draft card arriving at the stand-in Slack.
  */
 import { performance } from 'node:perf_hooks';
-import { historySplit } from './history.js';
+import { historyByKind, historySplit } from './history.js';
 import type { Child } from './procs.js';
 import { cpuDuring, RssSampler } from './procs.js';
 import { pool, settleAll, sleep } from './requests.js';
@@ -144,7 +144,11 @@ export class PeerBench {
     await pool([0, 1, 2, 3, 4], 5, async () => this.approve((await this.toDraft('warm')).workflowId));
     const atL = await this.path(llmLatencyMs, this.settings.pathRuns);
     const at0 = await this.path(0, this.settings.pathRunsL0);
-    const history = { parent: await historySplit(this.stack.client, at0.sample, PEER_SIGNAL), child: await historySplit(this.stack.client, `${at0.sample}-research`, PEER_SIGNAL) };
+    const history = {
+      parent: await historySplit(this.stack.client, at0.sample, PEER_SIGNAL),
+      child: await historySplit(this.stack.client, `${at0.sample}-research`, PEER_SIGNAL),
+      byKind: await historyByKind(this.stack.client, [at0.sample, `${at0.sample}-research`]),
+    };
     const throughput = await this.throughput();
     const waiting = await this.waiting();
     await this.stopWorker();

@@ -3,7 +3,7 @@
  * Completed steps are recorded in history, so a worker crash re-runs only what had not finished.
  * Each step reports to the parent as soon as it completes, so the thread can tick it off.
  */
-import { condition, getExternalWorkflowHandle, log, patched, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
 import { kb, llmActivities } from './activities.js';
 import {
   researchStepSignal,
@@ -64,12 +64,21 @@ export async function parallelResearchWorkflow(input: ParallelResearchInput): Pr
     return result;
   }
 
-  /** Reports finished steps at the end of each workflow task, until every step has finished. */
+  /**
+   * Reports finished steps at the end of each workflow task, until every step has finished. Ends
+   * quietly when the research is cancelled: a rejection here would be unhandled (nothing awaits
+   * it until the research is done) and fail the workflow task, so the cancellation of the
+   * research calls would never be sent.
+   */
   async function reporter(): Promise<void> {
-    for (;;) {
-      await condition(() => unreported.length > 0 || allDone);
-      if (allDone) return;
-      await Promise.all(unreported.splice(0).map(({ step: name, usage }) => report(name, usage)));
+    try {
+      for (;;) {
+        await condition(() => unreported.length > 0 || allDone);
+        if (allDone) return;
+        await Promise.all(unreported.splice(0).map(({ step: name, usage }) => report(name, usage)));
+      }
+    } catch (error) {
+      if (!isCancellation(error)) throw error;
     }
   }
 

@@ -40,6 +40,10 @@ describe('record workflow histories', () => {
   let failing: WorkflowTestEnv;
   /** Slack refuses the channel: the thread's root in one run, the publication in another. */
   let refused: WorkflowTestEnv;
+  /** A knowledge base answers: passages in the draft's research, an evidence check per version. */
+  let grounded: WorkflowTestEnv;
+  /** Research calls that take seconds: time to cancel while they run. */
+  let slow: WorkflowTestEnv;
 
   beforeAll(async () => {
     mkdirSync(OUT, { recursive: true });
@@ -61,11 +65,25 @@ describe('record workflow histories', () => {
       throw channelError('not_in_channel');
     };
     refused = await startWorkflowEnv(refusing.activities);
+    const documented = recordingActivities();
+    const passages = [1, 2].map((n) => ({ n, source: `docs/runbook-${n}.md`, section: 'On call', page: 0, text: `Passage ${n} of the runbook.`, score: 0.8 }));
+    documented.activities.retrieveContext = async () => ({
+      output: { status: 'grounded' as const, passages },
+      usage: { model: 'text-embedding-3-small', inputTokens: 12, outputTokens: 0, cachedInputTokens: 0, totalTokens: 12 },
+    });
+    documented.activities.checkEvidence = async () => ({
+      output: { statements: [{ statement: 'Pages go to the primary first.', verdict: 'supported' as const, passage: 1 }, { statement: 'Sleep matters.', verdict: 'general' as const, passage: 0 }], supported: 1, total: 2 },
+      usage: { model: 'gpt-4o-mini', inputTokens: 300, outputTokens: 60, cachedInputTokens: 0, totalTokens: 360 },
+    });
+    grounded = await startWorkflowEnv(documented.activities);
+    slow = await startWorkflowEnv(recordingActivities({ researchDelayMs: 3_000 }).activities);
   });
   afterAll(async () => {
     await ok?.stop();
     await failing?.stop();
     await refused?.stop();
+    await grounded?.stop();
+    await slow?.stop();
   });
 
   async function start(t: WorkflowTestEnv, name: string, settings: PipelineInput['settings'] = {}, cap: number | '1m' = '1m', channel = 'C1') {
@@ -154,6 +172,18 @@ describe('record workflow histories', () => {
     await save('writing-budget-allow', handle);
   });
 
+  it('grounded in the team\'s documents: passages, an evidence check per version, a revision', async () => {
+    const handle = await start(grounded, 'grounded');
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(requestChangesSignal, { userId: 'U2', version: 1, feedback: 'cite the runbook more' });
+    await waitFor('v2 awaiting review', async () => {
+      const status = await handle.query(statusQuery);
+      return status.version === 2 && status.stage === 'awaiting-review' ? true : undefined;
+    });
+    await handle.signal(approveSignal, { userId: 'U2', version: 2 });
+    await save('grounded', handle, true);
+  });
+
   it('budget stopped', async () => {
     const handle = await start(ok, 'budget-stop', { maxCostUsd: 0.000001 });
     await stageOf(handle, 'awaiting-budget');
@@ -175,6 +205,13 @@ describe('record workflow histories', () => {
     await stageOf(handle, 'awaiting-review');
     await handle.signal(approveEditedSignal, { userId: 'U2', version: 1, article: '# edited' });
     await save('edited', handle);
+  });
+
+  it('cancelled during research (the research child is cancelled with its calls)', async () => {
+    const handle = await start(slow, 'cancelled-research');
+    await stageOf(handle, 'researching');
+    await handle.signal(cancelSignal, { userId: 'U1' });
+    await save('cancelled-during-research', handle, true);
   });
 
   it('cancelled', async () => {

@@ -67,6 +67,11 @@ const KEPT = [
   'undeliverable.budget-checked-in-call.json',
   'unpublished.budget-checked-in-call.json',
   'writing-budget-allow.budget-checked-in-call.json',
+  // The same generation: paths no earlier generation recorded.
+  'cancelled-during-research.budget-checked-in-call.json',
+  'cancelled-during-research-parallel-research.budget-checked-in-call.json',
+  'grounded.budget-checked-in-call.json',
+  'grounded-parallel-research.budget-checked-in-call.json',
 ];
 
 describe('replay of recorded histories', () => {
