@@ -127,7 +127,14 @@ export class PeerBench {
     await this.startWorker();
     await sleep(2_000);
     const idle = new RssSampler(this.pids).sample();
-    const runs = await settleAll([pool(Array.from({ length: n }, (_, i) => i), this.settings.waitingInFlight, () => this.toDraft('wait'))], `${n} peer pipelines: drafts`);
+    // One promise for the whole pool: progress is what the watchdog counts, draft by draft.
+    let drafted = 0;
+    const drafting = pool(Array.from({ length: n }, (_, i) => i), this.settings.waitingInFlight, async () => {
+      const run = await this.toDraft('wait');
+      drafted += 1;
+      return run;
+    });
+    const runs = await settleAll([drafting], `${n} peer pipelines: drafts`, { progress: () => drafted });
     await sleep(2_500);
     const allWaiting = new RssSampler(this.pids).sample();
     this.settings.log(`    peer: all ${n} waiting: worker ${round(allWaiting.worker ?? Number.NaN)} MB RSS`);
