@@ -6,11 +6,11 @@
  * gets the Approve signal and publishes) and only then exits, with code 0.
  */
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import type { PipelineResult } from '../../src/workflows/messages.js';
 import { close, listen, readBody, waitFor } from '../harness/http.js';
-import { PROCESS_SECRETS, productEnv, startBotProcess, type ProductProcess } from '../harness/processes.js';
+import { PROCESS_SECRETS, startBotProcess, type ProductProcess } from '../harness/processes.js';
 import { buttonClickBody, signedHeaders } from '../harness/slack-signing.js';
 import { CHANNEL, REVIEWER, startStack, type Stack } from '../harness/stack.js';
 
@@ -80,14 +80,7 @@ describe('bot stopped with SIGTERM while a click is in flight', () => {
     const draft = await stack.waitForDraft(threadTs, 60_000);
 
     const started = await startBotProcess(
-      productEnv({
-        slack: stack.slack,
-        openai: stack.openai,
-        temporalAddress: inject('temporalAddress'),
-        taskQueue: stack.config.temporal.taskQueue,
-        researchTaskQueue: stack.config.temporal.researchTaskQueue,
-        extra: { SLACK_API_URL: proxy.url, REVIEWERS: GROUP, LOG_LEVEL: 'info' },
-      }),
+      stack.processEnv({ SLACK_API_URL: proxy.url, REVIEWERS: GROUP, LOG_LEVEL: 'info' }),
     );
     bot = started.bot;
 

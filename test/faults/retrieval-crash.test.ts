@@ -7,7 +7,7 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEmbeddings } from '../../src/kb/embeddings.js';
 import { ingest } from '../../src/kb/ingest.js';
 import { LanceVectorStore } from '../../src/kb/store.js';
@@ -16,7 +16,7 @@ import { blockText } from '../harness/fake-slack.js';
 import { FakeOpenAI, type Step } from '../harness/fake-openai.js';
 import { completedActivities as completedOf } from '../harness/failures.js';
 import { waitFor } from '../harness/http.js';
-import { productEnv, startWorkerProcess, type ProductProcess } from '../harness/processes.js';
+import { startWorkerProcess, type ProductProcess } from '../harness/processes.js';
 import { CHANNEL, startStack, type Stack } from '../harness/stack.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/kb');
@@ -48,14 +48,7 @@ describe('worker killed during retrieval', () => {
 
   const startWorker = async () => {
     const worker = await startWorkerProcess(
-      productEnv({
-        slack: stack.slack,
-        openai: stack.openai,
-        temporalAddress: inject('temporalAddress'),
-        taskQueue: stack.config.temporal.taskQueue,
-        researchTaskQueue: stack.config.temporal.researchTaskQueue,
-        extra: { LLM_ATTEMPT_TIMEOUT, KB_URI: join(dir, '.kb') },
-      }),
+      stack.processEnv({ LLM_ATTEMPT_TIMEOUT, KB_URI: join(dir, '.kb') }),
     );
     workers.push(worker);
     return worker;

@@ -4,14 +4,14 @@
  * being written). A new worker finishes the pipeline, and the stand-in LLM's counters show that
  * every call that had completed was made exactly once: only the calls cut off by the kill are made again.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { researchChildWorkflowId } from '../../src/shared/ids.js';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import type { PipelineResult } from '../../src/workflows/messages.js';
 import type { Step } from '../harness/fake-openai.js';
 import { completedActivities as completedOf } from '../harness/failures.js';
 import { waitFor } from '../harness/http.js';
-import { productEnv, startWorkerProcess, type ProductProcess } from '../harness/processes.js';
+import { startWorkerProcess, type ProductProcess } from '../harness/processes.js';
 import { CHANNEL, startStack, type Stack } from '../harness/stack.js';
 
 /** Calls cut off by a kill are retried after this (start-to-close); long enough that a live worker never times out a call the test is about to cut off. */
@@ -34,14 +34,7 @@ describe('worker killed with SIGKILL', () => {
 
   const startWorker = async () => {
     const worker = await startWorkerProcess(
-      productEnv({
-        slack: stack.slack,
-        openai: stack.openai,
-        temporalAddress: inject('temporalAddress'),
-        taskQueue: stack.config.temporal.taskQueue,
-        researchTaskQueue: stack.config.temporal.researchTaskQueue,
-        extra: { LLM_ATTEMPT_TIMEOUT },
-      }),
+      stack.processEnv({ LLM_ATTEMPT_TIMEOUT }),
     );
     workers.push(worker);
     return worker;

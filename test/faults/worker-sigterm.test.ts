@@ -4,12 +4,12 @@
  * (WORKER_SHUTDOWN_GRACE) and exits 0; a new worker finishes the pipeline, and the stand-in LLM's
  * counters show the finished call was never made again.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import type { PipelineResult } from '../../src/workflows/messages.js';
 import type { Step } from '../harness/fake-openai.js';
 import { waitFor } from '../harness/http.js';
-import { productEnv, startWorkerProcess, type ProductProcess } from '../harness/processes.js';
+import { startWorkerProcess, type ProductProcess } from '../harness/processes.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
 /** Long enough that SIGTERM surely arrives while the call is in flight. */
@@ -29,14 +29,7 @@ describe('worker stopped with SIGTERM during an LLM call', () => {
 
   const startWorker = async () => {
     const worker = await startWorkerProcess(
-      productEnv({
-        slack: stack.slack,
-        openai: stack.openai,
-        temporalAddress: inject('temporalAddress'),
-        taskQueue: stack.config.temporal.taskQueue,
-        researchTaskQueue: stack.config.temporal.researchTaskQueue,
-        extra: { WORKER_SHUTDOWN_GRACE: '30s', LOG_LEVEL: 'info' },
-      }),
+      stack.processEnv({ WORKER_SHUTDOWN_GRACE: '30s', LOG_LEVEL: 'info' }),
     );
     workers.push(worker);
     return worker;

@@ -18,6 +18,7 @@ import { FakeOpenAI } from './fake-openai.js';
 import { blockText, FakeSlack } from './fake-slack.js';
 import { buttonClickBody, signedHeaders, slashCommandBody, viewSubmissionBody } from './slack-signing.js';
 import { waitFor } from './http.js';
+import { productEnv } from './processes.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
@@ -106,6 +107,18 @@ export class Stack {
     });
     void this.workers.run();
     return this.workers;
+  }
+
+  /** The environment of a product process (worker or bot) started beside this stack, plus `extra`. */
+  processEnv(extra: Record<string, string> = {}): Record<string, string> {
+    return productEnv({
+      slack: this.slack,
+      openai: this.openai,
+      temporalAddress: inject('temporalAddress'),
+      taskQueue: this.config.temporal.taskQueue,
+      researchTaskQueue: this.config.temporal.researchTaskQueue,
+      extra,
+    });
   }
 
   async stop(): Promise<void> {
