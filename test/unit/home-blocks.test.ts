@@ -45,6 +45,13 @@ describe('Home view', () => {
 
   it('says when Temporal could not be read', () => {
     const text = JSON.stringify(homeView(data({ error: 'deadline exceeded' }), links).blocks);
-    expect(text).toContain('Could not read the pipelines from Temporal (deadline exceeded)');
+    expect(text).toContain("Could not read the pipelines from Temporal (deadline exceeded; details are in the Temporal UI and the bot's logs)");
+  });
+
+  it('never shows where Temporal is: hosts, addresses and ports are scrubbed from the error', () => {
+    const error = 'Error: Failed to list ← Error: 14 UNAVAILABLE: connect ECONNREFUSED 10.1.2.3:7233 (temporal.corp.internal:7233)';
+    const text = JSON.stringify(homeView(data({ error }), links).blocks);
+    expect(text).toContain('14 UNAVAILABLE: connect ECONNREFUSED [address] ([host])');
+    expect(text).not.toMatch(/10\.1\.2\.3|7233|corp\.internal/);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { KnownBlock, View } from '@slack/types';
 import { formatUsd } from '../../shared/pricing.js';
+import { DETAILS_ELSEWHERE, scrubDetails } from '../../shared/scrub.js';
 import { escapeMrkdwn, link, messageUrl, userText, workflowUrl } from './text.js';
 
 export const HOME_NEW_RESEARCH_ACTION_ID = 'home_new_research';
@@ -93,7 +94,7 @@ export function homeView(data: HomeData, links: HomeLinks): View {
     },
   ];
   if (data.error) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:warning: Could not read the pipelines from Temporal (${userText(data.error, 300)}). Open the Home tab again in a minute; if it persists, ask whoever runs the bot to check its Temporal connection.` } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:warning: Could not read the pipelines from Temporal (${userText(scrubDetails(data.error), 300)}; ${DETAILS_ELSEWHERE}). Open the Home tab again in a minute; if it persists, ask whoever runs the bot to check its Temporal connection.` } });
     return { type: 'home', blocks };
   }
   const { spend } = data;

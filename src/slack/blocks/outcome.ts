@@ -3,6 +3,7 @@
  */
 import type { Decision, UsageSummary } from '../../workflows/messages.js';
 import { formatBudget } from '../../shared/pricing.js';
+import { scrubDetails } from '../../shared/scrub.js';
 import type { SlackMessage } from './pipeline.js';
 import { link, userMention, userText } from './text.js';
 import { breakdownLines, usageTotalLine } from './usage.js';
@@ -84,7 +85,8 @@ export function failureMessage(input: FailureInput): SlackMessage {
         type: 'context',
         elements: [
           { type: 'mrkdwn', text: `${usageTotalLine(input.usage)} spent before the failure (budget ${formatBudget(input.budgetUsd)}).` },
-          { type: 'mrkdwn', text: `${userText(input.detail, 400)} · ${link(input.workflowUrl, 'details in Temporal UI')}` },
+          // Provider, Slack and Temporal errors name hosts, addresses and keys: the thread gets the gist, the UI and logs the rest.
+          { type: 'mrkdwn', text: `${userText(scrubDetails(input.detail), 400)} · ${link(input.workflowUrl, 'details in Temporal UI')} and the bot's logs` },
         ],
       },
     ],
