@@ -107,6 +107,8 @@ export interface Config {
   logFormat: 'json' | 'pretty' | undefined;
   /** METRICS_PORT: /metrics, /healthz and /readyz; 0 = any free port. */
   metricsPort: number;
+  /** METRICS_HOST: the address that endpoint listens on; loopback unless a scraper elsewhere needs it. */
+  metricsHost: string;
 }
 
 export interface ConfigProblem {
@@ -148,6 +150,8 @@ const HELP = {
   LOG_LEVEL: 'One of debug, info, warn, error.',
   LOG_FORMAT: 'json (one JSON object per line, for log shippers) or pretty (readable). Unset: pretty on a terminal, json otherwise.',
   METRICS_PORT: 'Port for /metrics (Prometheus), /healthz and /readyz, e.g. 9464; 0 = any free port.',
+  METRICS_HOST:
+    'The address /metrics, /healthz and /readyz listen on: 127.0.0.1 (the default, this machine only), 0.0.0.0 (every interface, e.g. in a container scraped from outside it), or one interface\'s IP address.',
   MAX_COST_USD: 'A positive number of US dollars, e.g. 0.50, or "off" to run without a budget guard.',
   REVIEWERS:
     'Comma-separated Slack user IDs (U…, W…) and/or user-group IDs (S…): profile → ⋯ → Copy member ID; user groups: the group page URL. Leave empty to let anyone in the channel decide.',
@@ -213,6 +217,9 @@ const httpUrl = variable((value) => {
   }
   return new Problem(`is not an http(s) URL: "${value}".`);
 });
+
+// An interface address (IPv4 or IPv6) or a host name; no scheme, no port.
+const listenHost = variable((value) => (/^(?:[\w.-]+|[0-9a-fA-F:]+)$/.test(value) ? value : new Problem(`is not an address to listen on: "${value}".`)));
 
 // Digits only: Number() would also take "0x1F90" or "1e3". 0 means "any free port".
 const port = variable((value) => (/^\d{1,5}$/.test(value) && Number(value) <= 65_535 ? Number(value) : new Problem(`is not a port number: "${value}".`)));
@@ -284,6 +291,7 @@ function envSchema(role: Role, socketMode: boolean) {
     LOG_FORMAT: logFormat,
     PORT: port,
     METRICS_PORT: port,
+    METRICS_HOST: listenHost,
     SLACK_API_URL: httpUrl,
     OPENAI_BASE_URL: httpUrl,
     RESEARCH_MODEL: raw,
@@ -446,6 +454,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
     logLevel: v.LOG_LEVEL ?? 'info',
     logFormat: v.LOG_FORMAT,
     metricsPort: v.METRICS_PORT ?? 9464,
+    metricsHost: v.METRICS_HOST ?? '127.0.0.1',
   };
 }
 

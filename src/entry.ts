@@ -102,5 +102,5 @@ export async function startOpsEndpoint(config: Config, options: { temporalRuntim
     installTemporalRuntime(config, `127.0.0.1:${port}`);
     temporalMetricsUrl = `http://127.0.0.1:${port}/metrics`;
   }
-  return startOpsServer({ port: config.metricsPort, ...(temporalMetricsUrl ? { temporalMetricsUrl } : {}) });
+  return startOpsServer({ port: config.metricsPort, host: config.metricsHost, ...(temporalMetricsUrl ? { temporalMetricsUrl } : {}) });
 }

@@ -436,6 +436,15 @@ describe('observability settings', () => {
     expect(loadConfig(env({ LOG_FORMAT: 'pretty' })).logFormat).toBe('pretty');
   });
 
+  it('METRICS_HOST: loopback unless set; an address or host name, nothing else', () => {
+    expect(loadConfig(env()).metricsHost).toBe('127.0.0.1');
+    expect(loadConfig(env({ METRICS_HOST: '0.0.0.0' })).metricsHost).toBe('0.0.0.0');
+    expect(loadConfig(env({ METRICS_HOST: '::1' })).metricsHost).toBe('::1');
+    const problem = configError(env({ METRICS_HOST: 'http://0.0.0.0:9464' })).problems[0]!;
+    expect(problem.variable).toBe('METRICS_HOST');
+    expect(problem.help).toMatch(/127\.0\.0\.1.*0\.0\.0\.0/);
+  });
+
   it('names a bad LOG_FORMAT or METRICS_PORT', () => {
     const error = configError(env({ LOG_FORMAT: 'xml', METRICS_PORT: 'nine' }));
     expect(error.problems.map((p) => p.variable)).toEqual(['LOG_FORMAT', 'METRICS_PORT']);

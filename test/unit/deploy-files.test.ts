@@ -71,6 +71,9 @@ describe('compose.yaml', () => {
       expect(service.build, name).toBe('.');
       expect(service.volumes, name).toContain('kb:/app/.kb');
       expect(service.environment, name).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', LOG_FORMAT: 'json', METRICS_PORT: '9464' });
+      // The ops endpoint binds loopback by default (METRICS_HOST); a container's is reached on its network interface.
+      expect(service.environment?.METRICS_HOST, name).toBe('0.0.0.0');
+      expect(service.ports ?? [], name).not.toContainEqual(expect.stringContaining('9464'));
       expect(existsSync(sourceOf(service.command![0]!)), `${name}: ${service.command![0]}`).toBe(true);
     }
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['kb', 'postgres']));
