@@ -29,7 +29,7 @@ const RULES: Rule[] = [
   [/\b(bearer|basic)\s+[\w.~+/=-]+/gi, (_m, scheme: string) => `${scheme} [token]`],
   [/\b(api[_-]?key|access[_-]?token|token|secret|password|authorization)(\s*[=:]\s*)[^\s,;)]+/gi, (_m, name: string, sep: string) => `${name}${sep}[token]`],
   // URLs of any scheme (https://…, grpc://…, file:///…).
-  [/\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"'`]+/gi, '[url]'],
+  [/\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"'`]+/gi, (match) => `[url]${/[.,;:!?)\]]*$/.exec(match)![0]}`], // keeps the sentence's punctuation
   // File paths: Windows, home- or dot-relative, and absolute ones of two or more segments
   // (so a lone `/research` is left alone).
   [/\b[A-Za-z]:\\[^\s"'<>]+/g, '[path]'],

@@ -72,8 +72,11 @@ export class ReviewLoop {
   /** The card fields shared by every version's draft card. */
   card(text = this.article) {
     const usage = this.ledger.summary();
+    const { publishChannel } = this.run.settings;
     return {
       ...threadOf(this.run), topic: this.run.topic, article: text, version: this.version,
+      // Where an approval publishes, when that is not this conversation (an activity input only: no new command).
+      ...(publishChannel && publishChannel !== this.run.channel ? { publishChannel } : {}),
       revisionsLeft: this.revisionsLeft(),
       totalTokens: usage.totalTokens, costUsd: usage.costUsd, costComplete: usage.unpricedSteps.length === 0,
       ...this.evidence?.card(),

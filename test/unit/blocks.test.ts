@@ -228,6 +228,15 @@ describe('draftCardMessage', () => {
     expect(JSON.stringify(message.blocks)).toContain('No revisions left');
   });
 
+  it('says before anyone approves that approving publishes in PUBLISH_CHANNEL, and only then', () => {
+    const elsewhere = draftCardMessage({ ...draftInput, revisionsLeft: 1, publishChannel: 'C0EDITORS1' });
+    const note = mrkdwnTexts(elsewhere).find((text) => text.includes('Approve it'));
+    expect(note).toBe('Approve it, edit it yourself, request changes (1 revision left), or reject it. Approving publishes it in <#C0EDITORS1>.');
+    // The line sits above the buttons, with the other instructions.
+    expect(elsewhere.blocks.map((b) => b.type)).toEqual(['header', 'markdown', 'divider', 'context', 'context', 'actions']);
+    expect(mrkdwnTexts(message).join('\n')).not.toContain('Approving publishes');
+  });
+
   it('reads the version back from a block ID, and nothing from a foreign one', () => {
     expect(versionFromBlockId('review:v12')).toBe(12);
     expect(versionFromBlockId('review')).toBeUndefined();

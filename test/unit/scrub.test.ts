@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scrubDetails } from '../../src/shared/scrub.js';
+import { failureMessage } from '../../src/slack/blocks/outcome.js';
+import type { UsageSummary } from '../../src/workflows/messages.js';
 
 describe('scrubDetails: error text fit for Slack', () => {
   it('hides IPv4 addresses with their ports, and what grpc-js says about the peer', () => {
@@ -19,6 +21,7 @@ describe('scrubDetails: error text fit for Slack', () => {
     expect(scrubDetails('POST https://api.openai.com/v1/chat/completions?x=1 failed')).toBe('POST [url] failed');
     expect(scrubDetails('endpoint grpc://temporal.internal:7233 down')).toBe('endpoint [url] down');
     expect(scrubDetails('see file:///srv/kb/a.md')).toBe('see [url]');
+    expect(scrubDetails('(at https://x.example.com/a, then http://10.0.0.1/b).')).toBe('(at [url], then [url]).');
   });
 
   it('hides host names and host:port, keeps Slack method names and abbreviations', () => {
@@ -49,5 +52,22 @@ describe('scrubDetails: error text fit for Slack', () => {
     const text = '429 RateLimitError: You exceeded your current quota (insufficient_quota)';
     expect(scrubDetails(text)).toBe(text);
     expect(scrubDetails('An API error occurred: channel_not_found')).toBe('An API error occurred: channel_not_found');
+  });
+});
+
+describe('where error text reaches Slack', () => {
+  it('the failure reply shows the scrubbed error and says where the details are', () => {
+    const message = failureMessage({
+      step: 'Research',
+      explanation: 'The model provider could not be reached.',
+      detail: 'LlmConnectionError: Connection error: connect ECONNREFUSED 10.0.0.7:443 (https://llm.corp.internal/v1, key sk-live-AbCdEf123456)',
+      usage: { totalTokens: 0, costUsd: 0, steps: [], unpricedSteps: [] } as unknown as UsageSummary,
+      budgetUsd: 1,
+      workflowUrl: 'http://localhost:8233/namespaces/default/workflows/research-x-20261203-abc123',
+    });
+    const text = JSON.stringify(message.blocks);
+    expect(text).toContain('LlmConnectionError: Connection error: connect ECONNREFUSED [address] ([url], key [token])');
+    expect(text).toContain("details in Temporal UI> and the bot's logs");
+    expect(text).not.toMatch(/10\.0\.0\.7|corp\.internal|sk-live/);
   });
 });

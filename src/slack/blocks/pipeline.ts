@@ -68,6 +68,8 @@ export interface DraftCardInput {
   costComplete?: boolean;
   /** Sources and evidence check of a run that searched the team's documents. */
   sources?: GroundingCard;
+  /** PUBLISH_CHANNEL, when approving publishes there rather than in the request's channel. */
+  publishChannel?: string;
 }
 
 function articleBlocks({ topic, article, version = 1 }: Pick<DraftCardInput, 'topic' | 'article' | 'version'>): KnownBlock[] {
@@ -122,13 +124,15 @@ export function draftCardMessage(input: DraftCardInput): SlackMessage {
     left > 0
       ? `Approve it, edit it yourself, request changes (${left} revision${left === 1 ? '' : 's'} left), or reject it.`
       : 'No revisions left: approve it, edit it yourself, or reject it.';
+  // Said before anyone approves: the article leaves this conversation for another one.
+  const where = input.publishChannel ? ` Approving publishes it in <#${input.publishChannel}>.` : '';
   return {
     text: `Draft v${input.version ?? 1} ready for review: ${userText(input.topic, MAX_FALLBACK_CHARS - 40)}`,
     blocks: [
       ...articleBlocks(input),
       ...groundingBlocks(input.sources, input.article),
       usageContext(input),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: note }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `${note}${where}` }] },
       reviewActions(input),
     ],
   };
