@@ -8,6 +8,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { pipelineWorkflowId } from '../shared/ids.js';
 import { contentPipeline } from '../workflows/content-pipeline.js';
 import { republishArticle } from '../workflows/republish.js';
+import { NOT_THE_RUNS_CHANNEL } from '../workflows/publication.js';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   approveEditedSignal,
@@ -117,7 +118,9 @@ export type RepublishResult =
   | { kind: 'already-published'; channel: string; ts: string }
   | { kind: 'in-progress' }
   | { kind: 'published'; channel: string; ts: string; parts: number }
-  | { kind: 'failed'; channel: string; slackError?: string; message: string };
+  | { kind: 'failed'; channel: string; slackError?: string; message: string }
+  /** The republish workflow refused: asked from another channel than the run's. */
+  | { kind: 'refused' };
 
 /** How long `/research publish` waits for the publication before saying it is under way. */
 const REPUBLISH_WAIT_MS = 30_000;
@@ -219,9 +222,12 @@ export class Pipelines {
     );
   }
 
-  /** Asks the run to cancel, saying who asks: the workflow checks that they may, then stops. */
-  async cancel(workflowId: string, userId: string): Promise<ReviewDelivery> {
-    return this.deliver(() => this.client.workflow.getHandle(workflowId).signal(cancelSignal, { userId }));
+  /**
+   * Asks the run to cancel, saying who asks and from which channel: the workflow checks that they
+   * may and that it is the run's own channel, then stops.
+   */
+  async cancel(workflowId: string, userId: string, channel: string | undefined): Promise<ReviewDelivery> {
+    return this.deliver(() => this.client.workflow.getHandle(workflowId).signal(cancelSignal, { userId, ...(channel ? { channel } : {}) }));
   }
 
   /** Who started a pipeline, where, and how it ended, from its memo (works on closed runs, no worker needed). */
@@ -250,10 +256,10 @@ export class Pipelines {
   /**
    * Publishes an approved article whose publication failed (the run completed with `unpublished`),
    * through the republishArticle workflow: at most one success per pipeline; a failed attempt may
-   * be repeated once the channel is fixed. The caller has checked that the run has finished and
-   * that the user may do this.
+   * be repeated once the channel is fixed. The caller has checked that the run has finished, that
+   * the user may do this and that `askedFrom` is the run's channel; the workflow checks the channel again.
    */
-  async republish(workflowId: string, userId: string): Promise<RepublishResult> {
+  async republish(workflowId: string, userId: string, askedFrom: string): Promise<RepublishResult> {
     let result: PipelineResult;
     try {
       result = (await this.call(() => this.client.workflow.getHandle(workflowId).result())) as PipelineResult;
@@ -270,7 +276,7 @@ export class Pipelines {
       handle = await this.call(() => this.client.workflow.start(republishArticle, {
         workflowId: id,
         taskQueue: this.options.taskQueue,
-        args: [{ workflowId, topic: result.topic, article: result.article, versions: result.versions, unpublished: result.unpublished!, requestedBy: userId }],
+        args: [{ workflowId, topic: result.topic, article: result.article, versions: result.versions, unpublished: result.unpublished!, requestedBy: userId, askedFrom }],
         // Published once; a failed attempt (channel still unusable) may be tried again.
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         staticSummary: `Publish "${result.topic}" again for ${userId}`,
@@ -294,6 +300,7 @@ export class Pipelines {
       return { kind: 'published', ...waited };
     } catch (error) {
       if (!(error instanceof WorkflowFailedError)) throw error;
+      if (error.cause instanceof ApplicationFailure && error.cause.type === NOT_THE_RUNS_CHANNEL) return { kind: 'refused' };
       const slackError = slackErrorOf(error);
       return { kind: 'failed', channel, ...(slackError ? { slackError } : {}), message: error.cause?.message ?? error.message };
     } finally {

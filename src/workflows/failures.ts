@@ -14,12 +14,19 @@ import type { RunParts } from './outcome.js';
 import { threadOf, type RunContext } from './run.js';
 
 /**
- * The scope the run's work runs in, and the Cancel from Slack that cancels it: only from the
- * requester or a reviewer (authority.ts); anyone else's changes nothing.
+ * The scope the run's work runs in, and the Cancel from Slack that cancels it: only from the run's
+ * own channel, and only from the requester or a reviewer (authority.ts); anyone else's changes nothing.
  */
 export function watchCancellation(run: RunContext, authority: Authority): CancellationScope {
   const work = new CancellationScope();
-  setHandler(cancelSignal, async ({ userId }) => {
+  setHandler(cancelSignal, async ({ userId, channel }) => {
+    // Asked from another channel: the bot has already answered there, in the same words as for an
+    // unknown ID; saying anything in this run's channel would tell the asker it exists. No
+    // activity either, so histories recorded before the channel was sent replay unchanged.
+    if (channel !== undefined && channel !== run.channel) {
+      log.warn('Cancel from another channel than the run\'s refused', { userId, channel });
+      return;
+    }
     const allowed = await authority.maySpend(userId);
     const ended = run.decision ?? (run.cancelledBy ? { outcome: 'cancelled' as const, by: run.cancelledBy } : undefined);
     if (!allowed) return tellUser(run, userId, `Only ${spendersText(run)} can cancel this pipeline, so nothing changed.`);

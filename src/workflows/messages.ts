@@ -215,6 +215,15 @@ export interface ReviewAction {
   version?: number;
 }
 
+export interface CancelAction extends ReviewAction {
+  /**
+   * The channel the cancel was asked from (the card's button or `/research cancel`): the workflow
+   * refuses one from any other channel than the run's. Absent in signals sent before it was
+   * recorded, which came from the card in the run's own thread.
+   */
+  channel?: string;
+}
+
 export interface RejectAction extends ReviewAction {
   reason?: string;
 }
@@ -248,7 +257,7 @@ export const approveEditedSignal = defineSignal<[EditedApproval]>('approveEdited
  * work and completes with outcome `cancelled`. (A Temporal cancellation from the Web UI or CLI,
  * an operator's, still ends the run Cancelled.)
  */
-export const cancelSignal = defineSignal<[ReviewAction]>('cancel');
+export const cancelSignal = defineSignal<[CancelAction]>('cancel');
 export const draftQuery = defineQuery<DraftSnapshot>('draft');
 export const budgetSignal = defineSignal<[BudgetAction]>('budget');
 export const researchStepSignal = defineSignal<[ResearchStepReport]>('researchStepDone');

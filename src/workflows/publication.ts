@@ -1,6 +1,6 @@
 /**
  * Types of an approved article whose publication failed, and of `/research publish`'s workflow
- * input. Types only, shared by the workflows and the bot.
+ * input, and the failure type of a refused one. Shared by the workflows and the bot (no imports).
  */
 
 export interface UnpublishedArticle {
@@ -26,4 +26,12 @@ export interface RepublishInput {
   unpublished: UnpublishedArticle;
   /** Who asked (requester or reviewer). */
   requestedBy: string;
+  /**
+   * The channel `/research publish` was typed in: the workflow publishes only when it is the run's
+   * own (`unpublished.sourceChannel`). Absent in runs started before it was recorded.
+   */
+  askedFrom?: string;
 }
+
+/** The failure type of a republish asked from another channel than the run's. */
+export const NOT_THE_RUNS_CHANNEL = 'NotTheRunsChannel';

@@ -80,7 +80,7 @@ describe('subcommands', () => {
     await stack.waitForDraft(threadTs);
 
     expect(await answerTo('cancel not-a-workflow')).toContain('Please give the workflow ID to cancel');
-    expect(await answerTo(`cancel ${workflowId}`, 'U0STRANGER')).toContain('Only the person who started this pipeline or a reviewer can cancel it.');
+    expect(await answerTo(`cancel ${workflowId}`, 'U0STRANGER')).toContain(`I can't cancel \`${workflowId}\` from here, so nothing was cancelled.`);
 
     expect(await answerTo(`cancel ${workflowId}`)).toContain(`Cancelling \`${workflowId}\``);
     const outcome = await stack.waitForReply(threadTs, 'outcome');

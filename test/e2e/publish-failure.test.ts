@@ -57,8 +57,9 @@ describe('publishing fails, then /research publish', () => {
     expect(blockText(stack.reply(threadTs, 'outcome'))).toContain('*Approved*');
 
     // Not everyone may publish; a bad ID gets a clear answer; before the fix, it says why again.
-    expect(await answerTo(`publish ${workflowId}`, 'U0SOMEONE')).toBe('Only the person who started this pipeline or a reviewer can publish its article.');
-    expect(await answerTo('publish research-no-such-pipeline-20261202-zzzzzz')).toContain("I can't find a pipeline `research-no-such-pipeline-20261202-zzzzzz`");
+    // (Someone else, or an unknown ID, gets one answer: test/e2e/foreign-ids.test.ts.)
+    expect(await answerTo(`publish ${workflowId}`, 'U0SOMEONE')).toContain(`I can't publish \`${workflowId}\` from here, so nothing was published.`);
+    expect(await answerTo('publish research-no-such-pipeline-20261202-zzzzzz')).toContain("I can't publish `research-no-such-pipeline-20261202-zzzzzz` from here");
     expect(await answerTo('publish')).toContain('Please give the workflow ID');
     const stillBroken = await answerTo(`publish ${workflowId}`);
     expect(stillBroken).toContain('Still not published.');

@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   fullHelp,
+  notActionableHere,
   parseSubcommand,
   runSubcommand,
   type Subcommand,
   type SubcommandContext,
 } from '../../src/slack/listeners/commands/subcommands.js';
 import type { ListenerDeps } from '../../src/slack/listeners/deps.js';
-import type { PipelineFacts, PipelineListing, ReviewDelivery } from '../../src/temporal/pipelines.js';
+import type { PipelineFacts, PipelineListing, RepublishResult, ReviewDelivery } from '../../src/temporal/pipelines.js';
 
 const WORKFLOW_ID = 'research-durable-execution-20240305-k3x9q0';
 const UI = 'http://localhost:8233/';
@@ -119,7 +120,7 @@ describe('runSubcommand', () => {
 
   let listRunning: ReturnType<typeof vi.fn<(userId: string, channel: string) => Promise<PipelineListing[]>>>;
   let describeFn: ReturnType<typeof vi.fn<(workflowId: string) => Promise<PipelineFacts | undefined>>>;
-  let cancel: ReturnType<typeof vi.fn<(workflowId: string, userId: string) => Promise<ReviewDelivery>>>;
+  let cancel: ReturnType<typeof vi.fn<(workflowId: string, userId: string, channel: string | undefined) => Promise<ReviewDelivery>>>;
   let membersOf: ReturnType<typeof vi.fn<(groupId: string) => Promise<string[]>>>;
   let reply: ReturnType<typeof vi.fn<(text: string) => Promise<unknown>>>;
 
@@ -247,19 +248,28 @@ describe('runSubcommand', () => {
       expect(cancel).not.toHaveBeenCalled();
     });
 
-    it('says it cannot find a pipeline that does not exist', async () => {
+    const refusal = (reviewers: string[] = []) => notActionableHere('/research', 'cancel', WORKFLOW_ID, { reviewers });
+
+    it('says it cannot cancel a pipeline that does not exist', async () => {
       describeFn.mockResolvedValue(undefined);
       await run({ kind: 'cancel', workflowId: WORKFLOW_ID });
       expect(describeFn).toHaveBeenCalledWith(WORKFLOW_ID);
-      expect(onlyReply()).toBe(`I can't find a pipeline \`${WORKFLOW_ID}\` in this channel, so nothing was cancelled.`);
+      expect(onlyReply()).toBe(refusal());
+      expect(onlyReply()).toBe(`I can't cancel \`${WORKFLOW_ID}\` from here, so nothing was cancelled. Use this command in the channel where the pipeline was started (\`/research status\` lists yours); only the person who started this pipeline can cancel it.`);
       expect(cancel).not.toHaveBeenCalled();
     });
 
-    it('will not cancel a pipeline from another channel, and does not reveal it', async () => {
+    it('will not cancel a pipeline from another channel, even its requester, and says the same as for an unknown ID', async () => {
       describeFn.mockResolvedValue(facts({ channel: 'C0ELSEWHERE' }));
       await run({ kind: 'cancel', workflowId: WORKFLOW_ID });
-      expect(onlyReply()).toBe(`I can't find a pipeline \`${WORKFLOW_ID}\` in this channel, so nothing was cancelled.`);
+      expect(onlyReply()).toBe(refusal());
       expect(cancel).not.toHaveBeenCalled();
+    });
+
+    it('tells another channel nothing of a finished run either (not "already finished")', async () => {
+      describeFn.mockResolvedValue(facts({ channel: 'C0ELSEWHERE', running: false, status: 'COMPLETED', outcome: 'approved' }));
+      await run({ kind: 'cancel', workflowId: WORKFLOW_ID });
+      expect(onlyReply()).toBe(refusal());
     });
 
     it('says a finished pipeline has nothing to cancel, with its outcome or status', async () => {
@@ -277,14 +287,21 @@ describe('runSubcommand', () => {
     it('refuses someone who is neither the requester nor a reviewer', async () => {
       membersOf.mockResolvedValue(['U0EDITOR']);
       await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, makeDeps(['U0REVIEWER', 'S0EDITORS']), context('U0STRANGER'));
-      expect(onlyReply()).toBe('Only the person who started this pipeline or a reviewer can cancel it.');
+      expect(onlyReply()).toBe(refusal(['U0REVIEWER', 'S0EDITORS']));
+      expect(onlyReply()).toContain('only the person who started this pipeline or a reviewer can cancel it.');
       expect(cancel).not.toHaveBeenCalled();
+
+      // A finished run: the same words, before anything about its state.
+      reply.mockClear();
+      describeFn.mockResolvedValue(facts({ running: false, status: 'COMPLETED', outcome: 'rejected' }));
+      await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, makeDeps(['U0REVIEWER']), context('U0STRANGER'));
+      expect(onlyReply()).toBe(refusal(['U0REVIEWER']));
     });
 
     it('lets the requester cancel, once, in their name', async () => {
       await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, makeDeps(['U0REVIEWER']), context('U0REQUESTER'));
       expect(cancel).toHaveBeenCalledTimes(1);
-      expect(cancel).toHaveBeenCalledWith(WORKFLOW_ID, 'U0REQUESTER');
+      expect(cancel).toHaveBeenCalledWith(WORKFLOW_ID, 'U0REQUESTER', 'C0CHANNEL');
       expect(onlyReply()).toBe(`Cancelling \`${WORKFLOW_ID}\`; the thread will say when it has stopped.`);
       // The requester needs no reviewer check.
       expect(membersOf).not.toHaveBeenCalled();
@@ -292,19 +309,19 @@ describe('runSubcommand', () => {
 
     it('lets a listed reviewer cancel someone else’s pipeline', async () => {
       await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, makeDeps(['U0REVIEWER']), context('U0REVIEWER'));
-      expect(cancel).toHaveBeenCalledExactlyOnceWith(WORKFLOW_ID, 'U0REVIEWER');
+      expect(cancel).toHaveBeenCalledExactlyOnceWith(WORKFLOW_ID, 'U0REVIEWER', 'C0CHANNEL');
     });
 
     it('lets a member of a reviewer group cancel', async () => {
       membersOf.mockResolvedValue(['U0EDITOR']);
       await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, makeDeps(['S0EDITORS']), context('U0EDITOR'));
       expect(membersOf).toHaveBeenCalledWith('S0EDITORS');
-      expect(cancel).toHaveBeenCalledExactlyOnceWith(WORKFLOW_ID, 'U0EDITOR');
+      expect(cancel).toHaveBeenCalledExactlyOnceWith(WORKFLOW_ID, 'U0EDITOR', 'C0CHANNEL');
     });
 
     it('lets only the requester cancel when no reviewers are configured', async () => {
       await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, makeDeps([]), context('U0ANYONE'));
-      expect(onlyReply()).toBe('Only the person who started this pipeline can cancel it.');
+      expect(onlyReply()).toBe(refusal());
       expect(cancel).not.toHaveBeenCalled();
     });
 
@@ -317,7 +334,62 @@ describe('runSubcommand', () => {
 
     it('goes from parsed text to a cancel', async () => {
       await run(parseSubcommand(`cancel ${WORKFLOW_ID}`)!);
-      expect(cancel).toHaveBeenCalledExactlyOnceWith(WORKFLOW_ID, 'U0REQUESTER');
+      expect(cancel).toHaveBeenCalledExactlyOnceWith(WORKFLOW_ID, 'U0REQUESTER', 'C0CHANNEL');
+    });
+  });
+
+  describe('publish', () => {
+    let republish: ReturnType<typeof vi.fn<(workflowId: string, userId: string, askedFrom: string) => Promise<RepublishResult>>>;
+    const REVIEWERS = ['U0REVIEWER'];
+    const refusal = notActionableHere('/research', 'publish', WORKFLOW_ID, { reviewers: REVIEWERS });
+    const finished = () => facts({ running: false, status: 'COMPLETED', outcome: 'approved' });
+    const publish = (ctx: SubcommandContext = context()) => {
+      const deps = makeDeps(REVIEWERS);
+      deps.pipelines.republish = republish;
+      return run({ kind: 'publish', workflowId: WORKFLOW_ID }, deps, ctx);
+    };
+
+    beforeEach(() => {
+      republish = vi.fn(async (): Promise<RepublishResult> => ({ kind: 'published', channel: 'C0EDITORS', ts: '1.2', parts: 1 }));
+      describeFn.mockResolvedValue(finished());
+    });
+
+    it('gives an unknown ID, another channel’s run and someone else’s run the same answer, and starts nothing', async () => {
+      const answers: string[] = [];
+      for (const [found, ctx] of [
+        [undefined, context()],
+        [finished(), context('U0REQUESTER', 'C0ELSEWHERE')],
+        [finished(), context('U0STRANGER')],
+        [facts(), context('U0STRANGER')], // still running: not said either
+        [facts({ channel: 'C0ELSEWHERE' }), context()],
+      ] as const) {
+        reply.mockClear();
+        describeFn.mockResolvedValue(found);
+        await publish(ctx);
+        answers.push(onlyReply());
+      }
+      expect(new Set(answers)).toEqual(new Set([refusal]));
+      expect(refusal).toBe(`I can't publish \`${WORKFLOW_ID}\` from here, so nothing was published. Use this command in the channel where the pipeline was started (the thread's "Not published" note names it); only the person who started this pipeline or a reviewer can publish it.`);
+      expect(republish).not.toHaveBeenCalled();
+    });
+
+    it('publishes for the requester or a reviewer in the run’s channel, saying which channel it asks from', async () => {
+      await publish(context('U0REVIEWER'));
+      expect(republish).toHaveBeenCalledExactlyOnceWith(WORKFLOW_ID, 'U0REVIEWER', 'C0CHANNEL');
+      expect(onlyReply()).toBe('Published in <#C0EDITORS>. The thread says so too.');
+    });
+
+    it('answers a refusal by the workflow itself with the same words', async () => {
+      republish.mockResolvedValue({ kind: 'refused' });
+      await publish();
+      expect(onlyReply()).toBe(refusal);
+    });
+
+    it('shows a failure without hosts, addresses or tokens, and says where the details are', async () => {
+      republish.mockResolvedValue({ kind: 'failed', channel: 'C0EDITORS', message: 'Slack chat.postMessage failed: connect ECONNREFUSED 10.9.8.7:443 (https://slack.example.com/api, xoxb-1-2-secret)' });
+      await publish();
+      const text = onlyReply();
+      expect(text).toBe("Publishing failed again: Slack chat.postMessage failed: connect ECONNREFUSED [address] ([url], [token]) (details are in the Temporal UI and the bot's logs). Try again later.");
     });
   });
 });

@@ -101,7 +101,7 @@ export function registerReviewActions(app: App, deps: ListenerDeps): void {
   registerForwardingButton(
     app,
     CANCEL_ACTION_ID,
-    ({ workflowId, userId }) => pipelines.cancel(workflowId, userId),
+    ({ workflowId, userId, channel }) => pipelines.cancel(workflowId, userId, channel),
     pipelineCheck(describe, async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy)) ? undefined : `Only ${spendersText(deps)} can cancel it.`)),
   );
 

@@ -10,6 +10,8 @@ import { kbReply } from '../../blocks/sources.js';
 import type { ListenerDeps } from '../deps.js';
 import { mayCancel, spendersText } from '../authorization.js';
 import { channelProblem } from '../../blocks/channel-access.js';
+import { DETAILS_ELSEWHERE, scrubDetails } from '../../../shared/scrub.js';
+import type { PipelineFacts } from '../../../temporal/pipelines.js';
 
 export type Subcommand =
   | { kind: 'help' }
@@ -72,6 +74,29 @@ export interface SubcommandContext {
   reply: (text: string) => Promise<unknown>;
 }
 
+/**
+ * The one answer to an ID this person may not act on from here: unknown, another channel's, or a
+ * run they are neither the requester nor a reviewer of all get these words, so the answer tells
+ * nothing about whether the run exists, how it is doing, or where it was published.
+ */
+export function notActionableHere(command: string, verb: 'cancel' | 'publish', workflowId: string, deps: Pick<ListenerDeps, 'reviewers'>): string {
+  const done = verb === 'cancel' ? 'nothing was cancelled' : 'nothing was published';
+  const where = verb === 'cancel' ? `\`${command} status\` lists yours` : 'the thread\'s "Not published" note names it';
+  return `I can't ${verb} \`${workflowId}\` from here, so ${done}. Use this command in the channel where the pipeline was started (${where}); only ${spendersText(deps)} can ${verb} it.`;
+}
+
+/**
+ * The run behind a workflow ID, when this person may act on it from this channel: it exists, it
+ * was started in this channel, and they are its requester or a reviewer. Permission is decided
+ * before anything about the run is said; undefined means the one refusal above.
+ */
+async function actionableRun(workflowId: string, context: SubcommandContext, deps: ListenerDeps): Promise<PipelineFacts | undefined> {
+  const facts = await deps.pipelines.describe(workflowId);
+  // Asked whatever the run, so an unknown ID takes the same path as a known one.
+  const allowed = await mayCancel(deps, context.userId, facts?.requestedBy);
+  return facts && allowed && facts.channel === context.channelId ? facts : undefined;
+}
+
 /** `/research publish <workflow-id>`: re-publish an approved article whose publication failed. */
 async function republish(workflowId: string, context: SubcommandContext, deps: ListenerDeps): Promise<void> {
   const { command, reply } = context;
@@ -79,21 +104,20 @@ async function republish(workflowId: string, context: SubcommandContext, deps: L
     await reply(`Please give the workflow ID of the approved pipeline, e.g. \`${command} publish research-my-topic-20261125-abc123\` (the thread's "Not published" note names it).`);
     return;
   }
-  const facts = await deps.pipelines.describe(workflowId);
+  const facts = await actionableRun(workflowId, context, deps);
   if (!facts) {
-    await reply(`I can't find a pipeline \`${workflowId}\`, so nothing was published. Check the ID in the thread's "Not published" note.`);
+    await reply(notActionableHere(command, 'publish', workflowId, deps));
     return;
   }
   if (facts.running) {
     await reply(`\`${workflowId}\` is still running; it publishes its article itself once a reviewer approves it.`);
     return;
   }
-  if (!(await mayCancel(deps, context.userId, facts.requestedBy))) {
-    await reply('Only the person who started this pipeline or a reviewer can publish its article.');
-    return;
-  }
-  const result = await deps.pipelines.republish(workflowId, context.userId);
+  const result = await deps.pipelines.republish(workflowId, context.userId, context.channelId);
   switch (result.kind) {
+    case 'refused':
+      await reply(notActionableHere(command, 'publish', workflowId, deps));
+      return;
     case 'not-approved':
       await reply(`\`${workflowId}\` ended ${result.outcome}, so there is no approved article to publish.`);
       return;
@@ -110,7 +134,7 @@ async function republish(workflowId: string, context: SubcommandContext, deps: L
       const advice = result.slackError ? channelProblem(result.slackError, result.channel) : undefined;
       await reply(advice
         ? `Still not published. ${advice.what} ${advice.fix} Then try \`${command} publish ${workflowId}\` again.`
-        : `Publishing failed again: ${escapeMrkdwn(result.message)}. Try again later, or see the workflow in the Temporal UI.`);
+        : `Publishing failed again: ${escapeMrkdwn(scrubDetails(result.message))} (${DETAILS_ELSEWHERE}). Try again later.`);
       return;
     }
   }
@@ -151,20 +175,16 @@ export async function runSubcommand(sub: Subcommand, context: SubcommandContext,
         await reply(`Please give the workflow ID to cancel, e.g. \`${command} cancel research-my-topic-20261125-abc123\` (see \`${command} status\`).`);
         return;
       }
-      const facts = await deps.pipelines.describe(sub.workflowId);
-      if (!facts || facts.channel !== context.channelId) {
-        await reply(`I can't find a pipeline \`${sub.workflowId}\` in this channel, so nothing was cancelled.`);
+      const facts = await actionableRun(sub.workflowId, context, deps);
+      if (!facts) {
+        await reply(notActionableHere(command, 'cancel', sub.workflowId, deps));
         return;
       }
       if (!facts.running) {
         await reply(`\`${sub.workflowId}\` has already finished (${facts.outcome ?? facts.status.toLowerCase()}), so there is nothing to cancel.`);
         return;
       }
-      if (!(await mayCancel(deps, context.userId, facts.requestedBy))) {
-        await reply(`Only ${spendersText(deps)} can cancel it.`);
-        return;
-      }
-      const delivery = await deps.pipelines.cancel(sub.workflowId, context.userId);
+      const delivery = await deps.pipelines.cancel(sub.workflowId, context.userId, context.channelId);
       await reply(delivery.delivered ? `Cancelling \`${sub.workflowId}\`; the thread will say when it has stopped.` : 'That pipeline has already finished.');
       return;
     }
