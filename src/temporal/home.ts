@@ -7,6 +7,7 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { CostUsdAttribute } from '../workflows/search-attributes.js';
 import { HOME_PAGE_SIZE, type HomeData, type HomeRun } from '../slack/blocks/home.js';
 import { errorChain } from '../shared/error-chain.js';
+import { log } from '../ops/log.js';
 
 /** Most runs summed for the spend figures; past it the figure says "at least". */
 export const MAX_SPEND_RUNS = 2_000;
@@ -91,6 +92,8 @@ export async function loadHome(client: Client, userId: string, page: number, opt
       spend: { todayUsd: todaySpend.usd, monthUsd: monthSpend.usd, todayRuns: todaySpend.runs, monthRuns: monthSpend.runs, partial: todaySpend.partial || monthSpend.partial },
     };
   } catch (error) {
+    // The Home tab shows it scrubbed (src/slack/blocks/home.ts) and points here for the rest.
+    log().warn({ userId }, `Could not read the Home tab's pipelines from Temporal: ${errorChain(error)}`);
     return { userId, page, recent: [], moreRecent: false, awaitingReview: [], spend: empty, error: errorChain(error) };
   }
 }
