@@ -24,7 +24,7 @@ const RULES: Rule[] = [
   // Credentials first, so no later rule leaves part of one behind.
   [/\bxox[a-z]-[A-Za-z0-9-]+/gi, '[token]'], // Slack bot, user and legacy tokens
   [/\bxapp-[A-Za-z0-9-]+/gi, '[token]'], // Slack app-level tokens
-  [/\bsk-[A-Za-z0-9_-]{6,}/g, '[token]'], // OpenAI keys (sk-…, sk-proj-…)
+  [/\bsk-[\w*-]{6,}/g, '[token]'], // OpenAI keys (sk-…, sk-proj-…), also as a 401 shows them (sk-***…ZXY)
   [/\beyJ[\w-]+\.[\w-]+\.[\w-]+/g, '[token]'], // JWTs (Temporal Cloud API keys)
   [/\b(bearer|basic)\s+[\w.~+/=-]+/gi, (_m, scheme: string) => `${scheme} [token]`],
   [/\b(api[_-]?key|access[_-]?token|token|secret|password|authorization)(\s*[=:]\s*)[^\s,;)]+/gi, (_m, name: string, sep: string) => `${name}${sep}[token]`],

@@ -39,6 +39,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export type Step = 'researchTopic' | 'findExamples' | 'getStatistics' | 'writeArticle' | 'reviseArticle' | 'checkEvidence' | 'unknown';
 
+/** The key of an `Authorization: Bearer …` header as OpenAI's 401 shows it: its start and end, the rest starred. */
+function maskedKey(authorization: string | undefined): string {
+  const key = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';
+  return key.length > 8 ? `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}` : '*'.repeat(key.length);
+}
+
 export interface ScriptedResponse {
   /** HTTP status to answer with (401, 429, 500…); success when unset. */
   status?: number;
@@ -296,7 +302,12 @@ export class FakeOpenAI {
     if (status !== 200) {
       const type = status === 401 ? 'invalid_request_error' : status === 429 ? 'rate_limit_error' : 'server_error';
       const code = scripted?.code ?? (status === 401 ? 'invalid_api_key' : null);
-      sendJson(res, status, { error: { message: `Stand-in error ${status}${code ? ` (${code})` : ''}`, type, param: null, code }, }, scripted?.headers);
+      // A wrong key is named in the answer, masked, with a link, as OpenAI words it:
+      // https://help.openai.com/en/articles/6882433-incorrect-api-key-provided
+      const message = code === 'invalid_api_key'
+        ? `Incorrect API key provided: ${maskedKey(req.headers.authorization)}. You can find your API key at https://platform.openai.com/account/api-keys.`
+        : `Stand-in error ${status}${code ? ` (${code})` : ''}`;
+      sendJson(res, status, { error: { message, type, param: null, code }, }, scripted?.headers);
       return;
     }
     const completion = this.completion(step, request, scripted);

@@ -34,6 +34,10 @@ describe('LLM error policy', () => {
     const reply = blockText(await stack.waitForReply(threadTs, 'failure'));
     expect(reply).toContain('*Key facts failed.* OpenAI rejected the API key: check OPENAI_API_KEY.');
     expect(reply).toMatch(/spent before the failure/);
+    // OpenAI's answer names the key (masked) and a URL: the thread shows neither, and says where the rest is.
+    expect(reply).toContain('Incorrect API key provided: [token]. You can find your API key at [url].');
+    expect(reply).not.toMatch(/sk-|https?:\/\/platform|127\.0\.0\.1/);
+    expect(reply).toContain("details in Temporal UI> and the bot's logs");
     const status = stack.statusVersions(threadTs).at(-1)!;
     expect(status).toContain(':x: *Pipeline failed*');
     expect(status).toContain(':x: *Key facts*');

@@ -35,6 +35,8 @@ describe('scrubDetails: error text fit for Slack', () => {
   it('hides tokens and keys: Slack, OpenAI, bearer, JWT, key=value', () => {
     expect(scrubDetails('invalid_auth for xoxb-1234-5678-AbCdEf and xapp-1-A0-123-abc')).toBe('invalid_auth for [token] and [token]');
     expect(scrubDetails('Incorrect API key provided: sk-proj-AbC123dEf456')).toBe('Incorrect API key provided: [token]');
+    expect(scrubDetails('Incorrect API key provided: sk-*********************************ZXY. You can find your API key at https://platform.openai.com/api-keys'))
+      .toBe('Incorrect API key provided: [token]. You can find your API key at [url]');
     expect(scrubDetails('header bearer abc.DEF-123_x')).toBe('header bearer [token]');
     expect(scrubDetails('jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here')).toBe('jwt [token] here');
     expect(scrubDetails('api_key=abcdef123, password: hunter2')).toBe('api_key=[token], password: [token]');
