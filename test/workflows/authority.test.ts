@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import { contentPipeline } from '../../src/workflows/content-pipeline.js';
 import { approveSignal, budgetSignal, cancelSignal, statusQuery, type PipelineInput, type RepublishInput, type Stage } from '../../src/workflows/messages.js';
 import { NOT_THE_RUNS_CHANNEL } from '../../src/workflows/publication.js';
