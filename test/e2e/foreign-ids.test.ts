@@ -3,14 +3,16 @@
  * where they ask: an unknown ID, a run of another channel, or a run they neither started nor
  * review. All three get the same words (no oracle on whether the run exists, how it is doing, or
  * where it was published), and nothing happens: no signal acted on, no republish started, no post.
+ * A republish sent past the bot with another channel is refused by the workflow itself.
  * Signed requests → real Bolt → real Temporal → the strict stand-in Slack.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipelinesFor } from '../../src/bot.js';
 import { notActionableHere } from '../../src/slack/listeners/commands/subcommands.js';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import { republishWorkflowId } from '../../src/temporal/pipelines.js';
-import { statusQuery, type PipelineResult } from '../../src/workflows/messages.js';
+import { cancelSignal, statusQuery, type PipelineResult } from '../../src/workflows/messages.js';
 import { blockText } from '../harness/fake-slack.js';
 import { sleep, waitFor } from '../harness/http.js';
 import { CHANNEL, REQUESTER, REVIEWER, startStack, type Stack } from '../harness/stack.js';
@@ -68,6 +70,13 @@ describe('an ID from another channel, of another person, or of no run: one answe
     expect(stack.reply(threadTs, 'outcome')).toBeUndefined();
     expect(stack.slack.callsOf('chat.postEphemeral').length).toBe(ephemerals);
 
+    // Past the bot, straight to the workflow with another channel: the workflow itself refuses, silently there.
+    await handle.signal(cancelSignal, { userId: REQUESTER, channel: ELSEWHERE });
+    await sleep(1_000);
+    expect((await handle.query(statusQuery)).stage).toBe('awaiting-review');
+    expect(stack.reply(threadTs, 'outcome')).toBeUndefined();
+    expect(stack.slack.callsOf('chat.postEphemeral').length).toBe(ephemerals);
+
     // The requester, in the run's channel: cancelled.
     expect(await answerTo(`cancel ${workflowId}`)).toContain(`Cancelling \`${workflowId}\``);
     expect(blockText(await stack.waitForReply(threadTs, 'outcome'))).toContain(`*Cancelled* by <@${REQUESTER}>`);
@@ -98,6 +107,12 @@ describe('an ID from another channel, of another person, or of no run: one answe
     // No republish was started, nothing was posted, though the channel is usable again.
     await expect(stack.client.workflow.getHandle(republishWorkflowId(workflowId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     expect(stack.slack.channelMessages(PUBLISH_CHANNEL)).toHaveLength(0);
+
+    // Past the bot, straight to Temporal with another channel: the republish workflow itself refuses.
+    expect(await pipelinesFor(stack.client, stack.config).republish(workflowId, REQUESTER, ELSEWHERE)).toEqual({ kind: 'refused' });
+    expect((await stack.client.workflow.getHandle(republishWorkflowId(workflowId)).describe()).status.name).toBe('FAILED');
+    expect(stack.slack.channelMessages(PUBLISH_CHANNEL)).toHaveLength(0);
+    expect(stack.reply(threadTs, 'republished')).toBeUndefined();
 
     // The requester, in the run's channel: published.
     expect(await answerTo(`publish ${workflowId}`)).toContain(`Published in <#${PUBLISH_CHANNEL}>`);
