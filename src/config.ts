@@ -383,7 +383,15 @@ function timingProblems(v: { PIPELINE_TIMEOUT?: number | undefined; REVIEW_TIMEO
   }];
 }
 
-export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
+export interface LoadOptions {
+  /**
+   * The playground: it runs its own Temporal server, so no connection setting is read (neither the
+   * environment nor a Temporal config file): the connection is empty and the namespace `default`.
+   */
+  ownTemporalServer?: boolean;
+}
+
+export function loadConfig(env: Env = process.env, role: Role = 'all', options: LoadOptions = {}): Config {
   const socketMode = Boolean(env.SLACK_APP_TOKEN?.trim());
   const parsed = envSchema(role, socketMode).safeParse(env);
   const problems: ConfigProblem[] = parsed.success
@@ -392,7 +400,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
       const name = String(issue.path[0]);
       return { variable: name, problem: issue.message, help: helpFor(name) };
     });
-  const connect = temporalConnection(env);
+  const connect: ClientConnectConfig | ConfigProblem = options.ownTemporalServer ? { connectionOptions: {} } : temporalConnection(env);
   if ('problem' in connect) problems.push(connect);
   if (parsed.success) problems.push(...unpricedModels(parsed.data), ...timingProblems(parsed.data));
   if (!parsed.success || 'problem' in connect || problems.length) throw new ConfigError(problems);
@@ -494,6 +502,41 @@ export const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLAC
  */
 export function noSlackConfigured(env: Env = process.env): boolean {
   return SLACK_VARIABLES.every((name) => !env[name]?.trim());
+}
+
+/**
+ * What @temporalio/envconfig reads from the environment to choose a Temporal server and its
+ * credentials (its envconfig-toml.js, `applyProfileEnvVars` and the config file lookup). Any of
+ * them set means a deployment is meant, which the playground must never attach to. TEMPORAL_CODEC_*
+ * only decode payloads for the UI and CLI, so they are not among them.
+ */
+export const TEMPORAL_DEPLOYMENT_VARIABLES = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_PROFILE',
+  'TEMPORAL_CONFIG_FILE',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION',
+] as const;
+
+/** gRPC metadata (headers) for the server, one variable per header: `TEMPORAL_GRPC_META_<NAME>`. */
+const TEMPORAL_GRPC_META_PREFIX = 'TEMPORAL_GRPC_META_';
+
+/** The Temporal deployment settings that are set (blank counts as unset), by name: never their values. */
+export function temporalDeploymentSettings(env: Env = process.env): string[] {
+  const set = (name: string) => Boolean(env[name]?.trim());
+  return [
+    ...TEMPORAL_DEPLOYMENT_VARIABLES.filter(set),
+    ...Object.keys(env).filter((name) => name.startsWith(TEMPORAL_GRPC_META_PREFIX) && set(name)).sort(),
+  ];
 }
 
 /** True when no OpenAI key is set: the playground's sample writer answers instead of a model. */

@@ -20,8 +20,9 @@ let page: PlaygroundPage;
 beforeAll(async () => {
   const suffix = randomUUID().slice(0, 8);
   playground = await startPlayground({
+    // The suite's server, passed in code: the environment cannot point the playground at a server.
+    temporalAddress: inject('temporalAddress'),
     env: {
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: `content-pipeline-${suffix}`,
       TEMPORAL_RESEARCH_TASK_QUEUE: `research-${suffix}`,
       PORT: '0',
