@@ -106,7 +106,8 @@ export async function startPlayground({ env, workflowBundle, log = console.log, 
       stops.push(() => sampleWriter!.stop());
     }
     const slackEnv: Env = {
-      SLACK_BOT_TOKEN: 'xoxb-playground-local',
+      // Per start, like the signing secret: the page's server answers only the bot that holds it.
+      SLACK_BOT_TOKEN: `xoxb-playground-${randomBytes(16).toString('hex')}`,
       SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
       SLACK_API_URL: slack.apiUrl,
       ...(sampleWriter ? { OPENAI_API_KEY: 'sk-playground-sample-writer', OPENAI_BASE_URL: sampleWriter.baseUrl } : {}),
@@ -117,6 +118,7 @@ export async function startPlayground({ env, workflowBundle, log = console.log, 
       slackApiUrl: slack.apiUrl,
       slackResponseUrl: (id) => slack.responseUrl(id),
       port: pagePort,
+      botToken: slackEnv.SLACK_BOT_TOKEN!,
       info: {
         workspace: 'Playground',
         channel: PLAYGROUND_CHANNEL,
