@@ -530,9 +530,21 @@ export const TEMPORAL_DEPLOYMENT_VARIABLES = [
 /** gRPC metadata (headers) for the server, one variable per header: `TEMPORAL_GRPC_META_<NAME>`. */
 const TEMPORAL_GRPC_META_PREFIX = 'TEMPORAL_GRPC_META_';
 
+/**
+ * Values that point nowhere but where the playground already is: its own server's namespace (as
+ * .env.example sets it), and TLS switched off (envconfig counts only "1" and "true" as on).
+ */
+const NAMES_NOTHING: Partial<Record<string, (value: string) => boolean>> = {
+  TEMPORAL_NAMESPACE: (value) => value === 'default',
+  TEMPORAL_TLS: (value) => value !== '1' && value !== 'true',
+};
+
 /** The Temporal deployment settings that are set (blank counts as unset), by name: never their values. */
 export function temporalDeploymentSettings(env: Env = process.env): string[] {
-  const set = (name: string) => Boolean(env[name]?.trim());
+  const set = (name: string) => {
+    const value = env[name]?.trim();
+    return Boolean(value) && !NAMES_NOTHING[name]?.(value!);
+  };
   return [
     ...TEMPORAL_DEPLOYMENT_VARIABLES.filter(set),
     ...Object.keys(env).filter((name) => name.startsWith(TEMPORAL_GRPC_META_PREFIX) && set(name)).sort(),

@@ -3,9 +3,11 @@
  * read to choose a server or its credentials makes it refuse before anything starts, naming the
  * setting (never its value); and the Temporal config file a developer keeps for the CLI is not read.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'dotenv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, TEMPORAL_DEPLOYMENT_VARIABLES, temporalDeploymentSettings } from '../../src/config.js';
 import { PlaygroundRefusedError, startPlayground } from '../../src/playground/index.js';
@@ -20,6 +22,9 @@ describe('temporalDeploymentSettings', () => {
     expect(temporalDeploymentSettings({})).toEqual([]);
     expect(temporalDeploymentSettings({
       TEMPORAL_ADDRESS: '  ',
+      // As .env.example has them: the playground's own server's namespace, TLS off.
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TLS: 'false',
       TEMPORAL_TASK_QUEUE: 'q',
       TEMPORAL_CLI: '/usr/bin/temporal',
       TEMPORAL_UI_URL: 'http://localhost:8233',
@@ -28,8 +33,14 @@ describe('temporalDeploymentSettings', () => {
     })).toEqual([]);
   });
 
+  it('is empty for .env.example as shipped, so a copied .env still opens the playground', () => {
+    const example = parse(readFileSync(fileURLToPath(new URL('../../.env.example', import.meta.url))));
+    expect(example.TEMPORAL_NAMESPACE).toBe('default');
+    expect(temporalDeploymentSettings(example)).toEqual([]);
+  });
+
   it('names every variable envconfig reads for the server and its credentials, and gRPC metadata headers', () => {
-    for (const name of TEMPORAL_DEPLOYMENT_VARIABLES) expect(temporalDeploymentSettings({ [name]: 'x' })).toEqual([name]);
+    for (const name of TEMPORAL_DEPLOYMENT_VARIABLES) expect(temporalDeploymentSettings({ [name]: 'true' })).toEqual([name]);
     expect(temporalDeploymentSettings({ TEMPORAL_GRPC_META_AUTHORIZATION: 'Bearer x', TEMPORAL_ADDRESS: 'prod:7233' }))
       .toEqual(['TEMPORAL_ADDRESS', 'TEMPORAL_GRPC_META_AUTHORIZATION']);
   });
