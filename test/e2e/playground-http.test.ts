@@ -13,6 +13,7 @@ import { startPlayground, type RunningPlayground } from '../../src/playground/in
 import { PLAYGROUND_CHANNEL, REQUESTER } from '../../src/playground/personas.js';
 import { TOKEN_HEADER } from '../../src/playground/server.js';
 import { waitFor } from '../harness/http.js';
+import { pollersOf } from '../harness/task-queues.js';
 
 let playground: RunningPlayground;
 let port: number;
@@ -194,5 +195,8 @@ describe('the playground page server', () => {
     // The workflow's own thread root, posted by a worker through the page's Web API with the bot's token.
     await waitFor('the thread root', () => playground.server.messages.find((m) => !m.user && m.text?.includes('origin checks')), 45_000);
     expect(playground.server.errors).toEqual([]);
+    // Its workers poll where they were given (in code): the check playground-start.test.ts uses to
+    // show a refused playground never polled does see pollers.
+    expect((await pollersOf(connection, taskQueue)).length).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -12,11 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { noSlackConfigured } from '../../src/config.js';
+import { pollersOf } from '../harness/task-queues.js';
 
-const { temporal } = proto;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Runs an entry point (`src/main.ts` is `npm start`) with exactly `env`, from a directory without a .env. */
@@ -46,13 +45,8 @@ afterAll(async () => {
   await connection?.close();
 });
 
-/** Every poller the suite's server has seen on a task queue, for workflow and activity tasks (kept for minutes after a poll). */
-async function pollers(taskQueue: string): Promise<unknown[]> {
-  const types = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
-  const answers = await Promise.all(types.map((taskQueueType) =>
-    connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType })));
-  return answers.flatMap((answer) => answer.pollers ?? []);
-}
+/** Pollers the suite's server has seen on a task queue (test/e2e/playground-http.test.ts shows it sees a playground's). */
+const pollers = (taskQueue: string) => pollersOf(connection, taskQueue);
 
 /** Task queues no one else uses, so that any poller on them is this test's. */
 function ownQueues(): { TEMPORAL_TASK_QUEUE: string; TEMPORAL_RESEARCH_TASK_QUEUE: string } {
