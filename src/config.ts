@@ -2,7 +2,7 @@
  * The only module that reads the environment. It validates everything once, at startup, with one
  * zod schema, and reports every missing or malformed variable together, each with where to get it.
  */
-import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { loadClientConfigProfile, loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { deadlineMarginMs, formatDuration, parseDuration } from './shared/duration.js';
 import { DEFAULT_PRICES, parsePriceTable, priceFor, UNLIMITED_BUDGET_USD, type PriceTable } from './shared/pricing.js';
@@ -549,6 +549,20 @@ export function temporalDeploymentSettings(env: Env = process.env): string[] {
     ...TEMPORAL_DEPLOYMENT_VARIABLES.filter(set),
     ...Object.keys(env).filter((name) => name.startsWith(TEMPORAL_GRPC_META_PREFIX) && set(name)).sort(),
   ];
+}
+
+/**
+ * The server the Temporal CLI's config file names in its default profile (temporal.toml under
+ * XDG_CONFIG_HOME or ~/.config/temporalio), if any. The bot would use it when no TEMPORAL_*
+ * variable is set; the playground never does, and says so rather than ignore it silently.
+ */
+export function temporalConfigFileAddress(env: Env = process.env): string | undefined {
+  try {
+    const overrideEnvVars = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim())));
+    return loadClientConfigProfile({ disableEnv: true, overrideEnvVars }).address;
+  } catch {
+    return undefined; // no file, or one the bot reports when it loads its configuration
+  }
 }
 
 /** True when no OpenAI key is set: the playground's sample writer answers instead of a model. */

@@ -15,7 +15,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WorkflowBundleOption } from '@temporalio/worker';
-import { ConfigError, loadConfig, noModelConfigured, SLACK_VARIABLES, temporalDeploymentSettings, type Config, type Env } from '../config.js';
+import {
+  ConfigError,
+  loadConfig,
+  noModelConfigured,
+  SLACK_VARIABLES,
+  temporalConfigFileAddress,
+  temporalDeploymentSettings,
+  type Config,
+  type Env,
+} from '../config.js';
 import { startBot, type RunningBot } from '../bot.js';
 import { startWorkers } from '../worker.js';
 import { ensureTemporalCli } from '../temporal/cli.js';
@@ -70,6 +79,8 @@ export interface RunningPlayground {
   temporalAddress: string;
   temporalUiUrl: string;
   embeddedTemporal: boolean;
+  /** The server the Temporal CLI's config file names, which the playground does not use (the banner says so). */
+  unusedConfigFileAddress: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -168,6 +179,7 @@ export async function startPlayground({ env, workflowBundle, log = console.log, 
       temporalAddress: address,
       temporalUiUrl,
       embeddedTemporal: Boolean(devServer),
+      unusedConfigFileAddress: temporalConfigFileAddress(env),
       stop,
     };
   } catch (error) {
@@ -189,6 +201,9 @@ export function playgroundBanner(playground: RunningPlayground, reason: 'no-slac
       : '  (Slack settings are ignored: the page stands in for Slack)',
     '',
     `  Temporal      ${playground.temporalAddress}${playground.embeddedTemporal ? ' (the playground\'s own dev server, in memory)' : ''}`,
+    ...(playground.unusedConfigFileAddress
+      ? [`                (not ${playground.unusedConfigFileAddress}, which your Temporal config file names: the playground never uses a deployment)`]
+      : []),
     `  Web UI        ${playground.temporalUiUrl}`,
     `  Writer        ${playground.sampleWriter ? 'sample text (no model configured: set OPENAI_API_KEY for a real one)' : `${config.openai.writerModel}${config.openai.baseUrl ? ` at ${config.openai.baseUrl}` : ''}`}`,
     '',

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'dotenv';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig, TEMPORAL_DEPLOYMENT_VARIABLES, temporalDeploymentSettings } from '../../src/config.js';
-import { PlaygroundRefusedError, startPlayground } from '../../src/playground/index.js';
+import { loadConfig, TEMPORAL_DEPLOYMENT_VARIABLES, temporalConfigFileAddress, temporalDeploymentSettings } from '../../src/config.js';
+import { playgroundBanner, PlaygroundRefusedError, startPlayground, type RunningPlayground } from '../../src/playground/index.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -79,5 +79,24 @@ describe('loadConfig for the playground (ownTemporalServer)', () => {
     const playground = loadConfig(env, 'all', { ownTemporalServer: true });
     expect(playground.temporal.connection).toEqual({});
     expect(playground.temporal.namespace).toBe('default');
+    // Not silently: the banner names the server it does not use.
+    expect(temporalConfigFileAddress(env)).toBe('prod.example.com:7233');
+    const banner = playgroundBanner({
+      url: 'http://127.0.0.1:3000',
+      config: playground,
+      sampleWriter: {},
+      temporalAddress: '127.0.0.1:40001',
+      temporalUiUrl: 'http://localhost:40002',
+      embeddedTemporal: true,
+      unusedConfigFileAddress: temporalConfigFileAddress(env),
+    } as unknown as RunningPlayground, 'explicit');
+    expect(banner).toContain("127.0.0.1:40001 (the playground's own dev server, in memory)");
+    expect(banner).toContain('not prod.example.com:7233, which your Temporal config file names');
+  });
+
+  it('finds no config-file server when there is no file', () => {
+    const home = mkdtempSync(join(tmpdir(), 'envconfig-'));
+    dirs.push(home);
+    expect(temporalConfigFileAddress({ XDG_CONFIG_HOME: home })).toBeUndefined();
   });
 });
