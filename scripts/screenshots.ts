@@ -5,9 +5,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ensureTemporalCli } from '../src/temporal/cli.js';
-import { startDevServer } from '../src/temporal/dev-server.js';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../src/workflows/search-attributes.js';
 import { installTemporalRuntime } from '../src/entry.js';
 import { startPlayground } from '../src/playground/index.js';
 import { REQUESTER, REVIEWER } from '../src/playground/personas.js';
@@ -16,10 +13,10 @@ import { openBrowser, PlaygroundPage } from '../test/harness/playground-browser.
 const outDir = path.resolve('docs/screenshots');
 mkdirSync(outDir, { recursive: true });
 
-const cliPath = await ensureTemporalCli({ env: process.env });
-const temporal = await startDevServer({ cliPath, port: 0, headless: true, logLevel: 'error', searchAttributes: SEARCH_ATTRIBUTE_FLAGS });
+// On the playground's own in-memory Temporal server; only what finds the Temporal CLI is passed on.
+const { PATH, HOME, XDG_CACHE_HOME, TEMPORAL_CLI } = process.env;
 const playground = await startPlayground({
-  env: { TEMPORAL_ADDRESS: temporal.address, PORT: '0', LOG_LEVEL: 'error' },
+  env: { PATH, HOME, XDG_CACHE_HOME, TEMPORAL_CLI, PORT: '0', LOG_LEVEL: 'error' },
   log: () => undefined,
   onConfig: (config) => installTemporalRuntime(config),
 });
@@ -58,6 +55,5 @@ try {
 } finally {
   await session.close();
   await playground.stop();
-  await temporal.stop();
 }
 process.exit(0);

@@ -2,7 +2,7 @@
  * The only module that reads the environment. It validates everything once, at startup, with one
  * zod schema, and reports every missing or malformed variable together, each with where to get it.
  */
-import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { loadClientConfigProfile, loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { deadlineMarginMs, formatDuration, parseDuration } from './shared/duration.js';
 import { DEFAULT_PRICES, parsePriceTable, priceFor, UNLIMITED_BUDGET_USD, type PriceTable } from './shared/pricing.js';
@@ -391,7 +391,15 @@ function timingProblems(v: { PIPELINE_TIMEOUT?: number | undefined; REVIEW_TIMEO
   }];
 }
 
-export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
+export interface LoadOptions {
+  /**
+   * The playground: it runs its own Temporal server, so no connection setting is read (neither the
+   * environment nor a Temporal config file): the connection is empty and the namespace `default`.
+   */
+  ownTemporalServer?: boolean;
+}
+
+export function loadConfig(env: Env = process.env, role: Role = 'all', options: LoadOptions = {}): Config {
   const socketMode = Boolean(env.SLACK_APP_TOKEN?.trim());
   const parsed = envSchema(role, socketMode).safeParse(env);
   const problems: ConfigProblem[] = parsed.success
@@ -400,7 +408,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all'): Config {
       const name = String(issue.path[0]);
       return { variable: name, problem: issue.message, help: helpFor(name) };
     });
-  const connect = temporalConnection(env);
+  const connect: ClientConnectConfig | ConfigProblem = options.ownTemporalServer ? { connectionOptions: {} } : temporalConnection(env);
   if ('problem' in connect) problems.push(connect);
   if (parsed.success) problems.push(...unpricedModels(parsed.data), ...timingProblems(parsed.data));
   if (!parsed.success || 'problem' in connect || problems.length) throw new ConfigError(problems);
@@ -503,6 +511,67 @@ export const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLAC
  */
 export function noSlackConfigured(env: Env = process.env): boolean {
   return SLACK_VARIABLES.every((name) => !env[name]?.trim());
+}
+
+/**
+ * What @temporalio/envconfig reads from the environment to choose a Temporal server and its
+ * credentials (its envconfig-toml.js, `applyProfileEnvVars` and the config file lookup). Any of
+ * them set means a deployment is meant, which the playground must never attach to. TEMPORAL_CODEC_*
+ * only decode payloads for the UI and CLI, so they are not among them.
+ */
+export const TEMPORAL_DEPLOYMENT_VARIABLES = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_PROFILE',
+  'TEMPORAL_CONFIG_FILE',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION',
+] as const;
+
+/** gRPC metadata (headers) for the server, one variable per header: `TEMPORAL_GRPC_META_<NAME>`. */
+const TEMPORAL_GRPC_META_PREFIX = 'TEMPORAL_GRPC_META_';
+
+/**
+ * Values that point nowhere but where the playground already is: its own server's namespace (as
+ * .env.example sets it), and TLS switched off (envconfig counts only "1" and "true" as on).
+ */
+const NAMES_NOTHING: Partial<Record<string, (value: string) => boolean>> = {
+  TEMPORAL_NAMESPACE: (value) => value === 'default',
+  TEMPORAL_TLS: (value) => value !== '1' && value !== 'true',
+};
+
+/** The Temporal deployment settings that are set (blank counts as unset), by name: never their values. */
+export function temporalDeploymentSettings(env: Env = process.env): string[] {
+  const set = (name: string) => {
+    const value = env[name]?.trim();
+    return Boolean(value) && !NAMES_NOTHING[name]?.(value!);
+  };
+  return [
+    ...TEMPORAL_DEPLOYMENT_VARIABLES.filter(set),
+    ...Object.keys(env).filter((name) => name.startsWith(TEMPORAL_GRPC_META_PREFIX) && set(name)).sort(),
+  ];
+}
+
+/**
+ * The server the Temporal CLI's config file names in its default profile (temporal.toml under
+ * XDG_CONFIG_HOME or ~/.config/temporalio), if any. The bot would use it when no TEMPORAL_*
+ * variable is set; the playground never does, and says so rather than ignore it silently.
+ */
+export function temporalConfigFileAddress(env: Env = process.env): string | undefined {
+  try {
+    const overrideEnvVars = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim())));
+    return loadClientConfigProfile({ disableEnv: true, overrideEnvVars }).address;
+  } catch {
+    return undefined; // no file, or one the bot reports when it loads its configuration
+  }
 }
 
 /** True when no OpenAI key is set: the playground's sample writer answers instead of a model. */

@@ -8,11 +8,20 @@ import { startBot } from './bot.js';
 import { startWorkers } from './worker.js';
 import { exitOnConfigError, loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
 import { log } from './ops/log.js';
-import { noSlackConfigured } from './config.js';
+import { noSlackConfigured, temporalDeploymentSettings } from './config.js';
 import { runPlayground } from './playground/index.js';
 
-// No Slack variable set at all: the local playground instead (src/playground/), until Ctrl-C.
-if (noSlackConfigured(process.env)) await runPlayground(process.env, 'no-slack');
+// No Slack variable set at all: the local playground instead (src/playground/), until Ctrl-C;
+// unless a Temporal deployment is named, which the playground never touches: then this is a bot
+// without its Slack settings, and the checks below list them.
+if (noSlackConfigured(process.env)) {
+  const deployment = temporalDeploymentSettings(process.env);
+  if (!deployment.length) await runPlayground(process.env, 'no-slack');
+  console.error(
+    `${deployment.join(', ')} ${deployment.length === 1 ? 'is' : 'are'} set, so npm start runs the bot for that Temporal server, not the local playground ` +
+      `(which never attaches to a deployment: unset ${deployment.join(', ')} to try it).\n`,
+  );
+}
 
 const config = loadConfigOrExit('all');
 setUpLogging(config, 'all');

@@ -1,18 +1,35 @@
 /**
  * The local playground: the real product (Bolt app on its HTTP receiver, workers, workflows on
  * Temporal, LangChain client) talking to a stand-in Slack that a web page renders. `npm start`
- * opens it when no Slack app is configured; `npm run playground` opens it whatever is set.
+ * opens it when no Slack app and no Temporal deployment is configured; `npm run playground` opens
+ * it whatever Slack settings are set.
  *
  * The playground builds its own environment (a bot token, a generated signing secret, the
  * stand-in's URL, REVIEWERS = the reviewer persona) over the visitor's and passes it through the
  * normal config loader, so every other setting is validated as usual.
+ *
+ * It never touches a deployment: it runs its own Temporal dev server (in memory, free ports, never
+ * the `npm start` server's data file or ports), and refuses to start when a setting names another
+ * server (TEMPORAL_ADDRESS and the rest of what @temporalio/envconfig reads), rather than start
+ * workers on that server's task queues.
  */
 import { randomBytes } from 'node:crypto';
 import type { WorkflowBundleOption } from '@temporalio/worker';
-import { ConfigError, loadConfig, noModelConfigured, SLACK_VARIABLES, type Config, type Env } from '../config.js';
+import {
+  ConfigError,
+  loadConfig,
+  noModelConfigured,
+  SLACK_VARIABLES,
+  temporalConfigFileAddress,
+  temporalDeploymentSettings,
+  type Config,
+  type Env,
+} from '../config.js';
 import { startBot, type RunningBot } from '../bot.js';
 import { startWorkers } from '../worker.js';
-import { startEmbeddedDevServer, type DevServer } from '../temporal/dev-server.js';
+import { ensureTemporalCli } from '../temporal/cli.js';
+import { freePort, startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes.js';
 import { FakeOpenAI } from '../stand-ins/openai.js';
 import { FakeSlack } from '../stand-ins/slack/index.js';
 import { STAND_IN_BOT_USER_ID } from '../stand-ins/slack-requests.js';
@@ -28,6 +45,28 @@ export interface PlaygroundOptions {
   log?: (line: string) => void;
   /** Called with the validated configuration before anything starts (entry points set up logging there). */
   onConfig?: (config: Config) => void;
+  /**
+   * A Temporal server the caller runs for the playground (the tests share the suite's), used
+   * instead of starting one. Only ever passed in code: the environment cannot choose the server.
+   */
+  temporalAddress?: string;
+}
+
+/** The playground will not start: a setting would point it at a deployment. Says which and what to do. */
+export class PlaygroundRefusedError extends Error {
+  constructor(readonly settings: string[]) {
+    const names = settings.join(', ');
+    const one = settings.length === 1;
+    super(
+      [
+        `The playground did not start: ${names} ${one ? 'is' : 'are'} set, and ${one ? 'it points' : 'they point'} at a Temporal deployment.`,
+        'The playground always runs its own Temporal server, so that it can never start workers on a real deployment\'s task queues or show its work.',
+        `  • To try the playground: unset ${names} (in your shell and in .env), then run npm run playground again.`,
+        '  • To run the bot for that Temporal server: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode) and OPENAI_API_KEY, then run npm start.',
+      ].join('\n'),
+    );
+    this.name = 'PlaygroundRefusedError';
+  }
 }
 
 export interface RunningPlayground {
@@ -40,6 +79,8 @@ export interface RunningPlayground {
   temporalAddress: string;
   temporalUiUrl: string;
   embeddedTemporal: boolean;
+  /** The server the Temporal CLI's config file names, which the playground does not use (the banner says so). */
+  unusedConfigFileAddress: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -50,7 +91,17 @@ function playgroundEnv(env: Env, overrides: Env): Env {
   return { ...own, REVIEWERS: REVIEWER.id, ...overrides };
 }
 
-export async function startPlayground({ env, workflowBundle, log = console.log, onConfig }: PlaygroundOptions): Promise<RunningPlayground> {
+/** The playground's own Temporal server: in memory (its Slack is too), on free ports, with the Web UI the page links. */
+async function startOwnTemporal(env: Env, log: (line: string) => void): Promise<DevServer> {
+  const cliPath = await ensureTemporalCli({ env });
+  log('Starting the playground\'s own Temporal dev server (in memory)…');
+  return startDevServer({ cliPath, port: await freePort(), uiPort: await freePort(), searchAttributes: SEARCH_ATTRIBUTE_FLAGS });
+}
+
+export async function startPlayground({ env, workflowBundle, log = console.log, onConfig, temporalAddress }: PlaygroundOptions): Promise<RunningPlayground> {
+  // Before anything starts: nothing may reach a server the visitor named.
+  const deployment = temporalDeploymentSettings(env);
+  if (deployment.length) throw new PlaygroundRefusedError(deployment);
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((error: unknown) => console.error('Playground shutdown:', error));
@@ -66,17 +117,19 @@ export async function startPlayground({ env, workflowBundle, log = console.log, 
       stops.push(() => sampleWriter!.stop());
     }
     const slackEnv: Env = {
-      SLACK_BOT_TOKEN: 'xoxb-playground-local',
+      // Per start, like the signing secret: the page's server answers only the bot that holds it.
+      SLACK_BOT_TOKEN: `xoxb-playground-${randomBytes(16).toString('hex')}`,
       SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
       SLACK_API_URL: slack.apiUrl,
       ...(sampleWriter ? { OPENAI_API_KEY: 'sk-playground-sample-writer', OPENAI_BASE_URL: sampleWriter.baseUrl } : {}),
     };
     // First pass: validates the visitor's settings and gives the page's port (PORT, default 3000).
-    const pagePort = loadConfig(playgroundEnv(env, slackEnv), 'all').slack.port;
+    const pagePort = loadConfig(playgroundEnv(env, slackEnv), 'all', { ownTemporalServer: true }).slack.port;
     const server = new PlaygroundServer({
       slackApiUrl: slack.apiUrl,
       slackResponseUrl: (id) => slack.responseUrl(id),
       port: pagePort,
+      botToken: slackEnv.SLACK_BOT_TOKEN!,
       info: {
         workspace: 'Playground',
         channel: PLAYGROUND_CHANNEL,
@@ -93,16 +146,21 @@ export async function startPlayground({ env, workflowBundle, log = console.log, 
     });
     stops.push(() => server.stop());
     // Second pass: the bot calls Slack through the page's server, and its receiver takes any free port.
-    const config = loadConfig(playgroundEnv(env, { ...slackEnv, SLACK_API_URL: server.apiUrl, PORT: '0' }), 'all');
-    onConfig?.(config);
+    const loaded = loadConfig(playgroundEnv(env, { ...slackEnv, SLACK_API_URL: server.apiUrl, PORT: '0' }), 'all', { ownTemporalServer: true });
+    onConfig?.(loaded);
 
     let devServer: DevServer | undefined;
-    let address = config.temporal.connection.address;
+    let address = temporalAddress;
     if (!address) {
-      devServer = await startEmbeddedDevServer(config, env, log);
+      devServer = await startOwnTemporal(env, log);
       stops.push(() => devServer!.stop());
       address = devServer.address;
     }
+    // Links in the thread go to this server's Web UI, whatever TEMPORAL_UI_URL says.
+    const config: Config = {
+      ...loaded,
+      temporal: { ...loaded.temporal, connection: { address }, ...(devServer?.uiUrl ? { uiUrl: devServer.uiUrl } : {}) },
+    };
     const workers = await startWorkers(config, address, workflowBundle ? { workflowBundle } : {});
     stops.push(() => workers.stop());
     const bot: RunningBot = await startBot(config, address, { host: '127.0.0.1' });
@@ -121,6 +179,7 @@ export async function startPlayground({ env, workflowBundle, log = console.log, 
       temporalAddress: address,
       temporalUiUrl,
       embeddedTemporal: Boolean(devServer),
+      unusedConfigFileAddress: temporalConfigFileAddress(env),
       stop,
     };
   } catch (error) {
@@ -141,7 +200,10 @@ export function playgroundBanner(playground: RunningPlayground, reason: 'no-slac
       ? '  (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN, to connect to Slack instead)'
       : '  (Slack settings are ignored: the page stands in for Slack)',
     '',
-    `  Temporal      ${playground.temporalAddress}${playground.embeddedTemporal ? ' (embedded dev server)' : ''}`,
+    `  Temporal      ${playground.temporalAddress}${playground.embeddedTemporal ? ' (the playground\'s own dev server, in memory)' : ''}`,
+    ...(playground.unusedConfigFileAddress
+      ? [`                (not ${playground.unusedConfigFileAddress}, which your Temporal config file names: the playground never uses a deployment)`]
+      : []),
     `  Web UI        ${playground.temporalUiUrl}`,
     `  Writer        ${playground.sampleWriter ? 'sample text (no model configured: set OPENAI_API_KEY for a real one)' : `${config.openai.writerModel}${config.openai.baseUrl ? ` at ${config.openai.baseUrl}` : ''}`}`,
     '',
@@ -162,7 +224,7 @@ export async function runPlayground(env: Env, reason: 'no-slack' | 'explicit'): 
       },
     });
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : `The playground could not start: ${(error as Error).message}`);
+    console.error(error instanceof ConfigError || error instanceof PlaygroundRefusedError ? error.message : `The playground could not start: ${(error as Error).message}`);
     process.exit(1);
   }
   console.log(playgroundBanner(playground, reason));

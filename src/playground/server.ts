@@ -1,5 +1,5 @@
 /**
- * The playground's web server (127.0.0.1 only):
+ * The playground's web server (127.0.0.1 only, and only for its own page: see `guard`):
  * - `/api/<method>` and `/respond/<id>`: the Slack Web API and response URLs the bot calls. Each
  *   call is passed to the strict stand-in Slack (which answers as real Slack would, refusals
  *   included) and what it accepted is applied to the page's view of the workspace; a refusal
@@ -9,6 +9,7 @@
  * - `/action/*`: what a visitor does (a command, a click, a modal submission), sent to the bot's
  *   receiver as Slack sends it: a signed HTTP request, answered within Slack's 3 seconds.
  */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { promises as fs } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,7 @@ import {
   viewSubmissionBody,
   type ViewStateValues,
 } from '../stand-ins/slack-requests.js';
+import { log } from '../ops/log.js';
 import { PERSONAS, PLAYGROUND_CHANNEL, type Persona } from './personas.js';
 
 type Json = Record<string, unknown>;
@@ -87,6 +89,36 @@ export interface PlaygroundServerOptions {
   slackResponseUrl: (id: string) => string;
   info: PlaygroundInfo;
   port: number;
+  /** The bot token the playground gave the bot: a Web API call without it is answered `invalid_auth`. */
+  botToken?: string;
+}
+
+/** The header in which the page sends its per-start token with every request that changes something. */
+export const TOKEN_HEADER = 'x-playground-token';
+/** Where the page finds that token: a meta tag the server fills in when it serves the page. */
+const TOKEN_META = '<meta name="playground-token" content="">';
+
+/** Loopback names the page may be opened under; with any other Host (DNS rebinding) nothing is answered. */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** A visitor's action is a few kilobytes; the bot's Web API calls carry whole articles. */
+const ACTION_BODY_LIMIT = 256 * 1024;
+const API_BODY_LIMIT = 4 * 1024 * 1024;
+
+class RequestRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Equal strings in time that does not depend on where they differ (hashes first: lengths may differ). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 /** Slack shows a command or interaction as failed when the app has not answered within 3 s. */
@@ -121,9 +153,14 @@ function parseArgs(body: string, contentType: string | undefined): Json {
   return args;
 }
 
-async function readBody(req: http.IncomingMessage): Promise<string> {
+async function readBody(req: http.IncomingMessage, limit = API_BODY_LIMIT): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new RequestRefused(413, 'too_large', 'That request is larger than the playground accepts.');
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -148,13 +185,24 @@ export class PlaygroundServer {
   private readonly clients = new Set<http.ServerResponse>();
   private readonly server = http.createServer((req, res) => {
     this.handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, { ok: false, error: (error as Error).message });
+      if (error instanceof RequestRefused) {
+        if (!res.headersSent) send(res, error.status, { ok: false, error: error.code, message: error.message });
+        return;
+      }
+      // The details go to the terminal, not to whoever sent the request.
+      log().error({ err: error, path: req.url }, 'Playground page request failed');
+      if (!res.headersSent) send(res, 500, { ok: false, error: 'internal_error', message: 'Something went wrong in the playground: its terminal has the details.' });
     });
   });
   private counter = 0;
   private broadcastTimer: NodeJS.Timeout | undefined;
   private readonly staticDir = new URL('./static/', import.meta.url);
   port = 0;
+  /**
+   * This start's secret for the page: served in it (a meta tag) and required in TOKEN_HEADER on
+   * every request that changes something, so another site or page cannot act as the visitor.
+   */
+  readonly token = randomBytes(32).toString('base64url');
   /** Where the bot's receiver listens (set once the bot is up). */
   botUrl = '';
   signingSecret = '';
@@ -216,16 +264,52 @@ export class PlaygroundServer {
     this.changed();
   }
 
+  /**
+   * Who may talk to this server: only the page itself and the bot, both on this machine.
+   * - Host must be a loopback name with this port: a page elsewhere that re-points its own name at
+   *   127.0.0.1 (DNS rebinding) sends its own name and is refused.
+   * - Origin, when a browser sends one (it does on every POST), must be this server: another
+   *   site's form or fetch is refused. The bot's calls come from Node, with no Origin.
+   * - A visitor's action (`/action/*`) must be JSON, which a form on another site cannot send
+   *   without asking first, and carry this start's token from the page.
+   */
+  private guard(req: http.IncomingMessage, path: string): void {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!LOOPBACK_HOSTS.some((name) => host === `${name}:${this.port}`)) {
+      throw new RequestRefused(403, 'wrong_host', `This playground answers only at ${this.url} (or http://localhost:${this.port}): open it there.`);
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${host}`) {
+      throw new RequestRefused(403, 'cross_origin', 'This playground answers only its own page: open it at its own address and act from there.');
+    }
+    if (req.method !== 'POST' || !path.startsWith('/action/')) return;
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      throw new RequestRefused(415, 'unsupported_media_type', 'The playground takes actions as JSON (Content-Type: application/json), sent by its own page.');
+    }
+    const token = req.headers[TOKEN_HEADER];
+    if (typeof token !== 'string' || !sameSecret(token, this.token)) {
+      throw new RequestRefused(403, 'bad_token', 'This page is from an earlier start of the playground, or not from it: reload the page and try again.');
+    }
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const path = url.pathname;
+    this.guard(req, path);
     if (req.method === 'GET' && STATIC_FILES[path]) return this.serveStatic(res, STATIC_FILES[path]);
     if (req.method === 'GET' && path === '/state') return send(res, 200, this.state());
     if (req.method === 'GET' && path === '/events') return this.subscribe(req, res);
     if (path.startsWith('/api/')) return this.proxyWebApi(req, res, path.slice('/api/'.length));
     if (path.startsWith('/respond/')) return this.proxyResponseUrl(req, res, path.slice('/respond/'.length));
     if (req.method === 'POST' && path.startsWith('/action/')) {
-      const body = JSON.parse((await readBody(req)) || '{}') as Json;
+      let body: Json;
+      try {
+        body = JSON.parse((await readBody(req, ACTION_BODY_LIMIT)) || '{}') as Json;
+      } catch (error) {
+        if (error instanceof RequestRefused) throw error;
+        throw new RequestRefused(400, 'invalid_json', 'The request body is not valid JSON.');
+      }
       const persona = PERSONAS.find((p) => p.id === body.user);
       if (!persona) return send(res, 400, { ok: false, error: 'unknown person' });
       return send(res, 200, await this.act(path.slice('/action/'.length), persona.id, body));
@@ -234,12 +318,14 @@ export class PlaygroundServer {
   }
 
   private async serveStatic(res: http.ServerResponse, file: string): Promise<void> {
-    const content = await fs.readFile(new URL(file, this.staticDir));
+    let content: Buffer | string = await fs.readFile(new URL(file, this.staticDir));
+    // The page carries this start's token for its own requests (see `guard`).
+    if (file === 'index.html') content = content.toString('utf8').replace(TOKEN_META, `<meta name="playground-token" content="${this.token}">`);
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream',
       'cache-control': 'no-store',
-      // Nothing on the page may run but our own scripts, whatever text ends up in it.
-      'content-security-policy': "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'",
+      // Nothing on the page may run but our own scripts, whatever text ends up in it, and no other site may frame it.
+      'content-security-policy': "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
       'x-content-type-options': 'nosniff',
     });
     res.end(content);
@@ -274,6 +360,13 @@ export class PlaygroundServer {
 
   private async proxyWebApi(req: http.IncomingMessage, res: http.ServerResponse, method: string): Promise<void> {
     const body = await readBody(req);
+    const { botToken } = this.options;
+    const token = req.headers.authorization?.replace(/^Bearer /, '') ?? this.bodyToken(body, req.headers['content-type']);
+    if (botToken && (!token || !sameSecret(token, botToken))) {
+      // As Slack answers a call without the app's token. https://docs.slack.dev/reference/methods/auth.test
+      send(res, 200, { ok: false, error: token ? 'invalid_auth' : 'not_authed' });
+      return;
+    }
     const target = new URL(method, this.options.slackApiUrl);
     target.search = new URL(req.url ?? '/', this.url).search;
     const answer = await this.forward(target.toString(), req, body);
@@ -291,6 +384,15 @@ export class PlaygroundServer {
     }
     const args = { ...Object.fromEntries(target.searchParams), ...parseArgs(body, req.headers['content-type']) };
     this.apply(method, args, result);
+  }
+
+  /** A Web API token sent in the body rather than the Authorization header (Slack takes both). */
+  private bodyToken(body: string, contentType: string | undefined): string | undefined {
+    try {
+      return str(parseArgs(body, contentType).token);
+    } catch {
+      return undefined;
+    }
   }
 
   private async proxyResponseUrl(req: http.IncomingMessage, res: http.ServerResponse, id: string): Promise<void> {
@@ -433,7 +535,8 @@ export class PlaygroundServer {
   }
 
   private issueResponseUrl(context: { user: string; channel: string; thread_ts?: string }): string {
-    const id = `play-${++this.counter}`;
+    // Not guessable: a response URL is the only credential a reply needs.
+    const id = `play-${randomUUID()}`;
     this.responseUrls.set(id, context);
     // Issued now at the stand-in Slack too, so its 30-minute / 5-use limits count from the request.
     this.options.slackResponseUrl(id);

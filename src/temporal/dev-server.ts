@@ -87,7 +87,24 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
   throw new Error(`Temporal dev server at ${address} was not ready after ${timeoutMs}ms: ${String(lastError)}\n${output()}`);
 }
 
+/**
+ * Refuses a port something already listens on. Without this check a server started there would
+ * fail to bind, but the readiness probe would reach whatever holds the port (another `npm start`'s
+ * server, say) and this process would run its workers there.
+ */
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE'
+        ? new Error(`Port ${port} is in use, so no Temporal dev server was started there: another server (perhaps another npm start) holds it. Set TEMPORAL_ADDRESS=127.0.0.1:${port} to use that server, or TEMPORAL_DEV_SERVER_PORT to a free port.`)
+        : error));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  if (options.port) await assertPortFree(options.port);
   const port = options.port || (await freePort());
   const uiPort = options.headless ? undefined : options.uiPort || port + 1000;
   const address = `127.0.0.1:${port}`;

@@ -7,6 +7,8 @@
  * the workers and workflows on the suite's Temporal server, LangChain against the sample writer.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startPlayground, type RunningPlayground } from '../../src/playground/index.js';
 import { REQUESTER, REVIEWER, SOMEONE_ELSE } from '../../src/playground/personas.js';
@@ -20,8 +22,9 @@ let page: PlaygroundPage;
 beforeAll(async () => {
   const suffix = randomUUID().slice(0, 8);
   playground = await startPlayground({
+    // The suite's server, passed in code: the environment cannot point the playground at a server.
+    temporalAddress: inject('temporalAddress'),
     env: {
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: `content-pipeline-${suffix}`,
       TEMPORAL_RESEARCH_TASK_QUEUE: `research-${suffix}`,
       PORT: '0',
@@ -124,5 +127,38 @@ describe('the playground in a browser', () => {
     expect(result.text).toContain('<img src=x onerror=alert(1)>');
     expect(result.text).toContain('<script>alert(1)</script>');
     expect(result.text).toContain('[unsupported block: mystery]');
+  });
+
+  it('another site open in the same browser cannot act in the playground (the browser sends its Origin; no token, no JSON)', async () => {
+    // A page on another origin (another port of this machine), as a hostile site would be.
+    const hostile = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>elsewhere</title>'));
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    const other = await session.browser.newPage();
+    try {
+      await other.goto(`http://127.0.0.1:${(hostile.address() as AddressInfo).port}/`);
+      const before = playground.server.messages.length;
+      // The request a site can send without asking first (no-cors, text/plain), and a form post.
+      await other.evaluate(`fetch(${JSON.stringify(`${playground.url}/action/message`)}, {
+        method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ user: ${JSON.stringify(REQUESTER.id)}, text: '/research forged from elsewhere' }),
+      }).catch(() => undefined)`);
+      const navigation = other.waitForNavigation({ timeout: 10_000 });
+      await other.evaluate(`(() => {
+        const form = Object.assign(document.createElement('form'), { method: 'POST', action: ${JSON.stringify(`${playground.url}/api/chat.postMessage`)} });
+        for (const [name, value] of [['channel', 'C0PLAYRSRCH'], ['text', 'forged by a form'], ['token', 'xoxb-playground-local']]) {
+          form.append(Object.assign(document.createElement('input'), { name, value }));
+        }
+        document.body.append(form);
+        form.submit();
+      })()`);
+      await navigation;
+      expect(await other.evaluate(() => document.body.textContent ?? '')).toContain('cross_origin');
+      expect(playground.server.messages.slice(before).filter((m) => /forged/.test(m.text ?? ''))).toEqual([]);
+      expect(playground.server.ephemerals.filter((e) => /forged/.test(e.text ?? ''))).toEqual([]);
+    } finally {
+      await other.close();
+      hostile.closeAllConnections();
+      await new Promise((resolve) => hostile.close(resolve));
+    }
   });
 });

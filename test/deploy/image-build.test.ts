@@ -231,9 +231,10 @@ describe('the Dockerfile, built and run natively', () => {
 
   it('the compiled playground serves its page', async () => {
     const suffix = randomUUID().slice(0, 8);
-    // The playground uses the test's Temporal server (no embedded one) and its sample writer.
+    // The playground runs its own Temporal server (with the suite's CLI) and its sample writer:
+    // it refuses TEMPORAL_ADDRESS (test/e2e/playground-start.test.ts).
     const playground = startFromImage('bot', ['dist/playground/main.js'], {
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_CLI: inject('temporalCliPath'),
       TEMPORAL_TASK_QUEUE: `image-playground-${suffix}`,
       TEMPORAL_RESEARCH_TASK_QUEUE: `image-playground-research-${suffix}`,
       PORT: '0',

@@ -1,20 +1,27 @@
 /**
- * `npm start` decides between Slack and the playground from the Slack variables alone: none set →
- * the playground; some set → the usual precise list of what is missing, unchanged.
+ * `npm start` decides between Slack and the playground from the Slack variables, and the playground
+ * never touches a Temporal deployment: none set → the playground, on its own in-memory Temporal
+ * server; some Slack variables set → the usual precise list of what is missing, unchanged;
+ * TEMPORAL_ADDRESS set without Slack settings → the bot's list of missing Slack settings, not a
+ * playground; `npm run playground` with TEMPORAL_ADDRESS → a refusal, and no worker ever polls that
+ * server's task queues.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, inject, it } from 'vitest';
+import { Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { noSlackConfigured } from '../../src/config.js';
+import { pollersOf } from '../harness/task-queues.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Runs `src/main.ts` (what `npm start` runs) with exactly `env`, from a directory without a .env. */
-function runMain(env: Record<string, string>, onOutput?: (output: string, stop: () => void) => void): Promise<{ code: number | null; output: string }> {
+/** Runs an entry point (`src/main.ts` is `npm start`) with exactly `env`, from a directory without a .env. */
+function runEntry(script: string, env: Record<string, string>, onOutput?: (output: string, stop: () => void) => void): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/main.ts')], {
+    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, script)], {
       cwd: os.tmpdir(),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     });
@@ -27,6 +34,24 @@ function runMain(env: Record<string, string>, onOutput?: (output: string, stop: 
     child.stderr.on('data', append);
     child.on('exit', (code) => resolve({ code, output }));
   });
+}
+const runMain = (env: Record<string, string>, onOutput?: (output: string, stop: () => void) => void) => runEntry('src/main.ts', env, onOutput);
+
+let connection: Connection;
+beforeAll(async () => {
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+});
+afterAll(async () => {
+  await connection?.close();
+});
+
+/** Pollers the suite's server has seen on a task queue (test/e2e/playground-http.test.ts shows it sees a playground's). */
+const pollers = (taskQueue: string) => pollersOf(connection, taskQueue);
+
+/** Task queues no one else uses, so that any poller on them is this test's. */
+function ownQueues(): { TEMPORAL_TASK_QUEUE: string; TEMPORAL_RESEARCH_TASK_QUEUE: string } {
+  const suffix = randomUUID().slice(0, 8);
+  return { TEMPORAL_TASK_QUEUE: `content-pipeline-start-${suffix}`, TEMPORAL_RESEARCH_TASK_QUEUE: `research-start-${suffix}` };
 }
 
 describe('npm start: Slack or the playground', () => {
@@ -46,11 +71,12 @@ describe('npm start: Slack or the playground', () => {
     expect(output).not.toContain('playground');
   }, 60_000);
 
-  it('with no Slack variable at all, serves the playground (here on the suite\'s Temporal server)', async () => {
-    let state: { info?: { sampleWriter?: boolean; personas?: unknown[] } } | undefined;
+  it('with no Slack variable at all, serves the playground on its own in-memory Temporal server', async () => {
+    let state: { info?: { sampleWriter?: boolean; personas?: unknown[]; temporalUiUrl?: string } } | undefined;
     let checking = false;
     const { code, output } = await runMain(
-      { TEMPORAL_ADDRESS: inject('temporalAddress'), PORT: '0', TEMPORAL_TASK_QUEUE: `content-pipeline-start-${Date.now()}`, TEMPORAL_RESEARCH_TASK_QUEUE: `research-start-${Date.now()}` },
+      // TEMPORAL_CLI: the suite's CLI, so the playground's own server starts without a build.
+      { PORT: '0', TEMPORAL_CLI: inject('temporalCliPath'), ...ownQueues() },
       (text, stop) => {
         const url = /No Slack app configured — local playground at (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
         if (!url || checking) return;
@@ -61,8 +87,47 @@ describe('npm start: Slack or the playground', () => {
       },
     );
     expect(output).toContain('set SLACK_BOT_TOKEN');
+    const address = /Temporal\s+(127\.0\.0\.1:\d+) \(the playground's own dev server, in memory\)/.exec(output)?.[1];
+    expect(address, output).toBeDefined();
+    expect(address).not.toBe(inject('temporalAddress'));
+    expect(output).not.toContain('dev-server.sqlite');
     expect(state?.info?.sampleWriter).toBe(true);
     expect(state?.info?.personas).toHaveLength(3);
+    // The page links the playground's own Web UI, not :8233 (where npm start's server would be).
+    expect(state?.info?.temporalUiUrl).toMatch(/^http:\/\/localhost:\d+$/);
+    expect(state?.info?.temporalUiUrl).not.toBe('http://localhost:8233');
     expect(code).toBe(0); // Ctrl-C (SIGTERM) stops everything cleanly
   }, 120_000);
+
+  it('with TEMPORAL_ADDRESS set and no Slack settings, is the bot missing its Slack settings, not a playground on that server', async () => {
+    const queues = ownQueues();
+    const { code, output } = await runMain({ TEMPORAL_ADDRESS: inject('temporalAddress'), PORT: '0', OPENAI_API_KEY: 'sk-x', ...queues });
+    expect(code).toBe(1);
+    expect(output).toContain('TEMPORAL_ADDRESS is set, so npm start runs the bot for that Temporal server, not the local playground');
+    expect(output).toContain('SLACK_BOT_TOKEN is missing');
+    expect(output).toContain('SLACK_SIGNING_SECRET is missing');
+    expect(output).not.toContain('local playground at');
+    expect(output).not.toContain(inject('temporalAddress'));
+    expect(await pollers(queues.TEMPORAL_TASK_QUEUE)).toEqual([]);
+    expect(await pollers(queues.TEMPORAL_RESEARCH_TASK_QUEUE)).toEqual([]);
+  }, 60_000);
+});
+
+describe('npm run playground with a Temporal deployment named', () => {
+  it('refuses, naming TEMPORAL_ADDRESS and what to do, and no worker polls that server\'s task queues', async () => {
+    const queues = ownQueues();
+    const { code, output } = await runEntry('src/playground/main.ts', {
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_CLI: inject('temporalCliPath'),
+      PORT: '0',
+      ...queues,
+    });
+    expect(code).toBe(1);
+    expect(output).toContain('The playground did not start: TEMPORAL_ADDRESS is set');
+    expect(output).toContain('unset TEMPORAL_ADDRESS');
+    expect(output).toContain('SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET');
+    expect(output).not.toContain('Local playground at');
+    expect(await pollers(queues.TEMPORAL_TASK_QUEUE)).toEqual([]);
+    expect(await pollers(queues.TEMPORAL_RESEARCH_TASK_QUEUE)).toEqual([]);
+  }, 60_000);
 });

@@ -10,13 +10,24 @@ let openThread;
 let tab = 'channel';
 const rendered = {};
 
+// This start's token, put in the page by the server: every action carries it (src/playground/server.ts, guard).
+const token = document.querySelector('meta[name="playground-token"]')?.content ?? '';
+
 async function act(kind, body) {
   const response = await fetch(`/action/${kind}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-playground-token': token },
     body: JSON.stringify({ user: me, ...body }),
   });
-  return response.json();
+  const result = await response.json();
+  // A refusal of the request itself (an old page after a restart, say) is shown, not swallowed.
+  if (response.status === 403 || response.status === 415) showProblem(result.message ?? 'The playground refused that request.');
+  return result;
+}
+
+function showProblem(text) {
+  $('#problem').textContent = text;
+  $('#problem').hidden = false;
 }
 
 const persona = (id) => state.info.personas.find((p) => p.id === id);
