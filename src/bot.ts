@@ -59,6 +59,19 @@ export interface StartBotOptions {
   host?: string;
 }
 
+/** Logs how to bind documents indexed before collections existed, if there are any (in the background). */
+export async function announceUnboundDocuments(uri: string, warn: (message: string) => void): Promise<boolean> {
+  try {
+    const [{ kbStats }, { legacyBindHint }] = await Promise.all([import('./kb/stats.js'), import('./kb/channels.js')]);
+    if (!(await kbStats(uri)).legacyUnbound) return false;
+    warn(legacyBindHint());
+    return true;
+  } catch (error) {
+    warn(`Could not read the knowledge base to check its documents are bound to conversations: ${(error as Error).message}`);
+    return false;
+  }
+}
+
 export async function startBot(config: Config, address: string, options: StartBotOptions = {}): Promise<RunningBot> {
   // Connects lazily: the bot comes up (and acks commands) even while Temporal is unreachable.
   const connection = Connection.lazy({ ...config.temporal.connection, address });
@@ -76,8 +89,10 @@ export async function startBot(config: Config, address: string, options: StartBo
     namespace: config.temporal.namespace,
     home: (userId, page) => loadHome(client, userId, page, { reviewers: config.review.reviewers, groupMembers: (group) => directory.membersOf(group) }),
     // Loaded on first use: the bot needs LanceDB only for `/research kb`.
-    kb: async () => (await import('./kb/stats.js')).kbStats(config.kb.uri),
+    kb: async (channel) => (await import('./kb/stats.js')).kbStats(config.kb.uri, { channel }),
   });
+  // Documents indexed before collections answer nowhere until bound: say once how to bind them.
+  void announceUnboundDocuments(config.kb.uri, (message) => app.logger.warn(message));
   slackClient.current = app.client;
   const inFlight = trackInFlight(app);
   // A PUBLISH_CHANNEL the bot cannot post in would only show once an article is approved: say it now.
