@@ -61,7 +61,8 @@ export function homeRefreshFor(config: Config, connection: NativeConnection, sla
 export function runChannelFrom(client: Client): RunChannel {
   return async ({ workflowId, runId }) => {
     const own = await client.workflow.getHandle(workflowId, runId).describe();
-    const pipeline = own.parentExecution ? await client.workflow.getHandle(own.parentExecution.workflowId, own.parentExecution.runId).describe() : own;
+    const parent = own.parentExecution;
+    const pipeline = parent?.workflowId ? await client.workflow.getHandle(parent.workflowId, parent.runId ?? undefined).describe() : own;
     const channel = (pipeline.memo as Record<string, unknown> | undefined)?.channel;
     return typeof channel === 'string' ? channel : undefined;
   };
