@@ -61,5 +61,5 @@ export function legacyBindHint(channel?: string): string {
   const id = channel && isConversationId(channel) ? channel : '<channel ID>';
   return `Documents indexed before collections existed answer in no conversation until they are bound: ` +
     `npm run kb -- bind legacy --channel ${id} (repeat --channel for more conversations, or use --everywhere), ` +
-    `or add their folder again with --channel.`;
+    `or add their folder again with --channel (embedded again) and then npm run kb -- remove legacy.`;
 }

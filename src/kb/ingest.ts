@@ -101,8 +101,11 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   for (const orphan of await store.orphanSources()) await store.removeChunksOf(orphan.collection, orphan.source);
 
   const work: Array<{ collection: string; key: string; file: string; previous: FileRecord | undefined }> = [];
+  const seen = new Set<string>();
   for (const path of options.paths) {
     const absolute = resolve(base, path);
+    if (seen.has(absolute)) continue; // the same folder given twice is one collection, embedded once
+    seen.add(absolute);
     const collections = await store.collections();
     let isFolder: boolean;
     try {

@@ -117,7 +117,9 @@ describe('documents belong to channels', () => {
   it('adding a folder again with other channels, or bind, rebinds it without embedding anything; overlapping folders are refused', async () => {
     await mkdir(join(dir, 'docs'));
     await writeFile(join(dir, 'docs', 'zephyr.md'), '# Zephyr\n\nThe Zephyr rollout protocol has three stages.');
-    await add(['docs'], { everywhere: false, channels: [MINE] });
+    const first = await add(['docs', './docs'], { everywhere: false, channels: [MINE] });
+    expect(first.added).toEqual(['docs/zephyr.md']); // the same folder twice: one collection, embedded once
+    expect(first.collections).toEqual([{ name: 'docs', created: true, rebound: false }]);
     const embedded = openai.embeddings.length;
 
     const again = await add(['docs'], { everywhere: false, channels: [OTHER] });
