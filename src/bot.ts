@@ -2,6 +2,7 @@
  * Bot entry (`npm run bot`): Temporal client + Bolt app. Stateless: everything needed to resume a
  * pipeline lives in Temporal, so any number of bot processes can run side by side.
  */
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { App } from '@slack/bolt';
@@ -62,6 +63,8 @@ export interface StartBotOptions {
 /** Logs how to bind documents indexed before collections existed, if there are any (in the background). */
 export async function announceUnboundDocuments(uri: string, warn: (message: string) => void): Promise<boolean> {
   try {
+    // No local index: nothing to say, and LanceDB stays unloaded in the bot.
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !existsSync(uri)) return false;
     const [{ kbStats }, { legacyBindHint }] = await Promise.all([import('./kb/stats.js'), import('./kb/channels.js')]);
     if (!(await kbStats(uri)).legacyUnbound) return false;
     warn(legacyBindHint());
