@@ -13,7 +13,7 @@ import { channelFilter, isConversationId } from '../kb/channels.js';
 import type { CountingEmbeddings } from '../kb/embeddings.js';
 import { LEGACY_COLLECTION } from '../kb/schema.js';
 import { kbStats } from '../kb/stats.js';
-import { LanceVectorStore, type ChunkMetadata } from '../kb/store.js';
+import { displayPath, LanceVectorStore, type ChunkMetadata } from '../kb/store.js';
 import type { Grounding, LlmResult, Passage, RetrieveContextInput } from '../workflows/messages.js';
 import { toLlmFailure } from './llm-errors.js';
 
@@ -49,7 +49,7 @@ export function citedSource(meta: Pick<ChunkMetadata, 'collection' | 'source'>):
   if (meta.collection === LEGACY_COLLECTION && (isAbsolute(meta.source) || /^[A-Za-z]:[\\/]/.test(meta.source))) {
     return `${LEGACY_COLLECTION}/${meta.source.split(/[\\/]/).filter(Boolean).at(-1) ?? 'document'}`;
   }
-  return `${meta.collection}/${meta.source}`;
+  return displayPath(meta.collection, meta.source);
 }
 
 export function createKbActivities({ kb }: KbActivityDeps) {

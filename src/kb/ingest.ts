@@ -15,7 +15,7 @@ import { encodeBinding, type Binding } from './channels.js';
 import type { CountingEmbeddings } from './embeddings.js';
 import { isSupported, loadSections, UnreadableFileError } from './loaders.js';
 import { chunkSections } from './split.js';
-import type { CollectionRecord, FileRecord, LanceVectorStore } from './store.js';
+import { displayPath, type CollectionRecord, type FileRecord, type LanceVectorStore } from './store.js';
 
 export interface IngestProgress {
   filesDone: number;
@@ -59,10 +59,7 @@ export function relativeKey(collectionRoot: string, file: string): string {
   return relative(collectionRoot, file).split(sep).join('/');
 }
 
-/** How a file of a collection is shown and cited. */
-export function displayPath(collection: string, path: string): string {
-  return `${collection}/${path}`;
-}
+export { displayPath } from './store.js';
 
 async function walk(path: string): Promise<string[]> {
   const info = await stat(path);

@@ -82,6 +82,11 @@ export function collectionNameFor(root: string, taken: Iterable<string>): string
   for (let n = 2; ; n += 1) if (!used.has(`${base}-${n}`)) return `${base}-${n}`;
 }
 
+/** How a file of a collection is shown and cited (a single file added is its own collection: just its name). */
+export function displayPath(collection: string, path: string): string {
+  return path === collection ? path : `${collection}/${path}`;
+}
+
 const fileKey = (collection: string, path: string) => `collection = ${sqlString(collection)} AND path = ${sqlString(path)}`;
 const chunkKey = (collection: string, source: string) => `collection = ${sqlString(collection)} AND source = ${sqlString(source)}`;
 

@@ -100,8 +100,11 @@ describe('documents belong to channels', () => {
       await writeFile(join(outside, 'handbook', 'guides', 'zephyr.md'), '# Zephyr\n\nThe Zephyr rollout protocol has three stages.');
       const report = await add([join(outside, 'handbook')], { everywhere: true });
       expect(report.added).toEqual(['handbook/guides/zephyr.md']);
+      // A single file added is a collection of its own, cited by its name.
+      await writeFile(join(outside, 'zephyr-faq.md'), '# FAQ\n\nZephyr rollout protocol questions, answered.');
+      expect((await add([join(outside, 'zephyr-faq.md')], { everywhere: true })).added).toEqual(['zephyr-faq.md']);
       const { output } = await retrieve('C0ANYWHERE');
-      expect(output.passages.map((p) => p.source)).toEqual(['handbook/guides/zephyr.md']);
+      expect(output.passages.map((p) => p.source).sort()).toEqual(['handbook/guides/zephyr.md', 'zephyr-faq.md']);
       // No server path in the rows a search returns or in the file records.
       const db = await connect(uri());
       const chunks = await (await db.openTable('chunks')).query().select(['source', 'collection', 'channels']).toArray();
