@@ -12,7 +12,7 @@ import type { Document } from '@langchain/core/documents';
 import { channelFilter, isConversationId } from '../kb/channels.js';
 import type { CountingEmbeddings } from '../kb/embeddings.js';
 import { LEGACY_COLLECTION } from '../kb/schema.js';
-import { kbStats } from '../kb/stats.js';
+import { indexMayExist, kbStats } from '../kb/stats.js';
 import { displayPath, LanceVectorStore, type ChunkMetadata } from '../kb/store.js';
 import type { Grounding, LlmResult, Passage, RetrieveContextInput } from '../workflows/messages.js';
 import { toLlmFailure } from './llm-errors.js';
@@ -59,7 +59,7 @@ export function createKbActivities({ kb }: KbActivityDeps) {
         output: { status, passages: [], ...(docsOnly ? { docsOnly } : {}) },
         usage: { model: kb?.embeddingModel ?? 'none', inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, totalTokens: 0 },
       });
-      if (!kb) return none('no-index');
+      if (!kb || !(await indexMayExist(kb.uri))) return none('no-index');
       const execution = Context.current().info.workflowExecution;
       const channel = given ?? (execution && kb.runChannel ? await kb.runChannel(execution) : undefined);
       const stats = await kbStats(kb.uri, channel === undefined ? { channel: '' } : { channel });

@@ -39,6 +39,17 @@ function isLocal(uri: string): boolean {
   return !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri);
 }
 
+/** False for a local index that is not there (a remote URI is assumed to exist until opened). */
+export async function indexMayExist(uri: string): Promise<boolean> {
+  if (!isLocal(uri)) return true;
+  try {
+    await access(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function rows<T>(db: Connection, names: string[], table: string): Promise<T[]> {
   if (!names.includes(table)) return [];
   const t = await db.openTable(table);
@@ -67,13 +78,7 @@ async function countChunks(db: Connection, names: string[], filter?: string): Pr
 export async function kbStats(uri: string, options: { channel?: string } = {}): Promise<KbStats> {
   const { channel } = options;
   const empty: KbStats = { uri, exists: false, files: 0, chunks: 0, tokens: 0, models: [], collections: [], legacyUnbound: false, ...(channel !== undefined ? { channel } : {}) };
-  if (isLocal(uri)) {
-    try {
-      await access(uri);
-    } catch {
-      return empty;
-    }
-  }
+  if (!(await indexMayExist(uri))) return empty;
   const db = await connect(uri);
   try {
     await migrate(db);
