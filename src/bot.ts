@@ -2,6 +2,7 @@
  * Bot entry (`npm run bot`): Temporal client + Bolt app. Stateless: everything needed to resume a
  * pipeline lives in Temporal, so any number of bot processes can run side by side.
  */
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { App } from '@slack/bolt';
@@ -59,6 +60,21 @@ export interface StartBotOptions {
   host?: string;
 }
 
+/** Logs how to bind documents indexed before collections existed, if there are any (in the background). */
+export async function announceUnboundDocuments(uri: string, warn: (message: string) => void): Promise<boolean> {
+  try {
+    // No local index: nothing to say, and LanceDB stays unloaded in the bot.
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !existsSync(uri)) return false;
+    const [{ kbStats }, { legacyBindHint }] = await Promise.all([import('./kb/stats.js'), import('./kb/channels.js')]);
+    if (!(await kbStats(uri)).legacyUnbound) return false;
+    warn(legacyBindHint());
+    return true;
+  } catch (error) {
+    warn(`Could not read the knowledge base to check its documents are bound to conversations: ${(error as Error).message}`);
+    return false;
+  }
+}
+
 export async function startBot(config: Config, address: string, options: StartBotOptions = {}): Promise<RunningBot> {
   // Connects lazily: the bot comes up (and acks commands) even while Temporal is unreachable.
   const connection = Connection.lazy({ ...config.temporal.connection, address });
@@ -76,8 +92,10 @@ export async function startBot(config: Config, address: string, options: StartBo
     namespace: config.temporal.namespace,
     home: (userId, page) => loadHome(client, userId, page, { reviewers: config.review.reviewers, groupMembers: (group) => directory.membersOf(group) }),
     // Loaded on first use: the bot needs LanceDB only for `/research kb`.
-    kb: async () => (await import('./kb/stats.js')).kbStats(config.kb.uri),
+    kb: async (channel) => (await import('./kb/stats.js')).kbStats(config.kb.uri, { channel }),
   });
+  // Documents indexed before collections answer nowhere until bound: say once how to bind them.
+  void announceUnboundDocuments(config.kb.uri, (message) => app.logger.warn(message));
   slackClient.current = app.client;
   const inFlight = trackInFlight(app);
   // A PUBLISH_CHANNEL the bot cannot post in would only show once an article is approved: say it now.

@@ -7,6 +7,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import { WebClient } from '@slack/web-api';
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
+import type { RunChannel } from './activities/kb.js';
 import { makeEmbeddings } from './kb/embeddings.js';
 import type { Config } from './config.js';
 import { MAX_OUTPUT_TOKENS } from './shared/pricing.js';
@@ -51,8 +52,24 @@ export function homeRefreshFor(config: Config, connection: NativeConnection, sla
   });
 }
 
-/** The only place real clients are built. */
-export function buildActivityDeps(config: Config): ActivityDeps {
+/**
+ * The conversation a run belongs to, for retrieval (documents answer only in the conversations
+ * they are bound to): the pipeline's memo, written by the bot at start from the signed command.
+ * The research child has no memo of its own: its parent's is read. Unknown → undefined (nothing
+ * is searched).
+ */
+export function runChannelFrom(client: Client): RunChannel {
+  return async ({ workflowId, runId }) => {
+    const own = await client.workflow.getHandle(workflowId, runId).describe();
+    const parent = own.parentExecution;
+    const pipeline = parent?.workflowId ? await client.workflow.getHandle(parent.workflowId, parent.runId ?? undefined).describe() : own;
+    const channel = (pipeline.memo as Record<string, unknown> | undefined)?.channel;
+    return typeof channel === 'string' ? channel : undefined;
+  };
+}
+
+/** The only place real clients are built (`temporal`: for what activities look up about their run). */
+export function buildActivityDeps(config: Config, temporal?: Client): ActivityDeps {
   // LangChain retries 6 times by default; Temporal's retry policy alone decides here.
   const attempt = config.pipeline.llmAttemptTimeoutMs;
   const chatModel = (model: string, maxTokens: number) => ({
@@ -85,6 +102,7 @@ export function buildActivityDeps(config: Config): ActivityDeps {
       minScore: config.kb.minScore,
       // LangChain's retries off: Temporal's policy retries the activity (KB_ACTIVITY_OPTIONS).
       embeddings: () => makeEmbeddings(config.kb, { maxRetries: 0, timeoutMs: 30_000 }),
+      ...(temporal ? { runChannel: runChannelFrom(temporal) } : {}),
     },
   };
 }
@@ -174,7 +192,7 @@ export async function startWorkers(config: Config, address: string, options: Sta
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     researchTaskQueue: config.temporal.researchTaskQueue,
-    activities: createActivities(buildActivityDeps(config)),
+    activities: createActivities(buildActivityDeps(config, new Client({ connection, namespace: config.temporal.namespace }))),
     workflowBundle: options.workflowBundle ?? (await workflowBundleForWorker()),
     tuning: { ...workerTuning(config), ...options.tuning },
     prices: config.pipeline.prices,

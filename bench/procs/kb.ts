@@ -43,7 +43,7 @@ try {
   const embeddings = makeEmbeddings(config, { maxRetries: 0 });
   const store = await LanceVectorStore.open(embeddings, { uri: join(dir, '.kb') });
   const started = performance.now();
-  const report = await ingest({ store, embeddings, model: config.embeddingModel, paths: ['docs'], root: dir });
+  const report = await ingest({ store, embeddings, model: config.embeddingModel, paths: ['docs'], root: dir, binding: { everywhere: true } });
   const ingestMs = performance.now() - started;
   store.close();
 
@@ -57,7 +57,7 @@ try {
   for (let i = 0; i < queries; i++) {
     const topic = `${word()} ${word()} ${word()}`;
     const t = performance.now();
-    const { output } = (await env.run(retrieveContext, { topic })) as Awaited<ReturnType<typeof retrieveContext>>;
+    const { output } = (await env.run(retrieveContext, { topic, channel: 'C0BENCH' })) as Awaited<ReturnType<typeof retrieveContext>>;
     latencies.push(performance.now() - t);
     if (!output.passages.length) throw new Error(`no passages for "${topic}"`);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);

@@ -1,24 +1,101 @@
 /**
- * `npm run kb -- add <folders or files…> | list | remove <path> | stats`
+ * `npm run kb -- add <folders or files…> --channel C… | --everywhere`, `bind`, `list`, `remove`, `stats`.
  * The knowledge base the writer grounds articles in (README → Grounding in your documents).
+ * Each folder (or file) added is a collection that answers only in the conversations it is bound to.
  */
 import 'dotenv/config';
+import { resolve } from 'node:path';
 import { ConfigError, loadKbConfig, type KbConfig } from '../config.js';
 import { costOf, DEFAULT_PRICES, formatUsd } from '../shared/pricing.js';
+import { describeBinding, isConversationId, legacyBindHint, type Binding } from './channels.js';
 import { makeEmbeddings } from './embeddings.js';
-import { ingest, keyOf, type IngestProgress } from './ingest.js';
+import { collectionHolding, displayPath, ingest, relativeKey, type IngestProgress } from './ingest.js';
 import { SUPPORTED_EXTENSIONS } from './loaders.js';
 import { kbStats } from './stats.js';
 import { LanceVectorStore } from './store.js';
 
 const USAGE = [
   'Usage: npm run kb -- <command>',
-  '  add <folders or files…>   index Markdown, text, HTML, PDF and DOCX (unchanged files are skipped)',
-  '  list                      the files in the index',
-  '  remove <path>             a file (or everything under a folder) out of the index',
-  '  stats                     files, chunks, tokens, last ingest, index location',
+  '  add <folders or files…> --channel C0123ABCD [--channel …] | --everywhere',
+  '                            index Markdown, text, HTML, PDF and DOCX (unchanged files are skipped). Each folder',
+  '                            is a collection that answers only in the conversations named (--channel, repeatable)',
+  '                            or, said explicitly, in every conversation (--everywhere). Adding a folder again',
+  '                            with other conversations rebinds it.',
+  '  bind <collection or folder> --channel … | --everywhere',
+  '                            change which conversations a collection answers in (nothing is embedded again)',
+  '  list                      the collections, their conversations and their files',
+  '  remove <collection, folder or file>',
+  '                            a collection, or one file of it, out of the index',
+  '  stats                     files, chunks, tokens, last ingest, index location, per collection',
+  'A conversation ID (C…, G… or D…) is under the channel\'s name → About in Slack, or in its link.',
   `Supported: ${SUPPORTED_EXTENSIONS.join(' ')}. Settings: KB_URI, EMBEDDING_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL.`,
 ].join('\n');
+
+const NO_BINDING = 'Say which conversations may use these documents: --channel C0123ABCD (repeat it for more) or, explicitly, --everywhere.';
+
+export type KbCommand =
+  | { kind: 'help' }
+  | { kind: 'list' }
+  | { kind: 'stats' }
+  | { kind: 'remove'; target: string }
+  | { kind: 'add'; paths: string[]; binding: Binding }
+  | { kind: 'bind'; target: string; binding: Binding };
+
+/** `--channel C1 --channel=C2 --channel C3,C4` / `--everywhere`, and the other words. */
+function splitBinding(args: string[]): { words: string[]; binding?: Binding; error?: string } {
+  const words: string[] = [];
+  const channels: string[] = [];
+  let everywhere = false;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    if (arg === '--everywhere') {
+      everywhere = true;
+    } else if (arg === '--channel' || arg.startsWith('--channel=')) {
+      const value = arg === '--channel' ? args[++i] : arg.slice('--channel='.length);
+      if (!value || value.startsWith('--')) return { words, error: `--channel needs a conversation ID, e.g. --channel C0123ABCD.` };
+      for (const id of value.split(',').map((v) => v.trim()).filter(Boolean)) {
+        if (!isConversationId(id)) {
+          return { words, error: `"${id}" is not a Slack conversation ID. Use the ID (C…, G… or D…, e.g. C0123ABCD), not the channel's name: it is under the channel's name → About in Slack.` };
+        }
+        channels.push(id);
+      }
+    } else if (arg.startsWith('--')) {
+      return { words, error: `Unknown option ${arg}.` };
+    } else {
+      words.push(arg);
+    }
+  }
+  if (everywhere && channels.length) return { words, error: 'Give either --channel … or --everywhere, not both.' };
+  if (everywhere) return { words, binding: { everywhere: true } };
+  if (channels.length) return { words, binding: { everywhere: false, channels: [...new Set(channels)] } };
+  return { words };
+}
+
+export function parseKbArgs(args: string[]): KbCommand | { error: string } {
+  const [command, ...rest] = args;
+  if (!command || command === 'help' || command === '--help') return { kind: 'help' };
+  const { words, binding, error } = splitBinding(rest);
+  if (error) return { error };
+  switch (command) {
+    case 'list':
+    case 'stats':
+      if (words.length || binding) return { error: `Usage: npm run kb -- ${command}` };
+      return { kind: command };
+    case 'remove':
+      if (words.length !== 1 || binding) return { error: 'Usage: npm run kb -- remove <collection, folder or file>' };
+      return { kind: 'remove', target: words[0]! };
+    case 'add':
+      if (!words.length) return { error: 'Usage: npm run kb -- add <folders or files…> --channel C0123ABCD [--channel …] | --everywhere' };
+      if (!binding) return { error: `Nothing was added. ${NO_BINDING}` };
+      return { kind: 'add', paths: words, binding };
+    case 'bind':
+      if (words.length !== 1) return { error: 'Usage: npm run kb -- bind <collection or folder> --channel C0123ABCD [--channel …] | --everywhere' };
+      if (!binding) return { error: `Nothing was changed. ${NO_BINDING}` };
+      return { kind: 'bind', target: words[0]!, binding };
+    default:
+      return { error: `Unknown command "${command}".\n${USAGE}` };
+  }
+}
 
 function dollars(tokens: number, model: string): string {
   const cost = costOf({ model, inputTokens: tokens, outputTokens: 0, cachedInputTokens: 0, totalTokens: tokens }, DEFAULT_PRICES);
@@ -30,14 +107,18 @@ function progressLine(p: IngestProgress, model: string): string {
 }
 
 export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = console.log): Promise<number> {
-  const [command, ...rest] = args;
-  if (!command || command === 'help' || command === '--help') {
+  const parsed = parseKbArgs(args);
+  if ('error' in parsed) {
+    out(parsed.error);
+    return 1;
+  }
+  if (parsed.kind === 'help') {
     out(USAGE);
-    return command ? 0 : 1;
+    return args.length ? 0 : 1;
   }
   let config: KbConfig;
   try {
-    config = loadKbConfig(env, command === 'add');
+    config = loadKbConfig(env, parsed.kind === 'add');
   } catch (error) {
     if (error instanceof ConfigError) {
       out(error.message);
@@ -46,10 +127,10 @@ export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env
     throw error;
   }
 
-  if (command === 'stats') {
+  if (parsed.kind === 'stats') {
     const stats = await kbStats(config.uri);
     if (!stats.exists) {
-      out(`No index at ${config.uri} yet: npm run kb -- add <folders or files…>`);
+      out(`No index at ${config.uri} yet: npm run kb -- add <folders or files…> --channel C0123ABCD`);
       return 0;
     }
     out(`Index:       ${config.uri}`);
@@ -57,52 +138,75 @@ export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env
     out(`Chunks:      ${stats.chunks}`);
     out(`Tokens:      ${stats.tokens.toLocaleString('en')} embedded (${stats.models.join(', ') || 'no model yet'})`);
     out(`Last ingest: ${stats.lastIngest ?? 'never'}`);
+    for (const c of stats.collections) out(`Collection:  ${c.name} · ${c.files} files, ${c.chunks} chunks · answers in ${describeBinding(c.binding)}`);
+    if (stats.legacyUnbound) out(legacyBindHint());
     return 0;
   }
 
   const embeddings = makeEmbeddings(config, { maxRetries: 2, timeoutMs: 60_000 });
   const store = await LanceVectorStore.open(embeddings, { uri: config.uri });
+  const cwd = process.cwd();
   try {
-    if (command === 'list') {
-      const files = (await store.fileRecords()).sort((a, b) => a.path.localeCompare(b.path));
-      if (!files.length) out(`No files in ${config.uri}.`);
-      for (const f of files) out(`${f.path}  (${f.chunks} chunks, ${f.tokens} tokens, ${f.ingestedAt})`);
+    const collections = await store.collections();
+    /** A collection by name, or the one a folder or file was added as. */
+    const find = (target: string) => collections.find((c) => c.name === target) ?? collections.find((c) => c.root !== '' && c.root === resolve(cwd, target));
+    const names = () => (collections.length ? `Collections: ${collections.map((c) => c.name).join(', ')}.` : 'The index has no collections yet.');
+
+    if (parsed.kind === 'list') {
+      if (!collections.length) out(`No files in ${config.uri}.`);
+      const files = await store.fileRecords();
+      for (const c of [...collections].sort((a, b) => a.name.localeCompare(b.name))) {
+        const own = files.filter((f) => f.collection === c.name).sort((a, b) => a.path.localeCompare(b.path));
+        out(`${c.name}  → ${describeBinding(LanceVectorStore.bindingOf(c))}  (${own.length} files${c.root ? `, from ${c.root}` : ', indexed before collections'})`);
+        for (const f of own) out(`  ${displayPath(c.name, f.path)}  (${f.chunks} chunks, ${f.tokens} tokens, ${f.ingestedAt})`);
+      }
+      if (collections.some((c) => c.root === '' && !c.channels)) out(legacyBindHint());
       return 0;
     }
-    if (command === 'remove') {
-      if (rest.length !== 1) {
-        out('Usage: npm run kb -- remove <path>');
+    if (parsed.kind === 'bind') {
+      const collection = find(parsed.target);
+      if (!collection) {
+        out(`No collection "${parsed.target}": nothing was changed. ${names()}`);
         return 1;
       }
-      const key = keyOf(rest[0]!, process.cwd());
-      const matching = (await store.fileRecords()).filter((f) => f.path === key || f.path.startsWith(`${key}/`));
-      for (const f of matching) await store.removeFile(f.path);
-      out(matching.length ? `Removed ${matching.length} file(s): ${matching.map((f) => f.path).join(', ')}` : `${key} is not in the index (npm run kb -- list).`);
+      await store.bindCollection(collection.name, parsed.binding, new Date());
+      out(`Collection ${collection.name} now answers in ${describeBinding(parsed.binding)} (nothing was embedded again).`);
+      return 0;
+    }
+    if (parsed.kind === 'remove') {
+      const collection = find(parsed.target);
+      if (collection) {
+        const count = (await store.fileRecords(collection.name)).length;
+        await store.removeCollection(collection.name);
+        out(`Removed collection ${collection.name} (${count} file(s)).`);
+        return 0;
+      }
+      const absolute = resolve(cwd, parsed.target);
+      const holder = collectionHolding(collections, absolute);
+      const inside = holder ? relativeKey(holder.root, absolute) : '';
+      const matching = holder ? (await store.fileRecords(holder.name)).filter((f) => f.path === inside || f.path.startsWith(`${inside}/`)) : [];
+      for (const f of matching) await store.removeFile(holder!.name, f.path);
+      out(matching.length ? `Removed ${matching.length} file(s): ${matching.map((f) => displayPath(holder!.name, f.path)).join(', ')}` : `${parsed.target} is not in the index (npm run kb -- list).`);
       return matching.length ? 0 : 1;
     }
-    if (command === 'add') {
-      if (!rest.length) {
-        out('Usage: npm run kb -- add <folders or files…>');
-        return 1;
-      }
-      const tty = process.stderr.isTTY;
-      const report = await ingest({
-        store, embeddings, model: config.embeddingModel, paths: rest,
-        onProgress: (p) => {
-          if (tty) process.stderr.write(`\r\x1b[2K${progressLine(p, config.embeddingModel)}`);
-          else if (p.current === undefined || p.filesDone === p.filesTotal) out(progressLine(p, config.embeddingModel));
-        },
-      });
-      if (tty) process.stderr.write('\n');
-      out(`Added ${report.added.length}, updated ${report.updated.length}, unchanged ${report.unchanged.length}, removed ${report.removed.length}, skipped ${report.skipped.length}.`);
-      out(`Embedded ${report.chunks} chunks, ${report.tokens.toLocaleString('en')} tokens, ${dollars(report.tokens, config.embeddingModel)} (${config.embeddingModel}) into ${config.uri}.`);
-      for (const s of report.skipped) out(`  ✗ skipped ${s.path}: ${s.reason}`);
-      return report.skipped.length ? 2 : 0;
+    const tty = process.stderr.isTTY;
+    const report = await ingest({
+      store, embeddings, model: config.embeddingModel, paths: parsed.paths, binding: parsed.binding,
+      onProgress: (p) => {
+        if (tty) process.stderr.write(`\r\x1b[2K${progressLine(p, config.embeddingModel)}`);
+        else if (p.current === undefined || p.filesDone === p.filesTotal) out(progressLine(p, config.embeddingModel));
+      },
+    });
+    if (tty) process.stderr.write('\n');
+    for (const c of report.collections) {
+      out(`Collection ${c.name}${c.created ? ' (new)' : c.rebound ? ' (rebound)' : ''} answers in ${describeBinding(parsed.binding)}.`);
     }
-    out(`Unknown command "${command}".\n${USAGE}`);
-    return 1;
+    out(`Added ${report.added.length}, updated ${report.updated.length}, unchanged ${report.unchanged.length}, removed ${report.removed.length}, skipped ${report.skipped.length}.`);
+    out(`Embedded ${report.chunks} chunks, ${report.tokens.toLocaleString('en')} tokens, ${dollars(report.tokens, config.embeddingModel)} (${config.embeddingModel}) into ${config.uri}.`);
+    for (const s of report.skipped) out(`  ✗ skipped ${s.path}: ${s.reason}`);
+    return report.skipped.length ? 2 : 0;
   } catch (error) {
-    out(`kb ${command} failed: ${(error as Error).message}\nRun the same command again: finished files are kept, the rest is redone.`);
+    out(`kb ${parsed.kind} failed: ${(error as Error).message}\nRun the same command again: finished files are kept, the rest is redone.`);
     return 1;
   } finally {
     store.close();

@@ -16,12 +16,12 @@ export function locationOf(meta: Pick<ChunkMetadata, 'section' | 'page'>): strin
   return [meta.section, meta.page ? `page ${meta.page}` : ''].filter(Boolean).join(', ');
 }
 
-export async function chunkSections(source: string, sections: Section[]): Promise<Document<ChunkMetadata>[]> {
+export async function chunkSections(source: string, sections: Section[], collection = ''): Promise<Document<ChunkMetadata>[]> {
   const chunks: Document<ChunkMetadata>[] = [];
   for (const section of sections) {
     const where = locationOf(section);
     for (const piece of await splitter.splitText(section.text)) {
-      const metadata: ChunkMetadata = { source, section: section.section, page: section.page, chunk: chunks.length };
+      const metadata: ChunkMetadata = { source, collection, section: section.section, page: section.page, chunk: chunks.length };
       chunks.push(new Document({ pageContent: where ? `${where}\n\n${piece}` : piece, metadata }));
     }
   }

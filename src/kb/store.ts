@@ -1,26 +1,38 @@
 /**
  * The knowledge base on LanceDB behind LangChain's VectorStore interface.
  *
- * Two tables: `chunks` (one row per embedded passage: vector, text, source file, section or page)
- * and `files` (one row per ingested file: content hash, chunk and token counts, when). A file's
- * row is written only after all its chunks, so an interrupted ingest leaves that file looking
- * new or changed, and the next run redoes exactly it.
+ * Tables: `chunks` (one row per embedded passage: vector, text, source file, section or page, its
+ * collection and the conversations that may use it), `files` (one row per ingested file: content
+ * hash, chunk and token counts, when), `collections` (one row per folder or file added: its name,
+ * where it was added from, its conversations) and `kb_meta` (the schema version, schema.ts). A
+ * file's row is written only after all its chunks, so an interrupted ingest leaves that file
+ * looking new or changed, and the next run redoes exactly it.
+ *
+ * Sources are stored relative to the folder that was added, so no server path reaches a prompt,
+ * a citation or Slack; only the `collections` table keeps where a folder was (for the CLI).
  *
  * A small subclass rather than @langchain/community's LanceDB store, which does not install here
  * (its peer ranges clash with this project's dependencies); it adds MMR and a relevance floor.
  */
+import { basename } from 'node:path';
 import { connect, type Connection, type Table } from '@lancedb/lancedb';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { maximalMarginalRelevance } from '@langchain/core/utils/math';
 import { VectorStore, type MaxMarginalRelevanceSearchOptions } from '@langchain/core/vectorstores';
+import { decodeBinding, encodeBinding, type Binding } from './channels.js';
+import { CHUNKS_TABLE, COLLECTIONS_TABLE, FILES_TABLE, KB_SCHEMA_VERSION, migrate, recordSchemaVersion, schemaVersion } from './schema.js';
+import { sqlString } from './sql.js';
 
-export const CHUNKS_TABLE = 'chunks';
-export const FILES_TABLE = 'files';
+export { CHUNKS_TABLE, COLLECTIONS_TABLE, FILES_TABLE } from './schema.js';
+export { sqlString } from './sql.js';
 
 /** What each passage carries besides its text, so a citation can name where it came from. */
 export interface ChunkMetadata {
+  /** Path relative to the folder that was added (the file's name when a single file was added). */
   source: string;
+  /** The collection (one `kb add` of a folder or file) the chunk belongs to. */
+  collection: string;
   /** Heading path ("Guide › Rollout"), empty when the format has none. */
   section: string;
   /** 1-based PDF page, 0 when not paged. */
@@ -32,6 +44,8 @@ export interface ChunkMetadata {
 }
 
 export interface FileRecord {
+  collection: string;
+  /** Relative to the collection's folder. */
   path: string;
   hash: string;
   model: string;
@@ -42,16 +56,39 @@ export interface FileRecord {
   ingestedAt: string;
 }
 
+/** One `kb add` of a folder (or a single file) and the conversations its documents may answer in. */
+export interface CollectionRecord {
+  name: string;
+  /** Absolute path of the folder or file added; '' for documents indexed before collections. Never leaves the server. */
+  root: string;
+  /** The encoded binding (channels.ts). */
+  channels: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 interface ChunkRow extends Omit<ChunkMetadata, 'score'> {
   [key: string]: unknown;
   vector: number[];
   text: string;
+  channels: string;
 }
 
-/** A SQL string literal for LanceDB filters (single quotes doubled). */
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+/** A name for a new collection: the folder's name, made safe to read and to quote. */
+export function collectionNameFor(root: string, taken: Iterable<string>): string {
+  const base = basename(root).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 60) || 'documents';
+  const used = new Set(taken);
+  if (!used.has(base)) return base;
+  for (let n = 2; ; n += 1) if (!used.has(`${base}-${n}`)) return `${base}-${n}`;
 }
+
+/** How a file of a collection is shown and cited (a single file added is its own collection: just its name). */
+export function displayPath(collection: string, path: string): string {
+  return path === collection ? path : `${collection}/${path}`;
+}
+
+const fileKey = (collection: string, path: string) => `collection = ${sqlString(collection)} AND path = ${sqlString(path)}`;
+const chunkKey = (collection: string, source: string) => `collection = ${sqlString(collection)} AND source = ${sqlString(source)}`;
 
 export interface LanceStoreOptions {
   uri: string;
@@ -63,6 +100,8 @@ export class LanceVectorStore extends VectorStore {
   declare FilterType: string;
   private chunks: Table | undefined;
   private files: Table | undefined;
+  private collectionsTable: Table | undefined;
+  private versioned = false;
   readonly minScore: number;
 
   private constructor(embeddings: EmbeddingsInterface, private readonly db: Connection, options: LanceStoreOptions) {
@@ -72,10 +111,22 @@ export class LanceVectorStore extends VectorStore {
 
   static async open(embeddings: EmbeddingsInterface, options: LanceStoreOptions): Promise<LanceVectorStore> {
     const store = new LanceVectorStore(embeddings, await connect(options.uri), options);
+    // An index from before the current schema is brought up to date first (columns added, nothing re-embedded).
+    await migrate(store.db);
     const names = await store.db.tableNames();
     if (names.includes(CHUNKS_TABLE)) store.chunks = await store.db.openTable(CHUNKS_TABLE);
     if (names.includes(FILES_TABLE)) store.files = await store.db.openTable(FILES_TABLE);
+    if (names.includes(COLLECTIONS_TABLE)) store.collectionsTable = await store.db.openTable(COLLECTIONS_TABLE);
     return store;
+  }
+
+  /** A new index records its schema version before its first table, so it is never mistaken for an old one. */
+  private async create(name: string, rows: Record<string, unknown>[]): Promise<Table> {
+    if (!this.versioned) {
+      if ((await schemaVersion(this.db)) === undefined) await recordSchemaVersion(this.db, KB_SCHEMA_VERSION);
+      this.versioned = true;
+    }
+    return this.db.createTable(name, rows);
   }
 
   _vectorstoreType(): string {
@@ -85,6 +136,7 @@ export class LanceVectorStore extends VectorStore {
   close(): void {
     this.chunks?.close();
     this.files?.close();
+    this.collectionsTable?.close();
     this.db.close();
   }
 
@@ -93,14 +145,22 @@ export class LanceVectorStore extends VectorStore {
     await this.addVectors(vectors, documents);
   }
 
+  /**
+   * Each document's metadata names its collection; the chunk takes that collection's current
+   * binding (a collection must exist first: rows never carry channels of their own making).
+   */
   async addVectors(vectors: number[][], documents: DocumentInterface[]): Promise<void> {
     if (!documents.length) return;
+    const bindings = new Map((await this.collections()).map((c) => [c.name, c.channels] as const));
     const rows: ChunkRow[] = documents.map((doc, i) => {
       const meta = doc.metadata as Partial<ChunkMetadata>;
-      return { vector: vectors[i]!, text: doc.pageContent, source: meta.source ?? '', section: meta.section ?? '', page: meta.page ?? 0, chunk: meta.chunk ?? i };
+      const collection = meta.collection ?? '';
+      const channels = bindings.get(collection);
+      if (channels === undefined) throw new Error(`No collection "${collection}" to add chunks to`);
+      return { vector: vectors[i]!, text: doc.pageContent, source: meta.source ?? '', section: meta.section ?? '', page: meta.page ?? 0, chunk: meta.chunk ?? i, collection, channels };
     });
     if (this.chunks) await this.chunks.add(rows);
-    else this.chunks = await this.db.createTable(CHUNKS_TABLE, rows);
+    else this.chunks = await this.create(CHUNKS_TABLE, rows);
   }
 
   async similaritySearchVectorWithScore(query: number[], k: number, filter?: string): Promise<[Document, number][]> {
@@ -109,6 +169,10 @@ export class LanceVectorStore extends VectorStore {
   }
 
   /**
+   * The filter (channels.ts `channelFilter`) is applied inside the vector search, before
+   * similarity (LanceDB prefilters by default): the k nearest of the rows that may be seen, not
+   * the visible part of the k nearest of all.
+   *
    * MMR over the `fetchK` nearest passages that clear the relevance floor: relevant passages
    * that say different things, rather than the same paragraph from five copies of a runbook.
    */
@@ -128,17 +192,65 @@ export class LanceVectorStore extends VectorStore {
     return rows
       .map((row) => {
         const score = 1 - row._distance;
-        const metadata: ChunkMetadata = { source: row.source, section: row.section, page: Number(row.page), chunk: Number(row.chunk), score };
+        const metadata: ChunkMetadata = { source: row.source, collection: row.collection, section: row.section, page: Number(row.page), chunk: Number(row.chunk), score };
         return { doc: new Document({ pageContent: row.text, metadata }), score, vector: withVectors ? Array.from(row.vector) : [] };
       })
       .filter((c) => c.score >= this.minScore);
   }
 
+  // ── Collections ───────────────────────────────────────────────────────────────────────────
+
+  async collections(): Promise<CollectionRecord[]> {
+    if (!this.collectionsTable) return [];
+    return (await this.collectionsTable.query().toArray()) as CollectionRecord[];
+  }
+
+  /** The collection a folder or file was added as, if it was. */
+  async collectionAt(root: string): Promise<CollectionRecord | undefined> {
+    return (await this.collections()).find((c) => c.root !== '' && c.root === root);
+  }
+
+  /** The collection for a folder or file (made, named after it, on its first add). */
+  async ensureCollection(root: string, binding: Binding, now: Date): Promise<{ record: CollectionRecord; created: boolean }> {
+    const existing = await this.collectionAt(root);
+    if (existing) return { record: existing, created: false };
+    const name = collectionNameFor(root, (await this.collections()).map((c) => c.name));
+    const record: CollectionRecord = { name, root, channels: encodeBinding(binding), createdAt: now.toISOString(), updatedAt: now.toISOString() };
+    if (this.collectionsTable) await this.collectionsTable.add([{ ...record }]);
+    else this.collectionsTable = await this.create(COLLECTIONS_TABLE, [{ ...record }]);
+    return { record, created: true };
+  }
+
+  /**
+   * Binds a collection to other conversations: its record and every one of its chunk rows (an
+   * update of one column: nothing is embedded again). Chunks first, so an interrupted bind is
+   * seen by re-running it, never half-applied behind a record that says it is done.
+   */
+  async bindCollection(name: string, binding: Binding, now: Date): Promise<void> {
+    const channels = encodeBinding(binding);
+    const where = `collection = ${sqlString(name)}`;
+    await this.chunks?.update({ where, values: { channels } });
+    await this.collectionsTable?.update({ where: `name = ${sqlString(name)}`, values: { channels, updatedAt: now.toISOString() } });
+  }
+
+  /** Removes a collection: its chunks, its files and its record. */
+  async removeCollection(name: string): Promise<void> {
+    await this.chunks?.delete(`collection = ${sqlString(name)}`);
+    await this.files?.delete(`collection = ${sqlString(name)}`);
+    await this.collectionsTable?.delete(`name = ${sqlString(name)}`);
+  }
+
+  static bindingOf(record: Pick<CollectionRecord, 'channels'>): Binding {
+    return decodeBinding(record.channels);
+  }
+
   // ── Bookkeeping for incremental ingest ────────────────────────────────────────────────────
 
-  async fileRecords(): Promise<FileRecord[]> {
+  async fileRecords(collection?: string): Promise<FileRecord[]> {
     if (!this.files) return [];
-    const rows = (await this.files.query().toArray()) as FileRecord[];
+    let query = this.files.query();
+    if (collection !== undefined) query = query.where(`collection = ${sqlString(collection)}`);
+    const rows = (await query.toArray()) as FileRecord[];
     return rows.map((r) => ({ ...r, chunks: Number(r.chunks), tokens: Number(r.tokens), bytes: Number(r.bytes) }));
   }
 
@@ -147,24 +259,24 @@ export class LanceVectorStore extends VectorStore {
   }
 
   /** Removes a file's chunks and its record. */
-  async removeFile(path: string): Promise<void> {
-    await this.chunks?.delete(`source = ${sqlString(path)}`);
-    await this.files?.delete(`path = ${sqlString(path)}`);
+  async removeFile(collection: string, path: string): Promise<void> {
+    await this.chunks?.delete(chunkKey(collection, path));
+    await this.files?.delete(fileKey(collection, path));
   }
 
   /** Drops leftover chunks of a file (a run interrupted while writing it) before it is redone. */
-  async removeChunksOf(path: string): Promise<void> {
-    await this.chunks?.delete(`source = ${sqlString(path)}`);
+  async removeChunksOf(collection: string, path: string): Promise<void> {
+    await this.chunks?.delete(chunkKey(collection, path));
   }
 
   /** Marks a file done: written last, after all its chunks. */
   async recordFile(record: FileRecord): Promise<void> {
     const row = { ...record } as Record<string, unknown>;
     if (this.files) {
-      await this.files.delete(`path = ${sqlString(record.path)}`);
+      await this.files.delete(fileKey(record.collection, record.path));
       await this.files.add([row]);
     } else {
-      this.files = await this.db.createTable(FILES_TABLE, [row]);
+      this.files = await this.create(FILES_TABLE, [row]);
     }
   }
 
@@ -175,13 +287,16 @@ export class LanceVectorStore extends VectorStore {
   async optimize(): Promise<void> {
     await this.chunks?.optimize();
     await this.files?.optimize();
+    await this.collectionsTable?.optimize();
   }
 
-  /** Sources that have chunks but no file record: what an interrupted run left behind. */
-  async orphanSources(): Promise<string[]> {
+  /** Files that have chunks but no file record: what an interrupted run left behind. */
+  async orphanSources(): Promise<Array<{ collection: string; source: string }>> {
     if (!this.chunks) return [];
-    const known = new Set((await this.fileRecords()).map((f) => f.path));
-    const rows = (await this.chunks.query().select(['source']).toArray()) as Array<{ source: string }>;
-    return [...new Set(rows.map((r) => r.source))].filter((s) => !known.has(s));
+    const known = new Set((await this.fileRecords()).map((f) => `${f.collection}\u0000${f.path}`));
+    const rows = (await this.chunks.query().select(['collection', 'source']).toArray()) as Array<{ collection: string; source: string }>;
+    const seen = new Map<string, { collection: string; source: string }>();
+    for (const r of rows) seen.set(`${r.collection}\u0000${r.source}`, { collection: r.collection, source: r.source });
+    return [...seen].filter(([key]) => !known.has(key)).map(([, value]) => value);
   }
 }

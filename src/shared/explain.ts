@@ -9,7 +9,7 @@ export const NOTHING_RELEVANT = 'NothingRelevantInDocuments';
 
 const EXPLANATIONS: Record<string, string> = {
   [NOTHING_RELEVANT]:
-    'Your documents hold nothing relevant to this topic, so nothing was written (--docs-only). Add documents with `npm run kb -- add <folder>`, or run `/research <topic>` without --docs-only.',
+    'Your documents hold nothing relevant to this topic, so nothing was written (--docs-only). Share documents with this conversation with `npm run kb -- add <folder> --channel <its ID>` (`/research kb` shows the exact command), or run `/research <topic>` without --docs-only.',
   [LlmFailure.Authentication]: 'OpenAI rejected the API key: check OPENAI_API_KEY.',
   [LlmFailure.PermissionDenied]: 'The API key may not use this model: check RESEARCH_MODEL / WRITER_MODEL and the project’s model access.',
   [LlmFailure.NotFound]: 'The model was not found: check RESEARCH_MODEL / WRITER_MODEL (and OPENAI_BASE_URL).',

@@ -48,6 +48,7 @@ export function notGroundedNote(grounding: Grounding): string {
   const why =
     grounding.status === 'no-index' ? 'no knowledge base is set up'
     : grounding.status === 'empty-index' ? 'the knowledge base is empty'
+    : grounding.status === 'not-shared' ? 'no documents are shared with this conversation'
     : 'nothing in them was relevant to this topic';
   return `_Not grounded in team documents: ${why}._`;
 }

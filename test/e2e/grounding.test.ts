@@ -3,6 +3,10 @@
  * `/research` → the writing prompt carries the passages → the draft card names the sources and
  * "N of M statements supported by your documents" → approved → the published article keeps its
  * Sources. And `--docs-only` on a topic the documents do not cover says so in the thread.
+ *
+ * The documents are bound to one channel (`npm run kb -- add corpus --channel CHANNEL`): asked
+ * for in another channel, nothing of them is searched, cited or named (`--docs-only` there says
+ * nothing relevant; `/research kb` there says nothing is shared with it).
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,14 +15,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEmbeddings } from '../../src/kb/embeddings.js';
 import { ingest } from '../../src/kb/ingest.js';
 import { LanceVectorStore } from '../../src/kb/store.js';
+import { researchChildWorkflowId } from '../../src/shared/ids.js';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
-import type { PipelineResult } from '../../src/workflows/messages.js';
+import type { PipelineResult, ResearchBundle } from '../../src/workflows/messages.js';
 import { FakeOpenAI } from '../harness/fake-openai.js';
 import { waitFor } from '../harness/http.js';
 import { blockText } from '../harness/fake-slack.js';
 import { CHANNEL, startStack, type Stack } from '../harness/stack.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/kb');
+/** A public channel the documents are not bound to. */
+const ELSEWHERE = 'C0ELSEWHERE';
 
 describe('grounding in the team documents', () => {
   let stack: Stack;
@@ -31,7 +38,7 @@ describe('grounding in the team documents', () => {
     const embedder = await new FakeOpenAI().start();
     const embeddings = makeEmbeddings({ embeddingModel: 'text-embedding-3-small', apiKey: 'sk-test', baseUrl: embedder.baseUrl }, { maxRetries: 0 });
     const store = await LanceVectorStore.open(embeddings, { uri: join(dir, '.kb') });
-    await ingest({ store, embeddings, model: 'text-embedding-3-small', paths: ['corpus'], root: dir });
+    await ingest({ store, embeddings, model: 'text-embedding-3-small', paths: ['corpus'], root: dir, binding: { everywhere: false, channels: [CHANNEL] } });
     store.close();
     await embedder.stop();
     stack = await startStack({ env: { KB_URI: join(dir, '.kb') } });
@@ -53,7 +60,7 @@ describe('grounding in the team documents', () => {
     expect(prompt).not.toContain('gardening.md');
 
     const card = blockText(draft);
-    expect(card).toContain('*Sources*');
+    expect(card).toContain('*Sources* from _corpus_'); // the collection that answered
     expect(card).toMatch(/\d+ of \d+ statements supported by your documents/);
     expect(card).toMatch(/\*\[1\]\* corpus\/zephyr-/);
     expect(card).not.toContain('gardening');
@@ -77,7 +84,8 @@ describe('grounding in the team documents', () => {
     await stack.research('kb');
     const reply = await waitFor('the kb reply', () => stack.slack.callsOf('response_url').slice(before)[0]);
     expect(String(reply.args.text)).toMatch(/Files: 6 · chunks: \d+ · tokens embedded: [\d,]+/);
-    expect(String(reply.args.text)).toContain(join(dir, '.kb'));
+    expect(String(reply.args.text)).toContain('Collections: corpus');
+    expect(String(reply.args.text)).not.toContain(dir); // the index's location stays on the server
     await stack.research('help');
     const help = await waitFor('the help reply', () => stack.slack.callsOf('response_url').slice(before)[1]);
     expect(String(help.args.text)).toContain('Grounding in your documents');
@@ -92,5 +100,30 @@ describe('grounding in the team documents', () => {
     expect(reply).toContain('Your documents hold nothing relevant to this topic');
     expect(reply).toContain('npm run kb -- add');
     expect(researchCalls()).toBe(0);
+  });
+
+  it('in a channel the documents are not bound to: /research kb shares nothing, --docs-only finds nothing, no source leaks', async () => {
+    const before = stack.slack.callsOf('response_url').length;
+    await stack.research('kb', { channelId: ELSEWHERE });
+    const reply = String((await waitFor('the kb reply', () => stack.slack.callsOf('response_url').slice(before)[0])).args.text);
+    expect(reply).toMatch(/^No documents are shared with this conversation/);
+    expect(reply).toContain(`npm run kb -- add <folder> --channel ${ELSEWHERE}`);
+    expect(reply).not.toMatch(/corpus|zephyr|Files:/i);
+
+    const embeddingsBefore = stack.openai.embeddings.length;
+    await stack.research('Zephyr rollout protocol --docs-only', { channelId: ELSEWHERE });
+    // (The stack's helpers look in CHANNEL; this run's thread is in ELSEWHERE.)
+    const root = await waitFor('the thread in the other channel', () => stack.slack.channelMessages(ELSEWHERE).find((m) => m.text?.includes('Zephyr rollout protocol')));
+    const workflowId = String(root.metadata?.event_payload.workflow_id);
+    const failure = blockText(await waitFor('the failure reply', () => stack.slack.threadReplies(ELSEWHERE, root.ts).find((m) => m.metadata?.event_payload.kind === 'failure')));
+    expect(failure).toContain('Your documents hold nothing relevant to this topic');
+    // Nothing was searched (no query embedding), so nothing could be cited, and nothing was written.
+    expect(stack.openai.embeddings.length).toBe(embeddingsBefore);
+    expect(stack.openai.completions.filter((c) => c.step === 'writeArticle' && JSON.stringify(c.request).includes(workflowId)).length).toBe(0);
+    const child = (await stack.client.workflow.getHandle(researchChildWorkflowId(workflowId)).result()) as ResearchBundle;
+    expect(child.grounding).toEqual({ status: 'not-shared', passages: [], docsOnly: true });
+    const posted = JSON.stringify([...stack.slack.channelMessages(ELSEWHERE), ...stack.slack.threadReplies(ELSEWHERE, root.ts)]);
+    expect(posted).toContain('Your documents hold nothing relevant'); // (what is searched below is really there)
+    expect(posted).not.toMatch(/corpus|\.md\b|\.pdf\b|\.docx\b|\.html\b|\.txt\b|<document|Sources/);
   });
 });

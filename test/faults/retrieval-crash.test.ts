@@ -35,7 +35,7 @@ describe('worker killed during retrieval', () => {
     const embedder = await new FakeOpenAI().start();
     const embeddings = makeEmbeddings({ embeddingModel: 'text-embedding-3-small', apiKey: 'sk-test', baseUrl: embedder.baseUrl }, { maxRetries: 0 });
     const store = await LanceVectorStore.open(embeddings, { uri: join(dir, '.kb') });
-    await ingest({ store, embeddings, model: 'text-embedding-3-small', paths: ['corpus'], root: dir });
+    await ingest({ store, embeddings, model: 'text-embedding-3-small', paths: ['corpus'], root: dir, binding: { everywhere: false, channels: [CHANNEL] } });
     store.close();
     await embedder.stop();
     stack = await startStack({ withoutWorkers: true, env: { LLM_ATTEMPT_TIMEOUT, KB_URI: join(dir, '.kb') } });

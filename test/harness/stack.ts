@@ -100,7 +100,7 @@ export class Stack {
       namespace: this.config.temporal.namespace,
       taskQueue: this.config.temporal.taskQueue,
       researchTaskQueue: this.config.temporal.researchTaskQueue,
-      activities: createActivities((this.options.activityDeps ?? ((deps) => deps))(buildActivityDeps(this.config))),
+      activities: createActivities((this.options.activityDeps ?? ((deps) => deps))(buildActivityDeps(this.config, new Client({ connection: this.nativeConnection, namespace: this.config.temporal.namespace })))),
       workflowBundle: { code: inject('workflowBundleCode') },
       prices: this.config.pipeline.prices,
       onStageChange: homeRefreshFor(this.config, this.nativeConnection),

@@ -35,7 +35,8 @@ describe('knowledge base ingest', () => {
     const embeddings = makeEmbeddings(config(), { maxRetries: 0 });
     const store = await LanceVectorStore.open(embeddings, { uri: join(dir, '.kb') });
     try {
-      return { report: await ingest({ store, embeddings, model: 'text-embedding-3-small', paths, root: dir, ...(onProgress ? { onProgress } : {}) }), records: await store.fileRecords(), chunks: await store.chunkCount() };
+      const report = await ingest({ store, embeddings, model: 'text-embedding-3-small', paths, root: dir, binding: { everywhere: false, channels: ['C0KB'] }, ...(onProgress ? { onProgress } : {}) });
+      return { report, records: await store.fileRecords(), chunks: await store.chunkCount() };
     } finally {
       store.close();
     }
@@ -57,10 +58,12 @@ describe('knowledge base ingest', () => {
     const store = await LanceVectorStore.open(embeddings, { uri: join(dir, '.kb') });
     const hits = await store.similaritySearch('Zephyr rollback median minutes', 8);
     store.close();
-    const pdf = hits.find((h) => h.metadata.source === 'docs/zephyr-metrics.pdf');
+    const pdf = hits.find((h) => h.metadata.source === 'zephyr-metrics.pdf');
+    // Stored relative to the folder added, with the collection (the folder's name) beside it.
+    expect(pdf?.metadata.collection).toBe('docs');
     expect(pdf?.metadata).toMatchObject({ page: 2 });
     expect(pdf?.pageContent).toContain('median eleven minutes');
-    const html = (await run([])).records.find((r) => r.path === 'docs/zephyr-handbook.html');
+    const html = (await run([])).records.find((r) => r.path === 'zephyr-handbook.html');
     expect(html?.chunks).toBe(1);
   });
 
@@ -77,8 +80,9 @@ describe('knowledge base ingest', () => {
     expect(next.report.updated).toEqual(['docs/zephyr-runbook.txt']);
     expect(next.report.removed).toEqual(['docs/gardening.md']);
     expect(next.report.unchanged).toHaveLength(4);
-    expect(next.records.map((r) => r.path)).not.toContain('docs/gardening.md');
-    const runbook = next.records.find((r) => r.path === 'docs/zephyr-runbook.txt')!;
+    expect(next.records.map((r) => r.path)).not.toContain('gardening.md');
+    expect(next.records.map((r) => r.path)).toContain('zephyr-rollout.md');
+    const runbook = next.records.find((r) => r.path === 'zephyr-runbook.txt')!;
     expect(runbook.chunks).toBe(1);
     // Old chunks of the changed file are gone, the deleted file's chunks too.
     expect(next.chunks).toBe(next.records.reduce((sum, r) => sum + r.chunks, 0));
@@ -88,7 +92,7 @@ describe('knowledge base ingest', () => {
     // The third file's embedding call fails as if the process died mid-run.
     openai.embeddingScripts.push({}, {}, { status: 500 });
     await expect(run(['docs'])).rejects.toThrow();
-    const done = (await run([])).records.map((r) => r.path);
+    const done = (await run([])).records.map((r) => `${r.collection}/${r.path}`);
     expect(done).toHaveLength(2);
     openai.embeddings.length = 0;
     const resumed = await run(['docs']);
@@ -112,7 +116,7 @@ describe('knowledge base ingest', () => {
     const cwd = process.cwd();
     process.chdir(dir);
     try {
-      expect(await runKb(['add', 'docs'], env, (l) => lines.push(l))).toBe(0);
+      expect(await runKb(['add', 'docs', '--channel', 'C0KB'], env, (l) => lines.push(l))).toBe(0);
       expect(lines.join('\n')).toMatch(/files 6\/6 · chunks \d+ · tokens [\d,]+ · \$/);
       expect(lines.join('\n')).toMatch(/Added 6, updated 0, unchanged 0, removed 0, skipped 0/);
       lines.length = 0;
@@ -125,7 +129,7 @@ describe('knowledge base ingest', () => {
       const stats = await kbStats(join(dir, '.kb'));
       expect(stats).toMatchObject({ exists: true, files: 5, models: ['text-embedding-3-small'] });
       lines.length = 0;
-      expect(await runKb(['add', 'docs'], { ...env, RAG_TOP_K: 'lots' }, (l) => lines.push(l))).toBe(1);
+      expect(await runKb(['add', 'docs', '--everywhere'], { ...env, RAG_TOP_K: 'lots' }, (l) => lines.push(l))).toBe(1);
       expect(lines.join('\n')).toMatch(/RAG_TOP_K is not a whole number/);
     } finally {
       process.chdir(cwd);

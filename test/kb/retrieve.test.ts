@@ -21,6 +21,8 @@ import { FakeOpenAI } from '../harness/fake-openai.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/kb');
 const TOPIC = 'Zephyr rollout protocol';
+/** The conversation the fixture collections are bound to. */
+const KB_CHANNEL = 'C0KB';
 
 describe('grounding activities', () => {
   const openai = new FakeOpenAI();
@@ -32,13 +34,14 @@ describe('grounding activities', () => {
     for (const folder of folders) await cp(join(FIXTURES, folder), join(dir, folder), { recursive: true });
     const embeddings = makeEmbeddings(embedConfig(), { maxRetries: 0 });
     const store = await LanceVectorStore.open(embeddings, { uri });
-    await ingest({ store, embeddings, model: 'text-embedding-3-small', paths: folders, root: dir });
+    await ingest({ store, embeddings, model: 'text-embedding-3-small', paths: folders, root: dir, binding: { everywhere: false, channels: [KB_CHANNEL] } });
     store.close();
     return uri;
   }
 
-  const kbActivities = (uri: string) =>
-    createKbActivities({ kb: { uri, embeddingModel: 'text-embedding-3-small', topK: 6, minScore: 0.3, embeddings: () => makeEmbeddings(embedConfig(), { maxRetries: 0 }) } });
+  // The run's conversation, as the worker finds it from the pipeline's memo.
+  const kbActivities = (uri: string, channel = KB_CHANNEL) =>
+    createKbActivities({ kb: { uri, embeddingModel: 'text-embedding-3-small', topK: 6, minScore: 0.3, embeddings: () => makeEmbeddings(embedConfig(), { maxRetries: 0 }), runChannel: async () => channel } });
 
   const llm = () => {
     const model = (name: string) => ({ name, model: new ChatOpenAI({ model: name, apiKey: 'sk-test', maxRetries: 0, __includeRawResponse: true, configuration: { baseURL: openai.baseUrl } }) });
@@ -69,6 +72,9 @@ describe('grounding activities', () => {
     expect(output.passages.length).toBeLessThanOrEqual(6);
     expect(output.passages.map((p) => p.n)).toEqual(output.passages.map((_, i) => i + 1));
     expect(output.passages.every((p) => p.score >= 0.3)).toBe(true);
+    // Cited relative to the folder added, under its collection; the run records which collections answered.
+    expect(output.collections).toEqual(['corpus']);
+    expect(output.passages.every((p) => p.collection === 'corpus')).toBe(true);
     const rollout = output.passages.find((p) => p.source === 'corpus/zephyr-rollout.md')!;
     expect(rollout.section).toMatch(/^Zephyr rollout protocol/);
     expect(rollout.text).not.toMatch(/^Zephyr rollout protocol ›/); // the heading is the location, not the text

@@ -71,9 +71,19 @@ describe('/research kb and --docs-only', () => {
     expect(docsOnlyFlag('docs-only thinking')).toEqual({ text: 'docs-only thinking', docsOnly: false });
   });
 
-  it('describes the index, or how to set one up', () => {
-    expect(kbReply({ uri: '.kb', exists: true, files: 5, chunks: 8, tokens: 1234, lastIngest: '2026-12-02T10:00:00.000Z', models: ['text-embedding-3-small'] }))
-      .toBe('*Knowledge base*\n• Files: 5 · chunks: 8 · tokens embedded: 1,234\n• Last ingest: 2026-12-02T10:00:00.000Z\n• Index: `.kb` (text-embedding-3-small)');
-    expect(kbReply({ uri: '.kb', exists: false, files: 0, chunks: 0, tokens: 0, models: [] })).toMatch(/^No documents are indexed at `\.kb` yet.*npm run kb -- add/);
+  it('describes what this conversation may use, or how to share documents with it, never where the index is', () => {
+    const collection = { name: 'handbook', binding: { everywhere: false as const, channels: ['C0ONE'] }, files: 5, chunks: 8, tokens: 1234, root: '/srv/docs/handbook' };
+    const stats = { uri: '/srv/kb', exists: true, files: 5, chunks: 8, tokens: 1234, lastIngest: '2026-12-02T10:00:00.000Z', models: ['text-embedding-3-small'], collections: [collection], legacyUnbound: false, channel: 'C0ONE' };
+    expect(kbReply(stats, 'C0ONE')).toBe(
+      '*Knowledge base for this conversation*\n• Collections: handbook\n• Files: 5 · chunks: 8 · tokens embedded: 1,234\n• Last ingest: 2026-12-02T10:00:00.000Z · embedding model: text-embedding-3-small',
+    );
+    const nothingHere = { ...stats, files: 0, chunks: 0, tokens: 0, collections: [], channel: 'C0TWO' };
+    const other = kbReply(nothingHere, 'C0TWO');
+    expect(other).toMatch(/^No documents are shared with this conversation/);
+    expect(other).toContain('`npm run kb -- add <folder> --channel C0TWO`');
+    expect(other).not.toMatch(/handbook|\/srv/);
+    // Documents from before collections: the exact command, with this conversation's ID.
+    expect(kbReply({ ...nothingHere, legacyUnbound: true }, 'C0TWO')).toContain('npm run kb -- bind legacy --channel C0TWO');
+    expect(kbReply({ ...stats, exists: false, files: 0, collections: [] }, 'C0ONE')).toMatch(/^No documents are indexed yet.*npm run kb -- add <folder> --channel C0ONE/);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { citedNumbers, citationOf, evidenceSummary, notGroundedNote } from '../../shared/grounding.js';
+import { legacyBindHint } from '../../kb/channels.js';
 import type { KbStats } from '../../kb/stats.js';
 import type { GroundingCard } from '../../workflows/messages.js';
 import { cut, escapeMrkdwn, userText } from './text.js';
@@ -40,9 +41,11 @@ export function groundingBlocks(card: GroundingCard | undefined, article: string
   const cited = new Set(citedNumbers(article));
   const shown = grounding.passages.filter((p) => cited.has(p.n));
   const listed = shown.length ? shown : grounding.passages;
+  // Which collections answered: the reviewer sees whose documents the draft drew on.
+  const from = grounding.collections?.length ? ` from ${grounding.collections.map((c) => `_${userText(c, 80)}_`).join(', ')}` : '';
   const heading = evidence
-    ? `:books: *Sources* · ${evidenceSummary(evidence)}`
-    : `:books: *Sources*${evidenceNote ? ` · ${userText(evidenceNote, 300)}` : ''}`;
+    ? `:books: *Sources*${from} · ${evidenceSummary(evidence)}`
+    : `:books: *Sources*${from}${evidenceNote ? ` · ${userText(evidenceNote, 300)}` : ''}`;
   const sourceLines = listed.map((p) => `*[${p.n}]* ${userText(citationOf(p), 200)}: _${userText(snippet(p.text), SNIPPET_CHARS)}_`);
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: heading } },
@@ -66,16 +69,24 @@ export function groundingBlocks(card: GroundingCard | undefined, article: string
   return blocks;
 }
 
-/** `/research kb`: what the knowledge base holds, or how to set one up. */
-export function kbReply(stats: KbStats | undefined): string {
-  if (!stats || !stats.exists || !stats.files) {
-    const where = stats ? ` at \`${escapeMrkdwn(stats.uri)}\`` : '';
-    return `No documents are indexed${where} yet, so articles are not grounded in team documents. On the server: \`npm run kb -- add <folders or files…>\` (Markdown, text, HTML, PDF, DOCX).`;
+/**
+ * `/research kb`: what this conversation's articles may draw on (the collections bound to it),
+ * or how to share documents with it. Other conversations' collections are never named, and the
+ * index's location (a server path or a storage address) stays on the server.
+ */
+export function kbReply(stats: KbStats | undefined, channelId: string): string {
+  const legacy = stats?.legacyUnbound ? `\n${escapeMrkdwn(legacyBindHint(channelId))}` : '';
+  const add = `\`npm run kb -- add <folder> --channel ${escapeMrkdwn(channelId)}\``;
+  if (!stats || !stats.exists) {
+    return `No documents are indexed yet, so articles are not grounded in team documents. On the server: ${add} (Markdown, text, HTML, PDF, DOCX; this conversation's ID is ${escapeMrkdwn(channelId)}).`;
+  }
+  if (!stats.files) {
+    return `No documents are shared with this conversation, so articles here are not grounded in team documents. On the server: ${add}, or \`npm run kb -- bind <collection> --channel ${escapeMrkdwn(channelId)}\` for documents already indexed.${legacy}`;
   }
   return [
-    '*Knowledge base*',
+    '*Knowledge base for this conversation*',
+    `• Collections: ${stats.collections.filter((c) => c.files).map((c) => escapeMrkdwn(c.name)).join(', ')}`,
     `• Files: ${stats.files} · chunks: ${stats.chunks} · tokens embedded: ${stats.tokens.toLocaleString('en-US')}`,
-    `• Last ingest: ${stats.lastIngest ?? 'unknown'}`,
-    `• Index: \`${escapeMrkdwn(stats.uri)}\` (${escapeMrkdwn(stats.models.join(', '))})`,
-  ].join('\n');
+    `• Last ingest: ${stats.lastIngest ?? 'unknown'} · embedding model: ${escapeMrkdwn(stats.models.join(', '))}`,
+  ].join('\n') + legacy;
 }

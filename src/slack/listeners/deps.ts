@@ -16,6 +16,6 @@ export interface ListenerDeps {
   namespace: string;
   /** What the App Home tab shows a viewer (page 0 = newest); no Home tab when absent. */
   home?: (userId: string, page: number) => Promise<HomeData>;
-  /** What the knowledge base holds, for `/research kb`; "not set up" when absent. */
-  kb?: () => Promise<KbStats>;
+  /** What the knowledge base holds for one conversation, for `/research kb`; "not set up" when absent. */
+  kb?: (channelId: string) => Promise<KbStats>;
 }

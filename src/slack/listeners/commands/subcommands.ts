@@ -52,15 +52,16 @@ export function fullHelp(command: string): string {
     '• *Reject*: stop here (with an optional reason). • *Cancel pipeline*: stop at any point.',
     '',
     '*Grounding in your documents*',
-    '• When a knowledge base is set up (`npm run kb -- add <folders>` on the server), every article also draws on',
-    '  the passages of your documents most relevant to the topic, cites them with [n] and ends with *Sources*.',
+    '• When documents are shared with this conversation (`npm run kb -- add <folders> --channel <its ID>` on the server), every',
+    '  article here also draws on the passages most relevant to the topic, cites them with [n] and ends with *Sources*.',
+    '  Documents answer only in the conversations they were added for.',
     '• The draft card lists the sources and how many statements your documents support, and names the unsupported ones.',
     `• \`${command} <topic> --docs-only\`: write from your documents alone (no model research); says so when they hold nothing relevant.`,
     '• Without a knowledge base, or when nothing in it is relevant, the article says it was not grounded in team documents.',
     '',
     '*Other commands*',
     `• \`${command} status\`: your running pipelines in this channel.`,
-    `• \`${command} kb\`: what the knowledge base holds (files, chunks, last ingest, where).`,
+    `• \`${command} kb\`: the documents this conversation may draw on (collections, files, last ingest).`,
     `• \`${command} cancel <workflow-id>\`: cancel one of them (requester or reviewers).`,
     `• \`${command} publish <workflow-id>\`: publish an approved article again after publishing failed (the thread says why; requester or reviewers).`,
     `• \`${command} help\`: this message. To research a word like "status", put it in quotes.`,
@@ -150,7 +151,7 @@ export async function runSubcommand(sub: Subcommand, context: SubcommandContext,
       await reply(`I don't have a \`${escapeMrkdwn(sub.word)}\` subcommand, so nothing was started.\n\n${fullHelp(command)}`);
       return;
     case 'kb':
-      await reply(kbReply(deps.kb ? await deps.kb() : undefined));
+      await reply(kbReply(deps.kb ? await deps.kb(context.channelId) : undefined, context.channelId));
       return;
     case 'status': {
       const runs = await deps.pipelines.listRunning(context.userId, context.channelId);
