@@ -17,7 +17,10 @@ import { displayPath, LanceVectorStore, type ChunkMetadata } from '../kb/store.j
 import type { Grounding, LlmResult, Passage, RetrieveContextInput } from '../workflows/messages.js';
 import { toLlmFailure } from './llm-errors.js';
 
-/** Finds a run's conversation from the workflow an activity runs in (worker.ts: its parent's memo). */
+/**
+ * Finds a run's conversation from the workflow an activity runs in (worker.ts: its parent's memo).
+ * Only for research children started before the workflow passed the channel in the input.
+ */
 export type RunChannel = (execution: { workflowId: string; runId: string }) => Promise<string | undefined>;
 
 export interface KbActivityDeps {

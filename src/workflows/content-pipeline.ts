@@ -49,7 +49,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
         return executeChild(parallelResearchWorkflow, {
           workflowId: researchChildWorkflowId(workflowId),
           taskQueue: settings.researchTaskQueue,
-          args: [{ topic, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs, ...(run.docsOnly ? { docsOnly: true } : {}) }],
+          args: [{ topic, channel: run.channel, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs, ...(run.docsOnly ? { docsOnly: true } : {}) }],
         });
       };
       // Research usually fits the budget: it then starts beside the status message, which is off

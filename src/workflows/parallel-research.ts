@@ -20,6 +20,11 @@ export interface ParallelResearchInput extends ResearchInput {
   llmAttemptTimeoutMs?: number;
   /** Write from the team's documents alone: only retrieval runs. */
   docsOnly?: boolean;
+  /**
+   * The run's conversation: retrieval searches only the documents bound to it. Absent in children
+   * started before documents belonged to channels; the activity then reads it from the parent's memo.
+   */
+  channel?: string;
 }
 
 export async function parallelResearchWorkflow(input: ParallelResearchInput): Promise<ResearchBundle> {
@@ -84,7 +89,7 @@ export async function parallelResearchWorkflow(input: ParallelResearchInput): Pr
 
   // Retrieval from the team's documents runs beside the research; whether there is an index to
   // search is the activity's to find out (its answer is in history), never this code's.
-  const retrieving = kb.retrieveContext({ topic: input.topic, ...(input.docsOnly ? { docsOnly: true } : {}) });
+  const retrieving = kb.retrieveContext({ topic: input.topic, ...(input.channel ? { channel: input.channel } : {}), ...(input.docsOnly ? { docsOnly: true } : {}) });
   if (input.docsOnly) {
     const context = await retrieving;
     const none = { ...context.usage, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, totalTokens: 0, model: 'none' };
