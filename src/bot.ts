@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { App } from '@slack/bolt';
 import { cachedDirectory } from './slack/listeners/authorization.js';
+import { cachedMembership, cachedVisibility, conversationsOf, visibilityOf } from './slack/membership.js';
 import type { Config } from './config.js';
 import { createSlackApp } from './slack/app.js';
 import { checkPublishChannel } from './slack/publish-channel.js';
@@ -68,13 +69,22 @@ export async function startBot(config: Config, address: string, options: StartBo
   // Group membership for REVIEWERS, read with the bot's own Web API client (the app's, once it exists).
   const slackClient: { current?: App['client'] } = {};
   const directory = cachedDirectory(async (usergroup) => (await slackClient.current!.usergroups.users.list({ usergroup })).users ?? []);
+  // Who is in which conversation: what every list a person sees is filtered by.
+  const membership = cachedMembership((userId) => conversationsOf(slackClient.current!, userId), config.slack.membershipCacheMs);
+  const channelVisibility = cachedVisibility((channel) => visibilityOf(slackClient.current!, channel), config.slack.membershipCacheMs);
   const app = createSlackApp(config, {
     pipelines,
     reviewers: config.review.reviewers,
     directory,
+    membership,
+    channelVisibility,
     temporalUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,
-    home: (userId, page) => loadHome(client, userId, page, { reviewers: config.review.reviewers, groupMembers: (group) => directory.membersOf(group) }),
+    home: (userId, page) => loadHome(client, userId, page, {
+      reviewers: config.review.reviewers,
+      groupMembers: (group) => directory.membersOf(group),
+      membership: (user) => membership.conversationsOf(user),
+    }),
     // Loaded on first use: the bot needs LanceDB only for `/research kb`.
     kb: async () => (await import('./kb/stats.js')).kbStats(config.kb.uri),
   });

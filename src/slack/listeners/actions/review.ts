@@ -30,8 +30,11 @@ export { alreadyDecidedReply } from './forward.js';
 
 
 
-async function reviewerRule(deps: ListenerDeps, userId: string, verb: string): Promise<string | undefined> {
-  if (await isReviewer(deps, userId)) return undefined;
+async function reviewerRule(deps: ListenerDeps, userId: string, verb: string, facts: PipelineFacts): Promise<string | undefined> {
+  if (await isReviewer(deps, userId, facts)) return undefined;
+  if (deps.reviewers.length && facts.visibility !== 'public' && (await isReviewer(deps, userId))) {
+    return `You are a reviewer, but not a member of this conversation, so you cannot ${verb} its draft; nothing changed.`;
+  }
   return `Only reviewers (${reviewersList(deps.reviewers)}) can ${verb} this draft, so nothing changed.`;
 }
 
@@ -68,7 +71,7 @@ function onModalButton(app: App, actionId: string, title: string, verb: string, 
       let facts: PipelineFacts | undefined;
       const check = pipelineCheck(
         async (id) => (facts = await deps.pipelines.describe(id)),
-        async () => reviewerRule(deps, click.userId, verb),
+        async (found) => reviewerRule(deps, click.userId, verb, found),
       );
       const refusal = await check(click);
       const result = refusal ?? (await build(context, facts!));
@@ -95,14 +98,14 @@ export function registerReviewActions(app: App, deps: ListenerDeps): void {
     app,
     APPROVE_ACTION_ID,
     ({ workflowId, userId, version }) => pipelines.review(workflowId, 'approved', userId, version),
-    pipelineCheck(describe, async (_facts, click) => reviewerRule(deps, click.userId, 'approve')),
+    pipelineCheck(describe, async (facts, click) => reviewerRule(deps, click.userId, 'approve', facts)),
   );
 
   registerForwardingButton(
     app,
     CANCEL_ACTION_ID,
     ({ workflowId, userId }) => pipelines.cancel(workflowId, userId),
-    pipelineCheck(describe, async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy)) ? undefined : `Only ${spendersText(deps)} can cancel it.`)),
+    pipelineCheck(describe, async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy, facts)) ? undefined : `Only ${spendersText(deps)} can cancel it.`)),
   );
 
   onModalButton(app, REJECT_ACTION_ID, 'Reject draft', 'reject', deps, async (context) => rejectModal(context));
