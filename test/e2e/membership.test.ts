@@ -157,6 +157,12 @@ describe('visibility follows membership, REVIEWERS set', () => {
     const { workflowId, threadTs } = await waitForThread(stack, PRIVATE, 'reviewers private topic');
     const draft = await waitForDraft(stack, PRIVATE, threadTs);
 
+    // The thread says once who was not asked, and what to do.
+    const note = stack.slack.threadReplies(PRIVATE, threadTs).filter((m) => m.metadata?.event_payload.kind === 'reviewers_outside');
+    expect(note).toHaveLength(1);
+    expect(note[0]!.text).toContain(`<@${OUTSIDE_REVIEWER}> is a reviewer but not in this private conversation`);
+    expect(note[0]!.text).not.toContain(INSIDE_REVIEWER);
+
     const inside = await homeWhen(stack, INSIDE_REVIEWER, 'the draft on the inside reviewer\'s Home', (home) => waitingSection(home).includes('reviewers private topic'));
     expect(inside).toContain(workflowId);
 
@@ -171,5 +177,11 @@ describe('visibility follows membership, REVIEWERS set', () => {
     const refusal = await waitFor('the refusal', () => stack.slack.responsesTo('outside-approve')[0] ?? stack.slack.callsOf('chat.postEphemeral').find((c) => c.args.user === OUTSIDE_REVIEWER));
     expect(JSON.stringify(refusal)).toContain('not a member of this conversation');
     expect((await stack.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
+
+    // The reviewer inside decides.
+    const approve = await stack.postToBot(buttonClickBody({ actionId: APPROVE_ACTION_ID, value: workflowId, userId: INSIDE_REVIEWER, channelId: PRIVATE, messageTs: draft.ts, responseUrl: stack.slack.responseUrl('inside-approve') }));
+    expect(approve.status).toBe(200);
+    const result = (await stack.client.workflow.getHandle(workflowId).result()) as { decision: { outcome: string; by?: string } };
+    expect(result.decision).toMatchObject({ outcome: 'approved', by: INSIDE_REVIEWER });
   }, 90_000);
 });

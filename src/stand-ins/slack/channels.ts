@@ -187,7 +187,8 @@ export class ChannelDirectory {
 
   /** A conversation as users.conversations lists it: without is_member and num_members. */
   private listed(channel: StandInChannel): Record<string, unknown> {
-    const { is_member: _member, ...info } = this.info(channel.id);
+    const info = this.info(channel.id);
+    delete info.is_member;
     return info;
   }
 }
