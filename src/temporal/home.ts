@@ -100,17 +100,18 @@ export async function loadHome(client: Client, userId: string, page: number, opt
   const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const empty = { todayUsd: 0, monthUsd: 0, todayRuns: 0, monthRuns: 0, partial: false };
   // Never fails open: without Slack's answer, only public channels' runs are listed, and the Home says why.
+  // (Asked while the team totals, which need no membership, are already being counted.)
   let membershipNote: string | undefined;
-  const visible = visibleTo(await options.membership(userId).catch((error: unknown) => {
+  const visible = options.membership(userId).then(visibleTo, (error: unknown) => {
     membershipNote = membershipProblem(error);
-    return new Set<string>();
-  }));
+    return visibleTo(new Set());
+  });
   try {
     const [recent, awaiting, todaySpend, monthSpend] = await Promise.all([
-      list(client, `WorkflowType = 'contentPipeline' AND RequestedBy = '${safeSlackId(userId)}' AND ${visible}`, page * HOME_PAGE_SIZE, HOME_PAGE_SIZE),
-      mayReview(userId, options).then((allowed) =>
+      visible.then((filter) => list(client, `WorkflowType = 'contentPipeline' AND RequestedBy = '${safeSlackId(userId)}' AND ${filter}`, page * HOME_PAGE_SIZE, HOME_PAGE_SIZE)),
+      Promise.all([mayReview(userId, options), visible]).then(([allowed, filter]) =>
         allowed
-          ? list(client, `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running' AND Stage = 'AwaitingReview' AND ${visible}`, 0, HOME_PAGE_SIZE)
+          ? list(client, `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running' AND Stage = 'AwaitingReview' AND ${filter}`, 0, HOME_PAGE_SIZE)
           : { runs: [], more: false }),
       spendSince(client, today),
       spendSince(client, month),
