@@ -65,7 +65,13 @@ export async function startBot(config: Config, address: string, options: StartBo
   const connection = Connection.lazy({ ...config.temporal.connection, address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const pipelines = pipelinesFor(client, config);
-  void pipelines.refreshSearchAttributes(config.temporal.namespace);
+  void pipelines.refreshSearchAttributes(config.temporal.namespace).then(() => {
+    // Without Channel and ChannelVisibility no run can be shown to anyone: say once how to fix it.
+    const missing = pipelines.missingSearchAttributes;
+    if (missing.length) {
+      log().warn(`Temporal namespace "${config.temporal.namespace}" lacks the search attributes ${missing.join(', ')}: App Home and /research status list no runs until they are registered. Run \`npm run setup:temporal\` once.`);
+    }
+  });
   // Group membership for REVIEWERS, read with the bot's own Web API client (the app's, once it exists).
   const slackClient: { current?: App['client'] } = {};
   const directory = cachedDirectory(async (usergroup) => (await slackClient.current!.usergroups.users.list({ usergroup })).users ?? []);

@@ -353,15 +353,18 @@ export class Pipelines {
 
   // ── Search attributes: used only once the server is known to have them ────────────────────
   private searchAttributesKnown: boolean | undefined;
+  /** The app's search attributes the server lacks (known once the check has answered). */
+  missingSearchAttributes: string[] = [];
   private searchAttributesCheck: Promise<void> | undefined;
 
-  /** Asks the server (once it answers) whether Topic, RequestedBy, Stage and CostUsd are registered. */
+  /** Asks the server (once it answers) whether all of SEARCH_ATTRIBUTES are registered. */
   refreshSearchAttributes(namespace: string): Promise<void> {
     this.searchAttributesCheck ??= this.client.connection.operatorService
       .listSearchAttributes({ namespace })
       .then((response) => {
         const names = Object.keys(response.customAttributes ?? {});
-        this.searchAttributesKnown = SEARCH_ATTRIBUTES.every((key) => names.includes(key.name));
+        this.missingSearchAttributes = SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !names.includes(name));
+        this.searchAttributesKnown = this.missingSearchAttributes.length === 0;
       })
       .catch(() => {
         this.searchAttributesCheck = undefined; // try again next time
