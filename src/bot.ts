@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { App } from '@slack/bolt';
 import { cachedDirectory } from './slack/listeners/authorization.js';
-import { cachedMembership, cachedVisibility, conversationsOf, visibilityOf } from './slack/membership.js';
+import { cachedMembership, cachedVisibility, conversationsOf, MEMBERSHIP_LOOKUP_MS, visibilityOf, VISIBILITY_LOOKUP_MS, within } from './slack/membership.js';
 import type { Config } from './config.js';
 import { createSlackApp } from './slack/app.js';
 import { checkPublishChannel } from './slack/publish-channel.js';
@@ -76,8 +76,14 @@ export async function startBot(config: Config, address: string, options: StartBo
   const slackClient: { current?: App['client'] } = {};
   const directory = cachedDirectory(async (usergroup) => (await slackClient.current!.usergroups.users.list({ usergroup })).users ?? []);
   // Who is in which conversation: what every list a person sees is filtered by.
-  const membership = cachedMembership((userId) => conversationsOf(slackClient.current!, userId), config.slack.membershipCacheMs);
-  const channelVisibility = cachedVisibility((channel) => visibilityOf(slackClient.current!, channel), config.slack.membershipCacheMs);
+  const membership = cachedMembership(
+    (userId) => within(conversationsOf(slackClient.current!, userId), MEMBERSHIP_LOOKUP_MS, 'users.conversations'),
+    config.slack.membershipCacheMs,
+  );
+  const channelVisibility = cachedVisibility(
+    (channel) => within(visibilityOf(slackClient.current!, channel), VISIBILITY_LOOKUP_MS, 'conversations.info').catch(() => 'private' as const),
+    config.slack.membershipCacheMs,
+  );
   const app = createSlackApp(config, {
     pipelines,
     reviewers: config.review.reviewers,

@@ -18,7 +18,7 @@ import { meteredSlackFetch } from './ops/metrics.js';
 import { homeRefresher } from './ops/home-refresh.js';
 import { loadHome } from './temporal/home.js';
 import { Client } from '@temporalio/client';
-import { cachedMembership, conversationsOf } from './slack/membership.js';
+import { cachedMembership, conversationsOf, MEMBERSHIP_LOOKUP_MS, within } from './slack/membership.js';
 import { announce } from './ops/log.js';
 
 /** The worker's Slack Web API client. */
@@ -41,7 +41,7 @@ export function slackWebClient(config: Config): WebClient {
 export function homeRefreshFor(config: Config, connection: NativeConnection, slack: WebClient = slackWebClient(config)) {
   const client = new Client({ connection, namespace: config.temporal.namespace });
   // The worker gets no membership events: its answers last MEMBERSHIP_CACHE_TTL at most.
-  const membership = cachedMembership((userId) => conversationsOf(slack, userId), config.slack.membershipCacheMs);
+  const membership = cachedMembership((userId) => within(conversationsOf(slack, userId), MEMBERSHIP_LOOKUP_MS, 'users.conversations'), config.slack.membershipCacheMs);
   return homeRefresher({
     client,
     slack,

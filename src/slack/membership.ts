@@ -48,6 +48,24 @@ export async function visibilityOf(client: ConversationsInfoClient, channel: str
   }
 }
 
+/**
+ * The bot's WebClient retries a rate-limited call by itself (for minutes): a person waiting for a
+ * Home or a start is better served by a prompt "cannot say", which every caller treats as
+ * "not a member" / "private".
+ */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** How long the bot waits for users.conversations (all pages) before showing public runs only. */
+export const MEMBERSHIP_LOOKUP_MS = 5_000;
+/** How long a start waits for conversations.info before counting the channel as private. */
+export const VISIBILITY_LOOKUP_MS = 1_000;
+
 export interface MembershipSource {
   /** The conversations the person is in (throws when Slack cannot be asked: the caller fails closed). */
   conversationsOf(userId: string): Promise<ReadonlySet<string>>;

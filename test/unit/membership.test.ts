@@ -103,3 +103,11 @@ describe('isReviewer in a conversation', () => {
     expect(await isReviewer(deps, 'U0MALLORY', { channel: 'C0PUBLIC', visibility: 'public' })).toBe(false);
   });
 });
+
+describe('within', () => {
+  it('answers what the lookup answers in time, and fails (closed) when it does not', async () => {
+    const { within } = await import('../../src/slack/membership.js');
+    expect(await within(Promise.resolve(['C1']), 100, 'users.conversations')).toEqual(['C1']);
+    await expect(within(new Promise(() => undefined), 20, 'users.conversations')).rejects.toThrow('users.conversations did not answer within 20 ms');
+  });
+});
