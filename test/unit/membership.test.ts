@@ -111,3 +111,17 @@ describe('within', () => {
     await expect(within(new Promise(() => undefined), 20, 'users.conversations')).rejects.toThrow('users.conversations did not answer within 20 ms');
   });
 });
+
+describe('the Home when Slack could not say', () => {
+  it('shows the note above the lists, in words, with what to do', async () => {
+    const { homeView } = await import('../../src/slack/blocks/home.js');
+    const view = homeView(
+      { userId: 'U1', page: 0, recent: [], moreRecent: false, awaitingReview: [], spend: { todayUsd: 0, monthUsd: 0, todayRuns: 0, monthRuns: 0, partial: false }, membershipNote: membershipProblem({ data: { error: 'missing_scope' } }) },
+      { temporalUiUrl: 'http://ui.test', namespace: 'default', now: new Date('2026-12-03T08:00:00Z') },
+    );
+    const text = JSON.stringify(view.blocks);
+    expect(text).toContain('Runs in private channels and direct messages are hidden for now');
+    expect(text).toContain('reinstall it with the scopes in manifest.yml');
+    expect(text.indexOf('hidden for now')).toBeLessThan(text.indexOf('Drafts waiting for your review'));
+  });
+});
