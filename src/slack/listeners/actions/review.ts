@@ -33,7 +33,10 @@ export { alreadyDecidedReply } from './forward.js';
 async function reviewerRule(deps: ListenerDeps, userId: string, verb: string, facts: PipelineFacts): Promise<string | undefined> {
   if (await isReviewer(deps, userId, facts)) return undefined;
   if (deps.reviewers.length && facts.visibility !== 'public' && (await isReviewer(deps, userId))) {
-    return `You are a reviewer, but not a member of this conversation, so you cannot ${verb} its draft; nothing changed.`;
+    const asked = await deps.membership.conversationsOf(userId).then(() => true, () => false);
+    return asked
+      ? `You are a reviewer, but not a member of this conversation, so you cannot ${verb} its draft; nothing changed.`
+      : `I could not check with Slack that you are in this conversation, so nothing changed. Try again in a minute.`;
   }
   return `Only reviewers (${reviewersList(deps.reviewers)}) can ${verb} this draft, so nothing changed.`;
 }
