@@ -9,11 +9,15 @@ import type { App } from '@slack/bolt';
 import type { ListenerDeps } from '../deps.js';
 
 export function registerMembershipEvents(app: App, deps: Pick<ListenerDeps, 'membership'>): void {
-  app.event('member_joined_channel', async ({ event }) => {
-    deps.membership.forgetUser(event.user);
+  // When the bot itself joins or leaves, what it shares with everyone there changes
+  // (users.conversations lists only conversations the bot is party to).
+  app.event('member_joined_channel', async ({ event, context }) => {
+    if (event.user === context.botUserId) deps.membership.forgetAll();
+    else deps.membership.forgetUser(event.user);
   });
-  app.event('member_left_channel', async ({ event }) => {
-    deps.membership.forgetUser(event.user);
+  app.event('member_left_channel', async ({ event, context }) => {
+    if (event.user === context.botUserId) deps.membership.forgetAll();
+    else deps.membership.forgetUser(event.user);
   });
   // The bot left: whatever it shared with anyone there is gone, for everyone.
   app.event('channel_left', async () => {
