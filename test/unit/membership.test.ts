@@ -125,3 +125,23 @@ describe('the Home when Slack could not say', () => {
     expect(text.indexOf('hidden for now')).toBeLessThan(text.indexOf('Drafts waiting for your review'));
   });
 });
+
+describe('MEMBERSHIP_CACHE_TTL', () => {
+  it('defaults to 5 minutes, takes a duration, and refuses anything else with a helpful message', async () => {
+    const { loadConfig, ConfigError } = await import('../../src/config.js');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', OPENAI_API_KEY: 'sk-x', TEMPORAL_CONFIG_FILE: join(mkdtempSync(join(tmpdir(), 'mct-')), 'none.toml') };
+    expect(loadConfig(base).slack.membershipCacheMs).toBe(5 * 60_000);
+    expect(loadConfig({ ...base, MEMBERSHIP_CACHE_TTL: '90s' }).slack.membershipCacheMs).toBe(90_000);
+    let error: unknown;
+    try {
+      loadConfig({ ...base, MEMBERSHIP_CACHE_TTL: 'soon' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toContain('MEMBERSHIP_CACHE_TTL');
+  });
+});
