@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { App } from '@slack/bolt';
 import { cachedDirectory } from './slack/listeners/authorization.js';
+import { cachedMembership, cachedVisibility, conversationsOf, MEMBERSHIP_LOOKUP_MS, visibilityOf, VISIBILITY_LOOKUP_MS, within } from './slack/membership.js';
 import type { Config } from './config.js';
 import { createSlackApp } from './slack/app.js';
 import { checkPublishChannel } from './slack/publish-channel.js';
@@ -80,17 +81,38 @@ export async function startBot(config: Config, address: string, options: StartBo
   const connection = Connection.lazy({ ...config.temporal.connection, address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const pipelines = pipelinesFor(client, config);
-  void pipelines.refreshSearchAttributes(config.temporal.namespace);
+  void pipelines.refreshSearchAttributes(config.temporal.namespace).then(() => {
+    // Without Channel and ChannelVisibility no run can be shown to anyone: say once how to fix it.
+    const missing = pipelines.missingSearchAttributes;
+    if (missing.length) {
+      log().warn(`Temporal namespace "${config.temporal.namespace}" lacks the search attributes ${missing.join(', ')}: App Home and /research status list no runs until they are registered. Run \`npm run setup:temporal\` once.`);
+    }
+  });
   // Group membership for REVIEWERS, read with the bot's own Web API client (the app's, once it exists).
   const slackClient: { current?: App['client'] } = {};
   const directory = cachedDirectory(async (usergroup) => (await slackClient.current!.usergroups.users.list({ usergroup })).users ?? []);
+  // Who is in which conversation: what every list a person sees is filtered by.
+  const membership = cachedMembership(
+    (userId) => within(conversationsOf(slackClient.current!, userId), MEMBERSHIP_LOOKUP_MS, 'users.conversations'),
+    config.slack.membershipCacheMs,
+  );
+  const channelVisibility = cachedVisibility(
+    (channel) => within(visibilityOf(slackClient.current!, channel), VISIBILITY_LOOKUP_MS, 'conversations.info').catch(() => 'private' as const),
+    config.slack.membershipCacheMs,
+  );
   const app = createSlackApp(config, {
     pipelines,
     reviewers: config.review.reviewers,
     directory,
+    membership,
+    channelVisibility,
     temporalUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,
-    home: (userId, page) => loadHome(client, userId, page, { reviewers: config.review.reviewers, groupMembers: (group) => directory.membersOf(group) }),
+    home: (userId, page) => loadHome(client, userId, page, {
+      reviewers: config.review.reviewers,
+      groupMembers: (group) => directory.membersOf(group),
+      membership: (user) => membership.conversationsOf(user),
+    }),
     // Loaded on first use: the bot needs LanceDB only for `/research kb`.
     kb: async (channel) => (await import('./kb/stats.js')).kbStats(config.kb.uri, { channel }),
   });

@@ -22,6 +22,11 @@ export interface SlackConfig {
   port: number;
   /** Web API base, ending in `/api/`; undefined → Slack's own. */
   apiUrl: string | undefined;
+  /**
+   * How long a person's conversation list (users.conversations) is trusted before Slack is asked
+   * again: membership events reach the bot only for channels it is in.
+   */
+  membershipCacheMs: number;
 }
 
 export interface OpenAIConfig {
@@ -310,6 +315,7 @@ function envSchema(role: Role, socketMode: boolean) {
     REVIEWERS: idList(/^[UWS][A-Z0-9]{2,}$/),
     MAX_REVISIONS: wholeNumber(0, 10),
     REVIEW_REMINDER_AFTER: duration,
+    MEMBERSHIP_CACHE_TTL: duration,
     PUBLISH_CHANNEL: idList(/^[CG][A-Z0-9]{2,}$/),
     WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(0, 1_000_000),
     WORKER_SHUTDOWN_GRACE: duration,
@@ -321,7 +327,7 @@ function envSchema(role: Role, socketMode: boolean) {
 function helpFor(variable: string): string {
   if (variable in HELP) return HELP[variable as keyof typeof HELP];
   if (variable.endsWith('PORT')) return HELP.PORT;
-  if (/TIMEOUT|_AFTER$/.test(variable)) return HELP.DURATION;
+  if (/TIMEOUT|_AFTER$|_TTL$/.test(variable)) return HELP.DURATION;
   return 'See README.md → Configuration.';
 }
 
@@ -424,6 +430,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all', options: 
       appToken: v.SLACK_APP_TOKEN,
       port: v.PORT ?? 3000,
       apiUrl: withTrailingSlash(v.SLACK_API_URL),
+      membershipCacheMs: v.MEMBERSHIP_CACHE_TTL ?? parseDuration('5m')!,
     },
     openai: {
       apiKey: v.OPENAI_API_KEY,

@@ -19,6 +19,7 @@ import { meteredSlackFetch } from './ops/metrics.js';
 import { homeRefresher } from './ops/home-refresh.js';
 import { loadHome } from './temporal/home.js';
 import { Client } from '@temporalio/client';
+import { cachedMembership, conversationsOf, MEMBERSHIP_LOOKUP_MS, within } from './slack/membership.js';
 import { announce } from './ops/log.js';
 
 /** The worker's Slack Web API client. */
@@ -40,12 +41,15 @@ export function slackWebClient(config: Config): WebClient {
  */
 export function homeRefreshFor(config: Config, connection: NativeConnection, slack: WebClient = slackWebClient(config)) {
   const client = new Client({ connection, namespace: config.temporal.namespace });
+  // The worker gets no membership events: its answers last MEMBERSHIP_CACHE_TTL at most.
+  const membership = cachedMembership((userId) => within(conversationsOf(slack, userId), MEMBERSHIP_LOOKUP_MS, 'users.conversations'), config.slack.membershipCacheMs);
   return homeRefresher({
     client,
     slack,
     load: (userId) => loadHome(client, userId, 0, {
       reviewers: config.review.reviewers,
       groupMembers: async (usergroup) => (await slack.usergroups.users.list({ usergroup })).users ?? [],
+      membership: (user) => membership.conversationsOf(user),
     }),
     temporalUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,

@@ -24,6 +24,7 @@ import { supersededCardMessage, type SupersededCardInput } from '../slack/blocks
 import { workflowUrl } from '../slack/blocks/text.js';
 import { publishFailedMessage, republishedMessage, undeliverableNotice, type UndeliverableNoticeInput } from '../slack/blocks/channel-access.js';
 import { toSlackFailure } from './slack-errors.js';
+import { reviewersOutsideMessage, type ReviewersOutsideInput } from '../slack/blocks/reviewers-outside.js';
 
 /** The slice of the Web API the activities use; tests pass a real WebClient aimed at a stand-in. */
 export interface SlackChatApi {
@@ -32,7 +33,7 @@ export interface SlackChatApi {
    * Read access, to look before re-posting on a retry (scopes channels:history, groups:history).
    * Without it a retried post cannot be recognised and is simply posted again.
    */
-  conversations?: Pick<WebClient['conversations'], 'history' | 'replies'>;
+  conversations?: Pick<WebClient['conversations'], 'history' | 'replies'> & Partial<Pick<WebClient['conversations'], 'info' | 'members'>>;
   /** For REVIEWERS that name user groups (scope usergroups:read). */
   usergroups?: { users: Pick<WebClient['usergroups']['users'], 'list'> };
 }
@@ -210,6 +211,21 @@ export function createSlackActivities({ slack, temporalUiUrl, namespace, respond
    * earlier attempt may have been accepted by Slack with its answer lost (a 500 or a timeout after
    * the write, a worker killed mid-call), so it first looks for that message and returns it.
    */
+  /** REVIEWERS' user IDs, with user groups expanded (usergroups.users.list), sorted. */
+  async function expandReviewers(reviewers: string[]): Promise<string[]> {
+    const users = new Set(reviewers.filter((id) => !id.startsWith('S')));
+    for (const group of reviewers.filter((id) => id.startsWith('S'))) {
+      if (!slack.usergroups) throw ApplicationFailure.create({ type: SlackFailure.Auth, message: 'REVIEWERS names a user group, but no usergroups client is configured', nonRetryable: true });
+      try {
+        const result = await slack.usergroups.users.list({ usergroup: group });
+        for (const user of result.users ?? []) users.add(user);
+      } catch (error) {
+        throw toSlackFailure(error, 'usergroups.users.list');
+      }
+    }
+    return [...users].sort();
+  }
+
   async function post(kind: string, channel: string, workflowId: string, message: SlackMessage, threadTs?: string, key?: string) {
     const payload = { workflow_id: workflowId, kind, ...(key !== undefined ? { key } : {}) };
     const retry = currentAttempt();
@@ -364,17 +380,48 @@ export function createSlackActivities({ slack, temporalUiUrl, namespace, respond
 
     /** Expands REVIEWERS (user IDs and user-group IDs) into the user IDs allowed to decide. */
     async resolveReviewers({ reviewers }: { reviewers: string[] }): Promise<string[]> {
-      const users = new Set(reviewers.filter((id) => !id.startsWith('S')));
-      for (const group of reviewers.filter((id) => id.startsWith('S'))) {
-        if (!slack.usergroups) throw ApplicationFailure.create({ type: SlackFailure.Auth, message: 'REVIEWERS names a user group, but no usergroups client is configured', nonRetryable: true });
-        try {
-          const result = await slack.usergroups.users.list({ usergroup: group });
-          for (const user of result.users ?? []) users.add(user);
-        } catch (error) {
-          throw toSlackFailure(error, 'usergroups.users.list');
-        }
+      return expandReviewers(reviewers);
+    },
+
+    /**
+     * REVIEWERS (users and groups) as user IDs, split by whether they may act in `channel`: in a
+     * public channel every reviewer; in a private channel, DM or group DM only its members
+     * (conversations.info, then conversations.members; scopes channels/groups/im/mpim:read). A
+     * conversation Slack will not describe counts as private; its members must then be readable,
+     * or the activity fails and is retried: never every reviewer by default.
+     */
+    async reviewersIn({ reviewers, channel }: { reviewers: string[]; channel: string }): Promise<{ allowed: string[]; outside: string[] }> {
+      const users = await expandReviewers(reviewers);
+      const conversations = slack.conversations;
+      if (!conversations?.info || !conversations.members) {
+        throw ApplicationFailure.create({ type: SlackFailure.Auth, message: 'REVIEWERS is set, but no conversations client is configured to check who is in the channel', nonRetryable: true });
       }
-      return [...users].sort();
+      let isPublic = false;
+      try {
+        const info = (await conversations.info({ channel })).channel;
+        isPublic = info?.is_private === false && !info.is_im && !info.is_mpim;
+      } catch {
+        isPublic = false;
+      }
+      if (isPublic) return { allowed: users, outside: [] };
+      const members = new Set<string>();
+      let cursor: string | undefined;
+      try {
+        do {
+          const page = await conversations.members({ channel, limit: 200, ...(cursor ? { cursor } : {}) });
+          for (const member of page.members ?? []) members.add(member);
+          cursor = page.response_metadata?.next_cursor || undefined;
+        } while (cursor);
+      } catch (error) {
+        throw toSlackFailure(error, 'conversations.members');
+      }
+      return { allowed: users.filter((id) => members.has(id)), outside: users.filter((id) => !members.has(id)) };
+    },
+
+    /** Once per run: which reviewers are outside the private conversation, and what to do. */
+    async postReviewersOutside(input: ThreadTarget & ReviewersOutsideInput): Promise<{ ts: string }> {
+      const { ts } = await post('reviewers_outside', input.channel, input.workflowId, reviewersOutsideMessage(input), input.threadTs);
+      return { ts };
     },
 
     /** The older card once changes are requested: buttons gone, "superseded by vN". */

@@ -43,3 +43,6 @@ const WORKFLOW_ID_PATTERN = /^research-[a-z0-9-]+-\d{8}-[a-z0-9]+$/;
 export function isPipelineWorkflowId(value: string): boolean {
   return value.length <= 128 && WORKFLOW_ID_PATTERN.test(value);
 }
+
+/** A Slack ID as it may appear inside a visibility query's quotes (IDs are upper-case letters and digits). */
+export const safeSlackId = (id: string): string => id.replace(/[^A-Z0-9]/gi, '');

@@ -1,13 +1,19 @@
 /**
  * What the App Home tab shows, read from Temporal visibility alone (no second database): the
- * search attributes `RequestedBy`, `Stage`, `CostUsd`, `Topic` and the memo the workflow keeps
- * (`topic`, `channel`, `stage`, `version`, `costUsd`).
+ * search attributes `RequestedBy`, `Stage`, `CostUsd`, `Topic`, `Channel`, `ChannelVisibility`
+ * and the memo the workflow keeps (`topic`, `channel`, `stage`, `version`, `costUsd`).
+ *
+ * Both lists show only runs of conversations the viewer may see: public channels, and the
+ * conversations Slack says they are in. That filter is part of the visibility query, so a page of
+ * ten is ten rows the viewer may see. Runs started before `Channel` existed match neither and are
+ * listed to no one. Team totals stay numbers, without topics.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { CostUsdAttribute } from '../workflows/search-attributes.js';
 import { HOME_PAGE_SIZE, type HomeData, type HomeRun } from '../slack/blocks/home.js';
 import { errorChain } from '../shared/error-chain.js';
 import { log } from '../ops/log.js';
+import { safeSlackId } from '../shared/ids.js';
 
 /** Most runs summed for the spend figures; past it the figure says "at least". */
 export const MAX_SPEND_RUNS = 2_000;
@@ -17,10 +23,29 @@ export interface HomeSourceOptions {
   reviewers: string[];
   /** Members of a user group, for REVIEWERS that name groups. */
   groupMembers?: (groupId: string) => Promise<string[]>;
+  /** The conversations the viewer is in (src/slack/membership.ts); throws when Slack cannot say. */
+  membership: (userId: string) => Promise<ReadonlySet<string>>;
   now?: () => Date;
 }
 
-const safeId = (id: string) => id.replace(/[^A-Z0-9]/gi, '');
+/** The visibility-query condition for "runs this viewer may see". */
+export function visibleTo(conversations: ReadonlySet<string>): string {
+  const ids = [...conversations].map(safeSlackId).filter(Boolean);
+  const members = ids.length ? ` OR Channel IN (${ids.map((id) => `'${id}'`).join(', ')})` : '';
+  return `(ChannelVisibility = 'public'${members})`;
+}
+
+/** What the Home says when Slack could not tell which conversations the viewer is in. */
+export function membershipProblem(error: unknown): string {
+  const code = (error as { data?: { error?: unknown } } | undefined)?.data?.error;
+  if (code === 'missing_scope') {
+    return 'the app lacks a permission to read channel membership; ask whoever runs the bot to reinstall it with the scopes in manifest.yml';
+  }
+  if (code === 'ratelimited' || (error as { code?: unknown } | undefined)?.code === 'slack_webapi_rate_limited_error') {
+    return 'Slack asked the bot to slow down; open the Home tab again in a minute';
+  }
+  return 'Slack did not answer; open the Home tab again in a minute, and if it persists ask whoever runs the bot to check its Slack connection';
+}
 
 function toRun(info: WorkflowExecutionInfo): HomeRun {
   const memo = (info.memo ?? {}) as Record<string, unknown>;
@@ -75,11 +100,20 @@ export async function loadHome(client: Client, userId: string, page: number, opt
   const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const empty = { todayUsd: 0, monthUsd: 0, todayRuns: 0, monthRuns: 0, partial: false };
+  // Never fails open: without Slack's answer, only public channels' runs are listed, and the Home says why.
+  // (Asked while the team totals, which need no membership, are already being counted.)
+  let membershipNote: string | undefined;
+  const visible = options.membership(userId).then(visibleTo, (error: unknown) => {
+    membershipNote = membershipProblem(error);
+    return visibleTo(new Set());
+  });
   try {
     const [recent, awaiting, todaySpend, monthSpend] = await Promise.all([
-      list(client, `WorkflowType = 'contentPipeline' AND RequestedBy = '${safeId(userId)}'`, page * HOME_PAGE_SIZE, HOME_PAGE_SIZE),
-      mayReview(userId, options).then((allowed) =>
-        allowed ? list(client, `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running' AND Stage = 'AwaitingReview'`, 0, HOME_PAGE_SIZE) : { runs: [], more: false }),
+      visible.then((filter) => list(client, `WorkflowType = 'contentPipeline' AND RequestedBy = '${safeSlackId(userId)}' AND ${filter}`, page * HOME_PAGE_SIZE, HOME_PAGE_SIZE)),
+      Promise.all([mayReview(userId, options), visible]).then(([allowed, filter]) =>
+        allowed
+          ? list(client, `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running' AND Stage = 'AwaitingReview' AND ${filter}`, 0, HOME_PAGE_SIZE)
+          : { runs: [], more: false }),
       spendSince(client, today),
       spendSince(client, month),
     ]);
@@ -90,6 +124,7 @@ export async function loadHome(client: Client, userId: string, page: number, opt
       moreRecent: recent.more,
       awaitingReview: awaiting.runs,
       spend: { todayUsd: todaySpend.usd, monthUsd: monthSpend.usd, todayRuns: todaySpend.runs, monthRuns: monthSpend.runs, partial: todaySpend.partial || monthSpend.partial },
+      ...(membershipNote ? { membershipNote } : {}),
     };
   } catch (error) {
     // The Home tab shows it scrubbed (src/slack/blocks/home.ts) and points here for the rest.

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { pipelineWorkflowId } from '../shared/ids.js';
+import { pipelineWorkflowId, safeSlackId } from '../shared/ids.js';
 import { contentPipeline } from '../workflows/content-pipeline.js';
 import { republishArticle } from '../workflows/republish.js';
 import { NOT_THE_RUNS_CHANNEL } from '../workflows/publication.js';
@@ -25,8 +25,11 @@ import {
   type PipelineSettings,
 } from '../workflows/messages.js';
 import {
+  ChannelAttribute,
+  ChannelVisibilityAttribute,
   RequestedByAttribute,
   SEARCH_ATTRIBUTES,
+  type ChannelVisibility,
   StageAttribute,
   stageAttributeValue,
   TopicAttribute,
@@ -41,6 +44,8 @@ export interface PipelineFacts {
   outcome?: string;
   decidedBy?: string;
   stage?: string;
+  /** From the ChannelVisibility search attribute; undefined for runs started before it existed. */
+  visibility?: ChannelVisibility;
   startTime: Date;
 }
 
@@ -51,12 +56,20 @@ export interface PipelineListing {
   startTime: Date;
 }
 
-function initialSearchAttributes(request: PipelineRequest): TypedSearchAttributes {
+function initialSearchAttributes(request: PipelineRequest, visibility: ChannelVisibility): TypedSearchAttributes {
   return new TypedSearchAttributes([
     { key: TopicAttribute, value: request.topic },
     { key: RequestedByAttribute, value: request.requestedBy },
     { key: StageAttribute, value: stageAttributeValue('starting') },
+    { key: ChannelAttribute, value: request.channel },
+    { key: ChannelVisibilityAttribute, value: visibility },
   ]);
+}
+
+const VISIBILITIES: readonly string[] = ['public', 'private', 'im', 'mpim'] satisfies ChannelVisibility[];
+
+function visibilityOf(value: unknown): { visibility?: ChannelVisibility } {
+  return typeof value === 'string' && VISIBILITIES.includes(value) ? { visibility: value as ChannelVisibility } : {};
 }
 
 /**
@@ -165,6 +178,11 @@ export interface StartOptions {
    * running or finished, instead of a second one.
    */
   idempotencyKey?: string;
+  /**
+   * Who may see the run in lists: `public` (everyone in the workspace) or members only. Unknown
+   * (Slack could not say) counts as private: listed to members only, never to everyone.
+   */
+  visibility?: ChannelVisibility;
 }
 
 export class Pipelines {
@@ -173,7 +191,7 @@ export class Pipelines {
     private readonly options: PipelinesOptions,
   ) {}
 
-  async start(request: PipelineRequest, { idempotencyKey }: StartOptions = {}): Promise<{ workflowId: string }> {
+  async start(request: PipelineRequest, { idempotencyKey, visibility = 'private' }: StartOptions = {}): Promise<{ workflowId: string }> {
     const now = this.options.now?.() ?? new Date();
     const suffix = idempotencyKey === undefined ? (this.options.suffix ?? randomSuffix)() : suffixFor(idempotencyKey);
     const workflowId = pipelineWorkflowId(request.topic, now, suffix);
@@ -182,7 +200,7 @@ export class Pipelines {
         workflowId,
         taskQueue: this.options.taskQueue,
         args: [{ ...request, settings: { ...this.options.settings, searchAttributes: this.searchAttributesReady() } }],
-        ...(this.searchAttributesReady() ? { typedSearchAttributes: initialSearchAttributes(request) } : {}),
+        ...(this.searchAttributesReady() ? { typedSearchAttributes: initialSearchAttributes(request, visibility) } : {}),
         workflowExecutionTimeout: this.options.executionTimeoutMs,
         // A retried start of the same ID attaches to the running pipeline instead of failing,
         workflowIdConflictPolicy: 'USE_EXISTING',
@@ -245,6 +263,7 @@ export class Pipelines {
         outcome: text('outcome'),
         decidedBy: text('decidedBy'),
         stage: text('stage'),
+        ...visibilityOf(description.typedSearchAttributes?.get(ChannelVisibilityAttribute)),
         startTime: description.startTime,
       };
     } catch (error) {
@@ -313,10 +332,14 @@ export class Pipelines {
     return this.call(() => this.client.workflow.getHandle(workflowId).query(draftQuery));
   }
 
-  /** A user's running pipelines in one channel, newest first (Temporal visibility). */
+  /**
+   * A user's running pipelines in one channel, newest first (Temporal visibility). The channel is
+   * in the query, so only that conversation's runs leave the server (the person asking is in it:
+   * Slack delivered their command from there).
+   */
   async listRunning(userId: string, channel: string, limit = 20): Promise<PipelineListing[]> {
     const query = this.searchAttributesReady()
-      ? `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running' AND RequestedBy = '${userId.replace(/[^A-Z0-9]/gi, '')}'`
+      ? `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running' AND RequestedBy = '${safeSlackId(userId)}' AND Channel = '${safeSlackId(channel)}'`
       : `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running'`;
     const listings: PipelineListing[] = [];
     await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS * 2, async () => {
@@ -337,15 +360,18 @@ export class Pipelines {
 
   // ── Search attributes: used only once the server is known to have them ────────────────────
   private searchAttributesKnown: boolean | undefined;
+  /** The app's search attributes the server lacks (known once the check has answered). */
+  missingSearchAttributes: string[] = [];
   private searchAttributesCheck: Promise<void> | undefined;
 
-  /** Asks the server (once it answers) whether Topic, RequestedBy, Stage and CostUsd are registered. */
+  /** Asks the server (once it answers) whether all of SEARCH_ATTRIBUTES are registered. */
   refreshSearchAttributes(namespace: string): Promise<void> {
     this.searchAttributesCheck ??= this.client.connection.operatorService
       .listSearchAttributes({ namespace })
       .then((response) => {
         const names = Object.keys(response.customAttributes ?? {});
-        this.searchAttributesKnown = SEARCH_ATTRIBUTES.every((key) => names.includes(key.name));
+        this.missingSearchAttributes = SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !names.includes(name));
+        this.searchAttributesKnown = this.missingSearchAttributes.length === 0;
       })
       .catch(() => {
         this.searchAttributesCheck = undefined; // try again next time

@@ -89,6 +89,10 @@ export class ReviewLoop {
     this.article = firstDraft;
     this.version = 1;
     await this.authority.ready();
+    // Reviewers outside a private conversation were not asked: the thread says so, once.
+    if (this.authority.outside.length) {
+      await slack.postReviewersOutside({ ...threadOf(this.run), outside: this.authority.outside, inside: this.authority.inside() });
+    }
 
     for (;;) {
       await this.evidence?.check(this.article, this.version);
@@ -146,7 +150,7 @@ export class ReviewLoop {
     if (reminderAt < window) {
       await slack.postReminder({
         ...threadOf(this.run), topic: this.run.topic, version: this.version,
-        reviewers: settings.reviewers.length ? settings.reviewers : [this.run.requestedBy], waitedMs: reminderAt,
+        reviewers: this.authority.reminded(), waitedMs: reminderAt,
       });
       if (await condition(() => this.pending !== undefined, window - reminderAt)) return this.pending;
     }
@@ -175,7 +179,11 @@ export class ReviewLoop {
     const pending = this.pending;
     const decided = this.run.decision ?? (pending && pending.kind !== 'requestChanges'
       ? { outcome: pending.kind === 'reject' ? 'rejected' as const : 'approved' as const, by: pending.action.userId } : undefined);
-    if (!this.authority.mayReview(action.userId)) return `Only the reviewers can decide on this draft, ${unchanged}.`;
+    if (!this.authority.mayReview(action.userId)) {
+      return this.authority.outside.includes(action.userId)
+        ? `You are a reviewer, but not a member of this private conversation, so only its members who are reviewers can decide on this draft; ${unchanged.replace(/^so /, '')}.`
+        : `Only the reviewers can decide on this draft, ${unchanged}.`;
+    }
     if (decided) return `${decidedText(decided)}, ${unchanged}.`;
     if (pending || stage === 'revising') {
       const by = pending?.action.userId ?? this.revisingFor;

@@ -61,6 +61,13 @@ export function recordingActivities(options: { researchDelayMs?: number } = {}) 
     postFailure: (input) => timed('postFailure', input, 0, () => ({ ts: `600.${++ts}` })),
     reviseArticle: (input) => timed('reviseArticle', input, 0, () => ({ output: `# ${input.topic} revised\n\n${input.feedback}`, usage: fakeUsage('gpt-4o', 500, 600) })),
     resolveReviewers: (input) => timed('resolveReviewers', input, 0, () => input.reviewers.filter((id) => !id.startsWith('S'))),
+    // Channels whose ID starts with G are private, with U1 and U2 in them; C… channels are public.
+    reviewersIn: (input) => timed('reviewersIn', input, 0, () => {
+      const users = input.reviewers.filter((id) => !id.startsWith('S'));
+      if (!input.channel.startsWith('G')) return { allowed: users, outside: [] };
+      return { allowed: users.filter((id) => ['U1', 'U2'].includes(id)), outside: users.filter((id) => !['U1', 'U2'].includes(id)) };
+    }),
+    postReviewersOutside: (input) => timed('postReviewersOutside', input, 0, () => ({ ts: `750.${++ts}` })),
     supersedeDraft: (input) => timed('supersedeDraft', input, 0, () => undefined),
     postReminder: (input) => timed('postReminder', input, 0, () => ({ ts: `700.${++ts}` })),
     tellUser: (input) => timed('tellUser', input, 0, () => undefined),

@@ -33,7 +33,7 @@ const OUT = new URL('../fixtures/histories/', import.meta.url);
  * have no suffix. A change behind a new patch sets this to the new ID, and recording then adds a
  * full set beside the older ones, which keep replaying through the patch's old branch.
  */
-const GENERATION = 'budget-checked-in-call';
+const GENERATION = 'reviewers-by-membership';
 
 describe('record workflow histories', () => {
   let ok: WorkflowTestEnv;
@@ -253,6 +253,15 @@ describe('record workflow histories', () => {
   it('undeliverable: the thread cannot be opened', async () => {
     const handle = await start(refused, 'undeliverable', {}, '1m', 'C0PRIVATE');
     await save('undeliverable', handle);
+  });
+
+  it('a named reviewer outside the private channel: named in the thread, refused; one inside approves', async () => {
+    // In the stand-in activities, G… channels are private with U1 and U2 in them.
+    const handle = await start(ok, 'reviewers-outside', { reviewers: ['U2', 'U9'] }, '1m', 'G0PRIVATE');
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(approveSignal, { userId: 'U9' });
+    await handle.signal(approveSignal, { userId: 'U2' });
+    await save('reviewers-outside', handle);
   });
 
   it('approved, publication refused', async () => {

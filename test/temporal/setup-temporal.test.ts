@@ -30,18 +30,18 @@ describe('setup:temporal', () => {
         return undefined;
       }
     }, 30_000);
-    expect(first.added).toEqual(['Topic (Text)', 'RequestedBy (Keyword)', 'Stage (Keyword)', 'CostUsd (Double)']);
+    expect(first.added).toEqual(['Topic (Text)', 'RequestedBy (Keyword)', 'Stage (Keyword)', 'CostUsd (Double)', 'Channel (Keyword)', 'ChannelVisibility (Keyword)']);
     expect(describeReport(first, namespace)).toContain(`Added to namespace "${namespace}": Topic (Text)`);
 
     const second = await registerSearchAttributes(connection, namespace);
     expect(second).toEqual({ added: [], existing: first.added, conflicting: [] });
-    expect(describeReport(second, namespace)).toBe('Already registered: Topic (Text), RequestedBy (Keyword), Stage (Keyword), CostUsd (Double).');
+    expect(describeReport(second, namespace)).toBe('Already registered: Topic (Text), RequestedBy (Keyword), Stage (Keyword), CostUsd (Double), Channel (Keyword), ChannelVisibility (Keyword).');
   }, 60_000);
 
   it('reports the attributes the dev server was started with', async () => {
     const report = await registerSearchAttributes(connection, 'default');
     expect(report.added).toEqual([]);
-    expect(report.existing).toHaveLength(4);
+    expect(report.existing).toHaveLength(6);
   });
 
   it('npm run setup:temporal needs only the Temporal settings and says what it found', async () => {
@@ -49,6 +49,6 @@ describe('setup:temporal', () => {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default', TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' },
     });
     expect(stdout).toContain(`Temporal at ${inject('temporalAddress')}:`);
-    expect(stdout).toContain('Already registered: Topic (Text), RequestedBy (Keyword), Stage (Keyword), CostUsd (Double).');
+    expect(stdout).toContain('Already registered: Topic (Text), RequestedBy (Keyword), Stage (Keyword), CostUsd (Double), Channel (Keyword), ChannelVisibility (Keyword).');
   }, 30_000);
 });

@@ -140,6 +140,8 @@ describe('runSubcommand', () => {
     },
     reviewers,
     directory: { membersOf },
+    membership: { conversationsOf: unexpected('conversationsOf'), isMember: unexpected('isMember'), forgetUser: () => {}, forgetAll: () => {} },
+    channelVisibility: unexpected('channelVisibility'),
     temporalUiUrl: UI,
     namespace: 'default',
   });

@@ -72,6 +72,30 @@ const KEPT = [
   'cancelled-during-research-parallel-research.budget-checked-in-call.json',
   'grounded.budget-checked-in-call.json',
   'grounded-parallel-research.budget-checked-in-call.json',
+  // Patch `reviewers-by-membership` (src/workflows/authority.ts): every path again, and the path of
+  // a named reviewer outside a private channel.
+  'approve-parallel-research.reviewers-by-membership.json',
+  'approve.reviewers-by-membership.json',
+  'budget-allow.reviewers-by-membership.json',
+  'budget-stop.reviewers-by-membership.json',
+  'cancelled-during-research-parallel-research.reviewers-by-membership.json',
+  'cancelled-during-research.reviewers-by-membership.json',
+  'cancelled.reviewers-by-membership.json',
+  'double-decision.reviewers-by-membership.json',
+  'edited.reviewers-by-membership.json',
+  'expired-at-deadline.reviewers-by-membership.json',
+  'expired.reviewers-by-membership.json',
+  'failed.reviewers-by-membership.json',
+  'grounded-parallel-research.reviewers-by-membership.json',
+  'grounded.reviewers-by-membership.json',
+  'refused-budget.reviewers-by-membership.json',
+  'reject.reviewers-by-membership.json',
+  'reviewers-outside.reviewers-by-membership.json',
+  'revision.reviewers-by-membership.json',
+  'superseded-edit.reviewers-by-membership.json',
+  'undeliverable.reviewers-by-membership.json',
+  'unpublished.reviewers-by-membership.json',
+  'writing-budget-allow.reviewers-by-membership.json',
 ];
 
 describe('replay of recorded histories', () => {

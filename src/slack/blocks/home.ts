@@ -44,6 +44,11 @@ export interface HomeData {
   spend: { todayUsd: number; monthUsd: number; todayRuns: number; monthRuns: number; partial: boolean };
   /** Set when Temporal could not be read: shown instead of the lists. */
   error?: string;
+  /**
+   * Set when Slack could not say which conversations the viewer is in: the lists hold public
+   * channels' runs only, and this says why and what to do.
+   */
+  membershipNote?: string;
 }
 
 export interface HomeLinks {
@@ -96,6 +101,9 @@ export function homeView(data: HomeData, links: HomeLinks): View {
   if (data.error) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:warning: Could not read the pipelines from Temporal (${userText(scrubDetails(data.error), 300)}; ${DETAILS_ELSEWHERE}). Open the Home tab again in a minute; if it persists, ask whoever runs the bot to check its Temporal connection.` } });
     return { type: 'home', blocks };
+  }
+  if (data.membershipNote) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:lock: Runs in private channels and direct messages are hidden for now: I could not check which ones you are in (${escapeMrkdwn(data.membershipNote)}).` } });
   }
   const { spend } = data;
   const partial = spend.partial ? ' (at least: too many runs to count them all)' : '';

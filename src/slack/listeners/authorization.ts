@@ -4,6 +4,7 @@
  * the workflow, which has the final word.
  */
 import type { ListenerDeps } from './deps.js';
+import type { ChannelVisibility } from '../../workflows/search-attributes.js';
 
 export interface ReviewerDirectory {
   /** User IDs in a user group (usergroups.users.list). */
@@ -29,8 +30,27 @@ export function cachedDirectory(load: (groupId: string) => Promise<string[]>, no
   };
 }
 
-export async function isReviewer(deps: Pick<ListenerDeps, 'reviewers' | 'directory'>, userId: string): Promise<boolean> {
+/** The conversation a decision is about: a reviewer outside a private one may not decide there. */
+export interface ReviewConversation {
+  channel?: string | undefined;
+  /** From the run's ChannelVisibility attribute; asked of Slack (conversations.info) when absent. */
+  visibility?: ChannelVisibility | undefined;
+}
+
+type ReviewerDeps = Pick<ListenerDeps, 'reviewers' | 'directory'> & Partial<Pick<ListenerDeps, 'membership' | 'channelVisibility'>>;
+
+export async function isReviewer(deps: ReviewerDeps, userId: string, conversation?: ReviewConversation): Promise<boolean> {
   if (deps.reviewers.length === 0) return true;
+  if (!(await isNamedReviewer(deps, userId))) return false;
+  // As the workflow decides (src/workflows/authority.ts): in a private channel, DM or group DM,
+  // only the named reviewers who are its members. Unknown membership counts as "not a member".
+  if (!conversation?.channel) return true;
+  const visibility = conversation.visibility ?? (await deps.channelVisibility?.(conversation.channel)) ?? 'private';
+  if (visibility === 'public') return true;
+  return (await deps.membership?.isMember(userId, conversation.channel)) ?? false;
+}
+
+async function isNamedReviewer(deps: Pick<ListenerDeps, 'reviewers' | 'directory'>, userId: string): Promise<boolean> {
   if (deps.reviewers.includes(userId)) return true;
   for (const group of deps.reviewers.filter((id) => id.startsWith('S'))) {
     if ((await deps.directory.membersOf(group)).includes(userId)) return true;
@@ -42,8 +62,8 @@ export async function isReviewer(deps: Pick<ListenerDeps, 'reviewers' | 'directo
  * Budget Allow / Stop and Cancel: the requester, and the reviewers when REVIEWERS is set (unset,
  * anyone may review, but only the requester may spend more or cancel). The workflow checks again.
  */
-export async function mayCancel(deps: Pick<ListenerDeps, 'reviewers' | 'directory'>, userId: string, requestedBy: string | undefined): Promise<boolean> {
-  return userId === requestedBy || (deps.reviewers.length > 0 && (await isReviewer(deps, userId)));
+export async function mayCancel(deps: ReviewerDeps, userId: string, requestedBy: string | undefined, conversation?: ReviewConversation): Promise<boolean> {
+  return userId === requestedBy || (deps.reviewers.length > 0 && (await isReviewer(deps, userId, conversation)));
 }
 
 /** Who may answer a budget question or cancel, for a refusal: "the person who started it" (or a reviewer). */

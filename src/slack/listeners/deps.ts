@@ -2,6 +2,8 @@ import type { Pipelines } from '../../temporal/pipelines.js';
 import type { ReviewerDirectory } from './authorization.js';
 import type { HomeData } from '../blocks/home.js';
 import type { KbStats } from '../../kb/stats.js';
+import type { MembershipSource } from '../membership.js';
+import type { ChannelVisibility } from '../../workflows/search-attributes.js';
 
 /** What listeners need; the bot entry builds it, tests build it over a test server. */
 export interface ListenerDeps {
@@ -12,6 +14,10 @@ export interface ListenerDeps {
   /** REVIEWERS: user and user-group IDs; empty = anyone in the channel. */
   reviewers: string[];
   directory: ReviewerDirectory;
+  /** Which conversations a person is in (users.conversations, cached; dropped on membership events). */
+  membership: MembershipSource;
+  /** Whether a conversation's runs are open to the workspace (`public`) or to its members only. */
+  channelVisibility: (channel: string) => Promise<ChannelVisibility>;
   temporalUiUrl: string;
   namespace: string;
   /** What the App Home tab shows a viewer (page 0 = newest); no Home tab when absent. */

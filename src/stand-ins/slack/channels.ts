@@ -18,9 +18,25 @@
  * - conversations.history / conversations.replies need the bot in the channel
  *   (https://docs.slack.dev/reference/methods/conversations.history: `not_in_channel`,
  *   `channel_not_found`).
+ * - users.conversations (https://docs.slack.dev/reference/methods/users.conversations): "Using a bot
+ *   user token, this method returns the channels and conversations your bot is party to. Specifying
+ *   a user parameter filters to conversations your bot shares with that user"; `types` defaults to
+ *   `public_channel`; `limit` "with a max of 999" (default 100); cursor pagination through
+ *   `response_metadata.next_cursor`; a bad cursor or limit is `invalid_cursor` / `invalid_limit`, the
+ *   errors conversations.members documents for the same pagination; the objects omit `is_member` and `num_members`. It "works with
+ *   channels:, groups:, im: or mpim: scopes corresponding to the conversation type"
+ *   (https://api.slack.com/methods/users.conversations): a type whose scope the token lacks is
+ *   `missing_scope`. Channels a test never registered are not listed: the stand-in cannot know who
+ *   is in them (they are public, so visibility rules that treat public channels as open still see them).
+ * - conversations.members (https://docs.slack.dev/reference/methods/conversations.members): the
+ *   member IDs of a conversation the token can see (else `channel_not_found`), paginated the same way.
  */
 
 export type ChannelKind = 'public' | 'private' | 'im';
+
+/** users.conversations `types` values, by our kinds, and the scope each type needs. */
+const TYPE_OF: Record<ChannelKind, string> = { public: 'public_channel', private: 'private_channel', im: 'im' };
+const SCOPE_OF_TYPE: Record<string, string> = { public_channel: 'channels:read', private_channel: 'groups:read', im: 'im:read', mpim: 'mpim:read' };
 
 export interface StandInChannel {
   id: string;
@@ -50,7 +66,7 @@ const READ_METHODS = new Set(['conversations.history', 'conversations.replies'])
 export class ChannelDirectory {
   private readonly channels = new Map<string, StandInChannel>();
   /** The bot token's scopes that change what it may do (the manifest grants chat:write.public). */
-  readonly botScopes = new Set(['chat:write', 'chat:write.public', 'channels:read', 'groups:read', 'im:read', 'channels:history', 'groups:history']);
+  readonly botScopes = new Set(['chat:write', 'chat:write.public', 'channels:read', 'groups:read', 'im:read', 'mpim:read', 'channels:history', 'groups:history']);
 
   /** Registers (or replaces) a channel. DMs default to the bot not being in them. */
   add(spec: ChannelSpec): StandInChannel {
@@ -98,7 +114,7 @@ export class ChannelDirectory {
       if (!channel.botIsMember) return 'not_in_channel';
       return undefined;
     }
-    if (method === 'conversations.info' && !this.visible(channel)) return 'channel_not_found';
+    if ((method === 'conversations.info' || method === 'conversations.members') && !this.visible(channel)) return 'channel_not_found';
     return undefined;
   }
 
@@ -122,4 +138,59 @@ export class ChannelDirectory {
       is_member: channel.botIsMember,
     };
   }
+
+  /**
+   * users.conversations with the bot's token: the registered conversations `user` is a member of
+   * that the bot shares with them, of the requested `types`, one page at a time.
+   */
+  userConversations(args: Record<string, unknown>): Record<string, unknown> {
+    const types = String(args.types ?? 'public_channel').split(',').map((t) => t.trim()).filter(Boolean);
+    const unknownType = types.find((t) => !(t in SCOPE_OF_TYPE));
+    // A type Slack does not list: refused (the error's name is ours; the bot never sends one).
+    if (unknownType) return { ok: false, error: 'invalid_types' };
+    const missing = types.map((t) => SCOPE_OF_TYPE[t]!).find((scope) => !this.botScopes.has(scope));
+    if (missing) return { ok: false, error: 'missing_scope', needed: missing, provided: [...this.botScopes].join(',') };
+    const limit = args.limit === undefined ? 100 : Number(args.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 999) return { ok: false, error: 'invalid_limit' };
+    const user = args.user === undefined ? undefined : String(args.user);
+    const all = [...this.channels.values()].filter((channel) =>
+      types.includes(TYPE_OF[channel.kind]) &&
+      channel.botIsMember &&
+      (user === undefined || channel.members.includes(user)) &&
+      !(truthy(args.exclude_archived) && channel.archived));
+    const page = this.pageOf(all, args.cursor, limit, (listed) => ({ channels: listed.map((c) => this.listed(c)) }));
+    return page.error ? page : { ok: true, ...page };
+  }
+
+  /** conversations.members: a conversation's members, paginated (the caller has checked it can be seen). */
+  membersOf(args: Record<string, unknown>): Record<string, unknown> {
+    const limit = args.limit === undefined ? 100 : Number(args.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 999) return { ok: false, error: 'invalid_limit' };
+    const channel = this.get(String(args.channel ?? ''));
+    const members = channel.kind === 'im' ? [...channel.members, ...(channel.botIsMember ? ['UBOT0001'] : [])] : channel.members;
+    const page = this.pageOf(members, args.cursor, limit, (listed) => ({ members: listed }));
+    return page.error ? page : { ok: true, ...page };
+  }
+
+  /** One page and its `response_metadata.next_cursor` ('' on the last page); an unknown cursor is `invalid_cursor`. */
+  private pageOf<T>(items: T[], cursor: unknown, limit: number, shape: (page: T[]) => Record<string, unknown>): Record<string, unknown> {
+    let start = 0;
+    if (cursor !== undefined && cursor !== '') {
+      const match = /^dXNlcjp(\d+)$/.exec(String(cursor));
+      if (!match) return { ok: false, error: 'invalid_cursor' };
+      start = Number(match[1]);
+    }
+    const page = items.slice(start, start + limit);
+    const next = start + limit < items.length ? `dXNlcjp${start + limit}` : '';
+    return { ...shape(page), response_metadata: { next_cursor: next } };
+  }
+
+  /** A conversation as users.conversations lists it: without is_member and num_members. */
+  private listed(channel: StandInChannel): Record<string, unknown> {
+    const info = this.info(channel.id);
+    delete info.is_member;
+    return info;
+  }
 }
+
+const truthy = (value: unknown) => value === true || value === 'true' || value === '1' || value === 1;

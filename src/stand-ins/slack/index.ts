@@ -484,6 +484,11 @@ export class FakeSlack {
         this.homeViews.set(String(args.user_id), view);
         return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, ...view } };
       }
+      case 'users.conversations':
+        return this.channels.userConversations(args);
+      case 'conversations.members':
+        if (!args.channel) return { ok: false, error: 'channel_not_found' };
+        return this.channels.membersOf(args);
       case 'usergroups.users.list': {
         const users = this.userGroups.get(String(args.usergroup));
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };

@@ -14,7 +14,7 @@ export function registerBudgetActions(app: App, deps: ListenerDeps): void {
   const { pipelines } = deps;
   const check = pipelineCheck(
     (workflowId) => pipelines.describe(workflowId),
-    async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy)) ? undefined : `Only ${spendersText(deps)} can answer its budget question, so nothing changed.`),
+    async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy, facts)) ? undefined : `Only ${spendersText(deps)} can answer its budget question, so nothing changed.`),
   );
   registerForwardingButton(app, BUDGET_ALLOW_ACTION_ID, ({ workflowId, userId }) => pipelines.answerBudget(workflowId, 'allow', userId), check);
   registerForwardingButton(app, BUDGET_STOP_ACTION_ID, ({ workflowId, userId }) => pipelines.answerBudget(workflowId, 'stop', userId), check);

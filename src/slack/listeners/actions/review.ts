@@ -30,8 +30,14 @@ export { alreadyDecidedReply } from './forward.js';
 
 
 
-async function reviewerRule(deps: ListenerDeps, userId: string, verb: string): Promise<string | undefined> {
-  if (await isReviewer(deps, userId)) return undefined;
+async function reviewerRule(deps: ListenerDeps, userId: string, verb: string, facts: PipelineFacts): Promise<string | undefined> {
+  if (await isReviewer(deps, userId, facts)) return undefined;
+  if (deps.reviewers.length && facts.visibility !== 'public' && (await isReviewer(deps, userId))) {
+    const asked = await deps.membership.conversationsOf(userId).then(() => true, () => false);
+    return asked
+      ? `You are a reviewer, but not a member of this conversation, so you cannot ${verb} its draft; nothing changed.`
+      : `I could not check with Slack that you are in this conversation, so nothing changed. Try again in a minute.`;
+  }
   return `Only reviewers (${reviewersList(deps.reviewers)}) can ${verb} this draft, so nothing changed.`;
 }
 
@@ -68,7 +74,7 @@ function onModalButton(app: App, actionId: string, title: string, verb: string, 
       let facts: PipelineFacts | undefined;
       const check = pipelineCheck(
         async (id) => (facts = await deps.pipelines.describe(id)),
-        async () => reviewerRule(deps, click.userId, verb),
+        async (found) => reviewerRule(deps, click.userId, verb, found),
       );
       const refusal = await check(click);
       const result = refusal ?? (await build(context, facts!));
@@ -95,14 +101,14 @@ export function registerReviewActions(app: App, deps: ListenerDeps): void {
     app,
     APPROVE_ACTION_ID,
     ({ workflowId, userId, version }) => pipelines.review(workflowId, 'approved', userId, version),
-    pipelineCheck(describe, async (_facts, click) => reviewerRule(deps, click.userId, 'approve')),
+    pipelineCheck(describe, async (facts, click) => reviewerRule(deps, click.userId, 'approve', facts)),
   );
 
   registerForwardingButton(
     app,
     CANCEL_ACTION_ID,
     ({ workflowId, userId, channel }) => pipelines.cancel(workflowId, userId, channel),
-    pipelineCheck(describe, async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy)) ? undefined : `Only ${spendersText(deps)} can cancel it.`)),
+    pipelineCheck(describe, async (facts, click) => ((await mayCancel(deps, click.userId, facts.requestedBy, facts)) ? undefined : `Only ${spendersText(deps)} can cancel it.`)),
   );
 
   onModalButton(app, REJECT_ACTION_ID, 'Reject draft', 'reject', deps, async (context) => rejectModal(context));

@@ -61,7 +61,7 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
           ...(context.botUserId ? { botUserId: context.botUserId } : {}),
           ...(docsOnly ? { docsOnly: true } : {}),
         },
-        { idempotencyKey: commandDeliveryKey(command) },
+        { idempotencyKey: commandDeliveryKey(command), visibility: await deps.channelVisibility(command.channel_id) },
       );
       logger.info(`Started ${workflowId} for ${command.user_id} in ${command.channel_id}${retry}`);
     } catch (error) {

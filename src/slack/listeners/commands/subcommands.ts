@@ -94,7 +94,7 @@ export function notActionableHere(command: string, verb: 'cancel' | 'publish', w
 async function actionableRun(workflowId: string, context: SubcommandContext, deps: ListenerDeps): Promise<PipelineFacts | undefined> {
   const facts = await deps.pipelines.describe(workflowId);
   // Asked whatever the run, so an unknown ID takes the same path as a known one.
-  const allowed = await mayCancel(deps, context.userId, facts?.requestedBy);
+  const allowed = await mayCancel(deps, context.userId, facts?.requestedBy, facts);
   return facts && allowed && facts.channel === context.channelId ? facts : undefined;
 }
 

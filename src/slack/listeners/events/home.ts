@@ -78,7 +78,7 @@ export function registerHome(app: App, deps: ListenerDeps): void {
     const userId = body.user.id;
     try {
       // The view's ID identifies this submission: a resubmission of the same view reaches the same run.
-      const { workflowId } = await deps.pipelines.start({ topic: parsed.topic, requestedBy: userId, channel }, { idempotencyKey: `home\n${view.id}` });
+      const { workflowId } = await deps.pipelines.start({ topic: parsed.topic, requestedBy: userId, channel }, { idempotencyKey: `home\n${view.id}`, visibility: await deps.channelVisibility(channel) });
       await ack();
       logger.info(`Started ${workflowId} for ${userId} in ${channel} from the Home tab`);
     } catch (error) {

@@ -47,7 +47,7 @@ function onSubmit(
       return;
     }
     try {
-      if (!(await isReviewer(deps, userId))) {
+      if (!(await isReviewer(deps, userId, { channel: context.channel }))) {
         await tell(`Only reviewers (${reviewersList(deps.reviewers)}) can decide on this draft, so nothing changed.`);
         return;
       }
