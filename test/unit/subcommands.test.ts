@@ -161,6 +161,7 @@ describe('runSubcommand', () => {
     channel: 'C0CHANNEL',
     requestedBy: 'U0REQUESTER',
     topic: 'Durable execution',
+    visibility: 'public',
     startTime: new Date(NOW.getTime() - 60_000),
     ...overrides,
   });
@@ -319,6 +320,25 @@ describe('runSubcommand', () => {
       await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, makeDeps(['S0EDITORS']), context('U0EDITOR'));
       expect(membersOf).toHaveBeenCalledWith('S0EDITORS');
       expect(cancel).toHaveBeenCalledExactlyOnceWith(WORKFLOW_ID, 'U0EDITOR', 'C0CHANNEL');
+    });
+
+    it('refuses a listed reviewer who is not in the run’s private channel, with the one answer', async () => {
+      describeFn.mockResolvedValue(facts({ visibility: 'private' }));
+      const deps = makeDeps(['U0REVIEWER']);
+      const isMember = vi.fn(async () => false);
+      deps.membership = { ...deps.membership!, isMember };
+      await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, deps, context('U0REVIEWER'));
+      expect(isMember).toHaveBeenCalledWith('U0REVIEWER', 'C0CHANNEL');
+      expect(onlyReply()).toBe(refusal(['U0REVIEWER']));
+      expect(cancel).not.toHaveBeenCalled();
+    });
+
+    it('lets a listed reviewer who is in the run’s private channel cancel', async () => {
+      describeFn.mockResolvedValue(facts({ visibility: 'private' }));
+      const deps = makeDeps(['U0REVIEWER']);
+      deps.membership = { ...deps.membership!, isMember: vi.fn(async () => true) };
+      await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, deps, context('U0REVIEWER'));
+      expect(cancel).toHaveBeenCalledExactlyOnceWith(WORKFLOW_ID, 'U0REVIEWER', 'C0CHANNEL');
     });
 
     it('lets only the requester cancel when no reviewers are configured', async () => {
