@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockText, type StoredMessage } from '../harness/fake-slack.js';
-import { waitFor } from '../harness/http.js';
+import { sleep, waitFor } from '../harness/http.js';
 import { buttonClickBody, eventCallbackBody, signedHeaders, slashCommandBody } from '../harness/slack-signing.js';
 import { CHANNEL, SIGNING_SECRET, startStack, type Stack } from '../harness/stack.js';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
@@ -59,18 +59,26 @@ async function waitForDraft(stack: Stack, channel: string, threadTs: string): Pr
 }
 
 /** Opens the Home until `ready` holds (visibility catches up with the workflow a moment later). */
+/**
+ * Opens the Home until it shows what `ready` looks for (visibility is eventually consistent). One
+ * open every 750 ms at most: views.publish is Tier 4 in the stand-in as in Slack (100+ a minute),
+ * and a tighter loop under a loaded machine ran into its rate limit and the client's retry wait.
+ */
 async function homeWhen(stack: Stack, user: string, what: string, ready: (home: string) => boolean): Promise<string> {
   return waitFor(what, async () => {
+    const opened = Date.now();
     const home = await openHome(stack, user);
-    return ready(home) ? home : undefined;
-  }, 20_000);
+    if (ready(home)) return home;
+    await sleep(Math.max(0, 750 - (Date.now() - opened)));
+    return undefined;
+  }, 40_000);
 }
 
 describe('visibility follows membership, REVIEWERS unset', () => {
   const PRIVATE = 'C0MEMPRIV1';
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ ownNamespace: true });
     stack.slack.channels.add({ id: PRIVATE, name: 'secret-plans', kind: 'private', botIsMember: true, members: [REQUESTER, MEMBER] });
   });
   afterAll(async () => stack?.stop());
@@ -147,7 +155,7 @@ describe('visibility follows membership, REVIEWERS set', () => {
   const PRIVATE = 'C0MEMPRIV2';
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ env: { REVIEWERS: `${INSIDE_REVIEWER},${OUTSIDE_REVIEWER}` } });
+    stack = await startStack({ ownNamespace: true, env: { REVIEWERS: `${INSIDE_REVIEWER},${OUTSIDE_REVIEWER}` } });
     stack.slack.channels.add({ id: PRIVATE, name: 'board-room', kind: 'private', botIsMember: true, members: [REQUESTER, INSIDE_REVIEWER] });
   });
   afterAll(async () => stack?.stop());

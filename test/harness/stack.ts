@@ -19,6 +19,8 @@ import { blockText, FakeSlack } from './fake-slack.js';
 import { buttonClickBody, signedHeaders, slashCommandBody, viewSubmissionBody } from './slack-signing.js';
 import { waitFor } from './http.js';
 import { productEnv } from './processes.js';
+import { registerSearchAttributes } from '../../src/temporal/setup.js';
+import { msToTs } from '@temporalio/common/lib/time.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
@@ -40,6 +42,26 @@ export interface StackOptions {
    * endpoint, and requests reach it as envelopes over the WebSocket instead of signed HTTP posts.
    */
   socketMode?: boolean;
+  /**
+   * Runs in a Temporal namespace of its own (registered with the app's search attributes), for
+   * tests that read lists across runs (App Home): the suite's other files leave runs waiting on
+   * the shared server, and a newer run of theirs could push this file's off a page of ten.
+   */
+  ownNamespace?: boolean;
+}
+
+/** Registers `namespace` with the app's search attributes and waits until lists can be read in it. */
+async function registerTestNamespace(connection: Connection, namespace: string): Promise<void> {
+  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  await waitFor(`namespace ${namespace}`, async () => {
+    try {
+      await registerSearchAttributes(connection, namespace);
+      await new Client({ connection, namespace }).workflow.count(`Channel = 'C0PROBE'`);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 30_000);
 }
 
 export interface SlackResponse {
@@ -66,6 +88,9 @@ export class Stack {
     if (options.socketMode) await this.slack.enableSocketMode();
     const address = inject('temporalAddress');
     const queueSuffix = randomUUID().slice(0, 8);
+    this.connection = await Connection.connect({ address });
+    const namespace = options.ownNamespace ? `test-${queueSuffix}` : undefined;
+    if (namespace) await registerTestNamespace(this.connection, namespace);
     this.config = loadConfig(
       {
         SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -80,13 +105,13 @@ export class Stack {
         PORT: '0',
         LOG_LEVEL: 'error',
         ...(options.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
+        ...(namespace ? { TEMPORAL_NAMESPACE: namespace } : {}),
         // No knowledge base unless a test gives one: a developer's own .kb never leaks into tests.
         KB_URI: join(tmpdir(), `no-kb-${queueSuffix}`),
         ...options.env,
       },
       'all',
     );
-    this.connection = await Connection.connect({ address });
     this.client = new Client({ connection: this.connection, namespace: this.config.temporal.namespace });
     if (!options.withoutWorkers) await this.startWorkers();
     this.bot = await startBot(this.config, this.config.temporal.connection.address ?? address);
