@@ -59,14 +59,19 @@ export class PlaygroundRefusedError extends Error {
     const one = settings.length === 1;
     super(
       [
-        `The playground did not start: ${names} ${one ? 'is' : 'are'} set, and ${one ? 'it points' : 'they point'} at a Temporal deployment.`,
-        'The playground always runs its own Temporal server, so that it can never start workers on a real deployment\'s task queues or show its work.',
+        `The playground did not start: ${names} ${one ? 'is' : 'are'} set, and ${one ? 'it points' : 'they point'} at a deployment (its Temporal server or its knowledge base).`,
+        'The playground always runs its own Temporal server and reads only a knowledge base on this machine, so that it can never start workers on a real deployment\'s task queues, show its work or search its documents.',
         `  • To try the playground: unset ${names} (in your shell and in .env), then run npm run playground again.`,
         '  • To run the bot for that Temporal server: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode) and OPENAI_API_KEY, then run npm start.',
       ].join('\n'),
     );
     this.name = 'PlaygroundRefusedError';
   }
+}
+
+/** KB_URI names a shared store (s3://, gs://, az://, db://…) rather than a folder on this machine. */
+export function sharedKnowledgeBase(env: Env): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(env.KB_URI?.trim() ?? '');
 }
 
 export interface RunningPlayground {
@@ -100,7 +105,7 @@ async function startOwnTemporal(env: Env, log: (line: string) => void): Promise<
 
 export async function startPlayground({ env, workflowBundle, log = console.log, onConfig, temporalAddress }: PlaygroundOptions): Promise<RunningPlayground> {
   // Before anything starts: nothing may reach a server the visitor named.
-  const deployment = temporalDeploymentSettings(env);
+  const deployment = [...temporalDeploymentSettings(env), ...(sharedKnowledgeBase(env) ? ['KB_URI'] : [])];
   if (deployment.length) throw new PlaygroundRefusedError(deployment);
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'dotenv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, TEMPORAL_DEPLOYMENT_VARIABLES, temporalConfigFileAddress, temporalDeploymentSettings } from '../../src/config.js';
-import { playgroundBanner, PlaygroundRefusedError, startPlayground, type RunningPlayground } from '../../src/playground/index.js';
+import { playgroundBanner, PlaygroundRefusedError, sharedKnowledgeBase, startPlayground, type RunningPlayground } from '../../src/playground/index.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -52,6 +52,8 @@ describe('startPlayground with a deployment named', () => {
     [{ TEMPORAL_NAMESPACE: 'prod' }, ['TEMPORAL_NAMESPACE']],
     [{ TEMPORAL_API_KEY: 'secret-api-key-value' }, ['TEMPORAL_API_KEY']],
     [{ TEMPORAL_PROFILE: 'cloud', TEMPORAL_TLS: 'true' }, ['TEMPORAL_PROFILE', 'TEMPORAL_TLS']],
+    // A deployment's shared knowledge base: its documents are bound to its channels, not the playground's.
+    [{ KB_URI: 's3://team-bucket/kb' }, ['KB_URI']],
   ])('refuses before starting anything, naming the setting and what to do: %o', async (env, names) => {
     const started: string[] = [];
     const refusal = await startPlayground({ env: { PORT: '0', ...env }, log: (line) => started.push(line), onConfig: () => started.push('config') })
@@ -64,6 +66,16 @@ describe('startPlayground with a deployment named', () => {
     // Names only: a value (an API key, a host) is never repeated.
     for (const [name, value] of Object.entries(env)) if (name !== 'TEMPORAL_TLS') expect(message).not.toContain(value);
     expect(started).toEqual([]);
+  });
+});
+
+describe('sharedKnowledgeBase', () => {
+  it('is a store URI, never a folder on this machine', () => {
+    expect(sharedKnowledgeBase({ KB_URI: 's3://bucket/kb' })).toBe(true);
+    expect(sharedKnowledgeBase({ KB_URI: 'db://team-kb' })).toBe(true);
+    expect(sharedKnowledgeBase({})).toBe(false);
+    expect(sharedKnowledgeBase({ KB_URI: '.kb' })).toBe(false);
+    expect(sharedKnowledgeBase({ KB_URI: '/var/lib/kb' })).toBe(false);
   });
 });
 
