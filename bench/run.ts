@@ -20,6 +20,7 @@ import { pool, settleAll, SlackRequests, sleep, type Timed } from './lib/request
 import { BenchStack, SIGNING_SECRET, type PortInfo, type WorkerInfo } from './lib/stack.js';
 import { median, round, roundSummary, summarize, type Summary } from './lib/stats.js';
 import { bareSignalWorkflow, releaseSignal } from './workflows/bare-signal.js';
+import { homeMembershipFigure, type HomeMembershipFigure } from './home-membership.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -74,7 +75,7 @@ const settings = {
   /** Figure 9: chunks in the knowledge base, and retrievals timed against it. */
   kbChunks: envInt('BENCH_KB_CHUNKS', 10_000),
   kbQueries: envInt('BENCH_KB_QUERIES', 200),
-  only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,9').split(',').map((s) => Number(s.trim())).filter(Boolean)),
+  only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,9,10').split(',').map((s) => Number(s.trim())).filter(Boolean)),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
   /** WORKER_MAX_CACHED_WORKFLOWS of the worker; empty = Temporal's default. */
   workerMaxCachedWorkflows: process.env.BENCH_WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_WORKER_MAX_CACHED_WORKFLOWS,
@@ -720,10 +721,18 @@ interface Figures {
   throughput?: Awaited<ReturnType<typeof throughputFigure>>;
   waiting?: Awaited<ReturnType<typeof waitingFigure>>;
   kb?: Awaited<ReturnType<typeof kbFigure>>;
+  home?: HomeMembershipFigure;
 }
 
 function rowsOf(f: Figures): Row[] {
   const rows: Row[] = [];
+  if (f.home) {
+    const h = f.home;
+    const measure = `App Home p50/p90, ${h.runs} runs, viewer in ${h.conversations} conversations`;
+    rows.push({ figure: '10 home', measure: `${measure}, membership cold (${h.usersConversationsPages} users.conversations pages)`, value: `${h.coldMs.p50}/${h.coldMs.p90} ms`, target: '' });
+    rows.push({ figure: '10 home', measure: `${measure}, membership cached`, value: `${h.cachedMs.p50}/${h.cachedMs.p90} ms`, target: '' });
+    rows.push({ figure: '10 home', measure: 'users.conversations alone, every page (stand-in Slack)', value: `${h.usersConversationsMs.p50}/${h.usersConversationsMs.p90} ms`, target: '' });
+  }
   if (f.kb) {
     const k = f.kb;
     rows.push({ figure: '9 kb', measure: `ingest, ${k.chunks} chunks in ${k.files} files (stand-in embeddings)`, value: `${k.chunksPerSecond} chunks/s (${k.ingestSeconds} s)`, target: '' });
@@ -864,6 +873,8 @@ async function main(): Promise<void> {
       workerSettings ??= worker?.info.settings;
     }
     if (settings.only.has(9)) figures.kb = await kbFigure();
+    // Its own Temporal server and stand-in Slack (src/temporal/home.ts against 400 listed runs).
+    if (settings.only.has(10)) figures.home = await homeMembershipFigure();
     if (settings.only.has(7)) {
       // The product's processes are stopped: the peer's figures are the peer's alone.
       await stopProduct();
