@@ -396,12 +396,15 @@ export function createSlackActivities({ slack, temporalUiUrl, namespace, respond
       if (!conversations?.info || !conversations.members) {
         throw ApplicationFailure.create({ type: SlackFailure.Auth, message: 'REVIEWERS is set, but no conversations client is configured to check who is in the channel', nonRetryable: true });
       }
-      let isPublic = false;
+      let isPublic: boolean;
       try {
         const info = (await conversations.info({ channel })).channel;
         isPublic = info?.is_private === false && !info.is_im && !info.is_mpim;
-      } catch {
-        isPublic = false;
+      } catch (error) {
+        // A rate limit or an outage is no answer: retried, never taken as "private" (which would
+        // leave every named reviewer outside a public channel for the whole run). A conversation the
+        // bot cannot see fails in conversations.members below all the same.
+        throw toSlackFailure(error, 'conversations.info');
       }
       if (isPublic) return { allowed: users, outside: [] };
       const members = new Set<string>();

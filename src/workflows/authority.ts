@@ -35,13 +35,19 @@ export class Authority {
   /** Resolves the reviewer groups (once), and by membership who of them may act here; call before review decisions are checked. */
   async ready(): Promise<void> {
     if (!this.reviewers.length) return;
-    this.members ??= this.byMembership
+    const members = (this.members ??= this.byMembership
       ? slack.reviewersIn({ reviewers: this.reviewers, channel: this.run.channel }).then(({ allowed, outside }) => {
         this.outside = outside;
         return allowed;
       })
-      : slack.resolveReviewers({ reviewers: this.reviewers });
-    this.resolved = await this.members;
+      : slack.resolveReviewers({ reviewers: this.reviewers }));
+    try {
+      this.resolved = await members;
+    } catch (error) {
+      // Slack could not say (after the activity's retries): ask again next time, not a cached failure.
+      if (this.byMembership && this.members === members) this.members = undefined;
+      throw error;
+    }
   }
 
   /** Review decisions; synchronous, once `ready()` has resolved the groups. */
@@ -57,7 +63,14 @@ export class Authority {
     if (userId === this.run.requestedBy) return true;
     if (!this.reviewers.length) return false;
     if (this.byMembership) {
-      await this.ready();
+      try {
+        await this.ready();
+      } catch {
+        // Called from the Cancel and budget handlers: a failure there would fail the whole run
+        // without a word. Nobody but the requester may spend or cancel until Slack can say; the
+        // person is told they may not (tellUser), and the run goes on.
+        return false;
+      }
       return this.mayReview(userId);
     }
     if (this.reviewers.includes(userId)) return true;

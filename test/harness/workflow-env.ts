@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createEstimateActivities, refuseOverBudget } from '../../src/activities/estimates.js';
 import type { Activities } from '../../src/activities/index.js';
@@ -63,6 +64,8 @@ export function recordingActivities(options: { researchDelayMs?: number } = {}) 
     resolveReviewers: (input) => timed('resolveReviewers', input, 0, () => input.reviewers.filter((id) => !id.startsWith('S'))),
     // Channels whose ID starts with G are private, with U1 and U2 in them; C… channels are public.
     reviewersIn: (input) => timed('reviewersIn', input, 0, () => {
+      // A conversation Slack will not describe to the bot (after the activity's own retries).
+      if (input.channel === 'G0UNREADABLE') throw ApplicationFailure.create({ type: 'SlackChannelError', message: 'conversations.members failed: channel_not_found', nonRetryable: true });
       const users = input.reviewers.filter((id) => !id.startsWith('S'));
       if (!input.channel.startsWith('G')) return { allowed: users, outside: [] };
       return { allowed: users.filter((id) => ['U1', 'U2'].includes(id)), outside: users.filter((id) => !['U1', 'U2'].includes(id)) };

@@ -61,6 +61,23 @@ describe('reviewers by membership, checked in the workflow', () => {
     expect((await handle.result()).decision).toMatchObject({ outcome: 'stopped', by: 'U1' });
   });
 
+  it('when Slack cannot say who is in the conversation, a reviewer\'s budget answer is refused and the run goes on', async () => {
+    // The budget question comes before the review loop resolves the reviewers, so the Allow
+    // click's handler is the first to ask; a failure there used to fail the run without a word.
+    const handle = await start('unreadable budget', 'G0UNREADABLE', { maxCostUsd: 0.000001, reviewers: ['U0REVIEWER'] });
+    await stage(handle, 'awaiting-budget');
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U0REVIEWER' });
+    await waitFor('the refusal', () => recorder.calls.find((c) => c.name === 'tellUser' && (c.input as { user: string }).user === 'U0REVIEWER' && (c.input as { channel: string }).channel === 'G0UNREADABLE'));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect((await handle.query(statusQuery)).stage).toBe('awaiting-budget');
+    // Asked again on the next click, not a cached failure: two attempts, one per click.
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U0REVIEWER' });
+    const asks = () => recorder.calls.filter((c) => c.name === 'reviewersIn' && (c.input as { channel: string }).channel === 'G0UNREADABLE').length;
+    await waitFor('the second ask', () => asks() >= 2 || undefined);
+    await handle.signal(budgetSignal, { answer: 'stop', userId: 'U1' });
+    expect((await handle.result()).decision).toMatchObject({ outcome: 'stopped', by: 'U1' });
+  });
+
   it('in a public channel every named reviewer counts, and no note is posted', async () => {
     const handle = await start('public review', 'C0PUBLIC', { reviewers: ['U0OUTSIDE'] });
     await stage(handle, 'awaiting-review');
