@@ -41,8 +41,9 @@ export function slackWebClient(config: Config): WebClient {
  */
 export function homeRefreshFor(config: Config, connection: NativeConnection, slack: WebClient = slackWebClient(config)) {
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  // The worker gets no membership events: its answers last MEMBERSHIP_CACHE_TTL at most.
-  const membership = cachedMembership((userId) => within(conversationsOf(slack, userId), MEMBERSHIP_LOOKUP_MS, 'users.conversations'), config.slack.membershipCacheMs);
+  // The worker gets no membership events, so it keeps no answer: a Home it re-publishes (debounced
+  // per person) must not show a channel the person left after the bot's cache was dropped.
+  const membership = cachedMembership((userId) => within(conversationsOf(slack, userId), MEMBERSHIP_LOOKUP_MS, 'users.conversations'), 0);
   return homeRefresher({
     client,
     slack,

@@ -88,6 +88,12 @@ describe('App Home tab', () => {
     const refused = await submit('   ', null);
     expect(refused.json).toMatchObject({ response_action: 'errors', errors: { topic: expect.any(String), channel: expect.any(String) } });
 
+    // A private channel the submitter is not in (a forged choice: Slack's picker would not offer it).
+    stack.slack.channels.add({ id: 'G0NOTMINE1', kind: 'private', botIsMember: true, members: ['U0SOMEONE'] });
+    const foreign = await submit('forged private start', 'G0NOTMINE1');
+    expect(foreign.json).toMatchObject({ response_action: 'errors', errors: { channel: 'Pick a public channel or a conversation you are in.' } });
+    expect(stack.slack.channelMessages('G0NOTMINE1')).toHaveLength(0);
+
     const published = stack.slack.callsOf('views.publish').length;
     const accepted = await submit('started from home', CHANNEL);
     expect(accepted.status).toBe(200);

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/search-attributes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -81,7 +82,7 @@ describe('compose.yaml', () => {
 
   it('registers the search attributes the app queries', () => {
     const script = (services['temporal-setup']?.command ?? []).join(' ');
-    for (const attribute of ['Topic=Text', 'RequestedBy=Keyword', 'Stage=Keyword', 'CostUsd=Double']) expect(script).toContain(attribute);
+    for (const attribute of SEARCH_ATTRIBUTE_FLAGS) expect(script).toContain(attribute);
   });
 });
 

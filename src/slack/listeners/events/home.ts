@@ -76,9 +76,16 @@ export function registerHome(app: App, deps: ListenerDeps): void {
       return;
     }
     const userId = body.user.id;
+    // Slack's picker offers public channels and the person's own conversations, but a submission
+    // is only a request: a private conversation they are not in is refused here.
+    const visibility = await deps.channelVisibility(channel);
+    if (visibility !== 'public' && !(await deps.membership.isMember(userId, channel))) {
+      await ack({ response_action: 'errors', errors: { [NEW_RESEARCH_CHANNEL_BLOCK]: 'Pick a public channel or a conversation you are in.' } });
+      return;
+    }
     try {
       // The view's ID identifies this submission: a resubmission of the same view reaches the same run.
-      const { workflowId } = await deps.pipelines.start({ topic: parsed.topic, requestedBy: userId, channel }, { idempotencyKey: `home\n${view.id}`, visibility: await deps.channelVisibility(channel) });
+      const { workflowId } = await deps.pipelines.start({ topic: parsed.topic, requestedBy: userId, channel }, { idempotencyKey: `home\n${view.id}`, visibility });
       await ack();
       logger.info(`Started ${workflowId} for ${userId} in ${channel} from the Home tab`);
     } catch (error) {
