@@ -80,7 +80,7 @@ export async function homeMembershipFigure(): Promise<HomeMembershipFigure> {
 
     const web = new WebClient('xoxb-bench', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
     const membership = cachedMembership((user) => conversationsOf(web, user), 5 * 60_000);
-    const options = { reviewers: [], membership: (user: string) => membership.conversationsOf(user) };
+    const options = { reviewers: [], membership: (user: string) => membership.conversationsOf(user), seesPublicChannels: async () => true };
     const listed = (await membership.conversationsOf(VIEWER)).size;
     const time = async () => {
       const started = performance.now();

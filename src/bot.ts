@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { App } from '@slack/bolt';
 import { cachedDirectory } from './slack/listeners/authorization.js';
-import { cachedMembership, cachedVisibility, conversationsOf, MEMBERSHIP_LOOKUP_MS, visibilityOf, VISIBILITY_LOOKUP_MS, within } from './slack/membership.js';
+import { cachedMembership, cachedPerPerson, cachedVisibility, conversationsOf, MEMBERSHIP_LOOKUP_MS, seesPublicChannels, visibilityOf, VISIBILITY_LOOKUP_MS, within } from './slack/membership.js';
 import type { Config } from './config.js';
 import { createSlackApp } from './slack/app.js';
 import { checkPublishChannel } from './slack/publish-channel.js';
@@ -96,6 +96,10 @@ export async function startBot(config: Config, address: string, options: StartBo
     (userId) => within(conversationsOf(slackClient.current!, userId), MEMBERSHIP_LOOKUP_MS, 'users.conversations'),
     config.slack.membershipCacheMs,
   );
+  const publicChannelsSeen = cachedPerPerson(
+    (userId) => within(seesPublicChannels(slackClient.current!, userId), MEMBERSHIP_LOOKUP_MS, 'users.info'),
+    config.slack.membershipCacheMs,
+  );
   const channelVisibility = cachedVisibility(
     (channel) => within(visibilityOf(slackClient.current!, channel), VISIBILITY_LOOKUP_MS, 'conversations.info').catch(() => 'private' as const),
     config.slack.membershipCacheMs,
@@ -112,6 +116,7 @@ export async function startBot(config: Config, address: string, options: StartBo
       reviewers: config.review.reviewers,
       groupMembers: (group) => directory.membersOf(group),
       membership: (user) => membership.conversationsOf(user),
+      seesPublicChannels: publicChannelsSeen,
     }),
     // Loaded on first use: the bot needs LanceDB only for `/research kb`.
     kb: async (channel) => (await import('./kb/stats.js')).kbStats(config.kb.uri, { channel }),

@@ -19,7 +19,7 @@ import { meteredSlackFetch } from './ops/metrics.js';
 import { homeRefresher } from './ops/home-refresh.js';
 import { loadHome } from './temporal/home.js';
 import { Client } from '@temporalio/client';
-import { cachedMembership, conversationsOf, MEMBERSHIP_LOOKUP_MS, within } from './slack/membership.js';
+import { cachedMembership, conversationsOf, MEMBERSHIP_LOOKUP_MS, seesPublicChannels, within } from './slack/membership.js';
 import { announce } from './ops/log.js';
 
 /** The worker's Slack Web API client. */
@@ -51,6 +51,7 @@ export function homeRefreshFor(config: Config, connection: NativeConnection, sla
       reviewers: config.review.reviewers,
       groupMembers: async (usergroup) => (await slack.usergroups.users.list({ usergroup })).users ?? [],
       membership: (user) => membership.conversationsOf(user),
+      seesPublicChannels: (user) => within(seesPublicChannels(slack, user), MEMBERSHIP_LOOKUP_MS, 'users.info'),
     }),
     temporalUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,

@@ -23,6 +23,30 @@ export const MAX_CONVERSATIONS = 5_000;
 
 export type UsersConversationsClient = { users: Pick<WebClient['users'], 'conversations'> };
 export type ConversationsInfoClient = { conversations: Pick<WebClient['conversations'], 'info'> };
+export type UsersInfoClient = { users: Pick<WebClient['users'], 'info'> };
+
+/**
+ * Whether the person sees the workspace's public channels: full members do; guests (single- and
+ * multi-channel, `is_restricted`) see only the conversations they were added to
+ * (users.info, https://docs.slack.dev/reference/methods/users.info, scope users:read).
+ */
+export async function seesPublicChannels(client: UsersInfoClient, userId: string): Promise<boolean> {
+  const user = (await client.users.info({ user: userId })).user;
+  return !(user?.is_restricted || user?.is_ultra_restricted);
+}
+
+/** Caches a yes/no per person for `ttlMs`; a failure is never cached. */
+export function cachedPerPerson(load: (userId: string) => Promise<boolean>, ttlMs: number, now: () => number = Date.now): (userId: string) => Promise<boolean> {
+  const cache = new Map<string, { at: number; answer: boolean }>();
+  return async (userId) => {
+    const hit = cache.get(userId);
+    if (hit && now() - hit.at < ttlMs) return hit.answer;
+    const answer = await load(userId);
+    cache.set(userId, { at: now(), answer });
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+    return answer;
+  };
+}
 
 /** All conversations `userId` shares with the bot, of every type, following the cursor. */
 export async function conversationsOf(client: UsersConversationsClient, userId: string): Promise<string[]> {

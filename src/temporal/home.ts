@@ -25,14 +25,20 @@ export interface HomeSourceOptions {
   groupMembers?: (groupId: string) => Promise<string[]>;
   /** The conversations the viewer is in (src/slack/membership.ts); throws when Slack cannot say. */
   membership: (userId: string) => Promise<ReadonlySet<string>>;
+  /** False for Slack guests, who do not see public channels they were not added to; throws when Slack cannot say. */
+  seesPublicChannels: (userId: string) => Promise<boolean>;
   now?: () => Date;
 }
 
-/** The visibility-query condition for "runs this viewer may see". */
-export function visibleTo(conversations: ReadonlySet<string>): string {
+/**
+ * The visibility-query condition for "runs this viewer may see": public channels (unless the
+ * viewer is a guest) and the conversations they are in.
+ */
+export function visibleTo(conversations: ReadonlySet<string>, publicChannels = true): string {
   const ids = [...conversations].map(safeSlackId).filter(Boolean);
-  const members = ids.length ? ` OR Channel IN (${ids.map((id) => `'${id}'`).join(', ')})` : '';
-  return `(ChannelVisibility = 'public'${members})`;
+  const theirs = ids.length ? `Channel IN (${ids.map((id) => `'${id}'`).join(', ')})` : '';
+  if (!publicChannels) return theirs ? `(${theirs})` : "(ChannelVisibility = 'none')"; // matches no run
+  return `(ChannelVisibility = 'public'${theirs ? ` OR ${theirs}` : ''})`;
 }
 
 /** What the Home says when Slack could not tell which conversations the viewer is in. */
@@ -102,11 +108,18 @@ export async function loadHome(client: Client, userId: string, page: number, opt
   const empty = { todayUsd: 0, monthUsd: 0, todayRuns: 0, monthRuns: 0, partial: false };
   // Never fails open: without Slack's answer, only public channels' runs are listed, and the Home says why.
   // (Asked while the team totals, which need no membership, are already being counted.)
+  // A guest, or a person Slack would not describe, sees no public channel's runs.
   let membershipNote: string | undefined;
-  const visible = options.membership(userId).then(visibleTo, (error: unknown) => {
-    membershipNote = membershipProblem(error);
-    return visibleTo(new Set());
-  });
+  const visible = Promise.all([
+    options.membership(userId).catch((error: unknown) => {
+      membershipNote = membershipProblem(error);
+      return new Set<string>();
+    }),
+    options.seesPublicChannels(userId).catch((error: unknown) => {
+      membershipNote ??= membershipProblem(error);
+      return false;
+    }),
+  ]).then(([conversations, publicChannels]) => visibleTo(conversations, publicChannels));
   try {
     const [recent, awaiting, todaySpend, monthSpend] = await Promise.all([
       visible.then((filter) => list(client, `WorkflowType = 'contentPipeline' AND RequestedBy = '${safeSlackId(userId)}' AND ${filter}`, page * HOME_PAGE_SIZE, HOME_PAGE_SIZE)),

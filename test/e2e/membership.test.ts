@@ -15,6 +15,7 @@ import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 const REQUESTER = 'U0MEMREQ';
 const MEMBER = 'U0MEMBER';
 const OUTSIDER = 'U0OUTSIDER';
+const GUEST = 'U0GUEST01';
 const INSIDE_REVIEWER = 'U0INREVIEW';
 const OUTSIDE_REVIEWER = 'U0OUTREVIEW';
 
@@ -103,6 +104,15 @@ describe('visibility follows membership, REVIEWERS unset', () => {
     expect(outsider).not.toContain(PRIVATE);
     // Team totals stay numbers.
     expect(outsider).toMatch(/Team spend today\*\n\S+ · [1-9]\d* runs?/);
+
+    // A single-channel guest in the private channel: guests do not see public channels they were not
+    // added to, so the public channel's draft is not theirs to see; their own channel's is.
+    stack.slack.guests.set(GUEST, 'single');
+    stack.slack.channels.update(PRIVATE, { members: [REQUESTER, MEMBER, GUEST] });
+    const guest = await homeWhen(stack, GUEST, 'the private draft on the guest\'s Home', (home) => waitingSection(home).includes('membership private topic'));
+    expect(guest).not.toContain('membership public topic');
+    expect(guest).not.toContain(open.workflowId);
+    expect(stack.slack.callsOf('users.info').some((c) => c.args.user === GUEST)).toBe(true);
 
     // The requester sees both among their pipelines.
     const mine = await openHome(stack, REQUESTER);

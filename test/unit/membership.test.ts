@@ -78,6 +78,11 @@ describe('the Home query and its note', () => {
     expect(visibleTo(new Set(['C1', 'D2', "G3') OR ('1'='1"]))).toBe("(ChannelVisibility = 'public' OR Channel IN ('C1', 'D2', 'G3OR11'))");
   });
 
+  it('gives a guest only their own conversations, and nothing at all when there are none', () => {
+    expect(visibleTo(new Set(['C1', 'G2']), false)).toBe("(Channel IN ('C1', 'G2'))");
+    expect(visibleTo(new Set(), false)).toBe("(ChannelVisibility = 'none')");
+  });
+
   it('says what to do, without Slack\'s raw error text', () => {
     expect(membershipProblem({ data: { error: 'missing_scope' } })).toContain('reinstall it with the scopes in manifest.yml');
     expect(membershipProblem({ code: 'slack_webapi_rate_limited_error' })).toContain('slow down');

@@ -66,7 +66,7 @@ const READ_METHODS = new Set(['conversations.history', 'conversations.replies'])
 export class ChannelDirectory {
   private readonly channels = new Map<string, StandInChannel>();
   /** The bot token's scopes that change what it may do (the manifest grants chat:write.public). */
-  readonly botScopes = new Set(['chat:write', 'chat:write.public', 'channels:read', 'groups:read', 'im:read', 'mpim:read', 'channels:history', 'groups:history']);
+  readonly botScopes = new Set(['chat:write', 'chat:write.public', 'channels:read', 'groups:read', 'im:read', 'mpim:read', 'channels:history', 'groups:history', 'users:read']);
 
   /** Registers (or replaces) a channel. DMs default to the bot not being in them. */
   add(spec: ChannelSpec): StandInChannel {

@@ -129,6 +129,12 @@ export class FakeSlack {
   readonly channelMembers = new Map<string, Set<string>>();
   /** Members of user groups, for usergroups.users.list. */
   readonly userGroups = new Map<string, string[]>();
+  /**
+   * Guests, for users.info: `multi` is a multi-channel guest (`is_restricted`), `single` a
+   * single-channel guest (`is_ultra_restricted` too). Anyone else is a full member, as every test
+   * before guests assumed (the stand-in has no user directory to answer `user_not_found` from).
+   */
+  readonly guests = new Map<string, 'multi' | 'single'>();
   /** The Home tab each user was last shown (views.publish), by user ID. */
   readonly homeViews = new Map<string, { type?: string; blocks?: unknown[] }>();
   /** Public and private channels, DMs, archived channels; unknown IDs are public channels the bot is in. */
@@ -489,6 +495,16 @@ export class FakeSlack {
       case 'conversations.members':
         if (!args.channel) return { ok: false, error: 'channel_not_found' };
         return this.channels.membersOf(args);
+      case 'users.info': {
+        // https://docs.slack.dev/reference/methods/users.info: needs users:read; the user object
+        // (https://docs.slack.dev/reference/objects/user-object) says is_restricted for guests and
+        // is_ultra_restricted for single-channel guests.
+        if (!this.channels.botScopes.has('users:read')) return { ok: false, error: 'missing_scope', needed: 'users:read', provided: [...this.channels.botScopes].join(',') };
+        const user = String(args.user ?? '');
+        if (!/^[UW][A-Z0-9]+$/.test(user)) return { ok: false, error: 'user_not_found' };
+        const guest = this.guests.get(user);
+        return { ok: true, user: { id: user, team_id: 'T0TEST01', name: user.toLowerCase(), deleted: false, is_bot: false, is_admin: false, is_owner: false, is_restricted: guest !== undefined, is_ultra_restricted: guest === 'single' } };
+      }
       case 'usergroups.users.list': {
         const users = this.userGroups.get(String(args.usergroup));
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };

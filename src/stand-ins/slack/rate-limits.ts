@@ -33,6 +33,7 @@ export const METHOD_TIERS: Record<string, Tier> = {
   'conversations.history': 3, // Tier 3 for internal (customer-built) apps; see the rate-limits page
   'conversations.replies': 3,
   'conversations.info': 3,
+  'users.info': 4, // docs.slack.dev/reference/methods/users.info: Tier 4
   'users.conversations': 3, // docs.slack.dev/reference/methods/users.conversations: "Tier 3"
   'conversations.members': 3, // its page's tier was not in the searchable copy: Tier 3 (stricter than the Tier 4 it is usually listed with)
   'usergroups.users.list': 2, // as usergroups.list ("Tier 2: 20+ per minute"); its own page not re-read
