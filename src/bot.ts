@@ -100,7 +100,7 @@ export async function startBot(config: Config, address: string, options: StartBo
     (userId) => within(seesPublicChannels(slackClient.current!, userId), MEMBERSHIP_LOOKUP_MS, 'users.info'),
     config.slack.membershipCacheMs,
   );
-  const channelVisibility = cachedVisibility(
+  const visibilities = cachedVisibility(
     (channel) => within(visibilityOf(slackClient.current!, channel), VISIBILITY_LOOKUP_MS, 'conversations.info').catch(() => 'private' as const),
     config.slack.membershipCacheMs,
   );
@@ -109,7 +109,8 @@ export async function startBot(config: Config, address: string, options: StartBo
     reviewers: config.review.reviewers,
     directory,
     membership,
-    channelVisibility,
+    channelVisibility: visibilities.visibility,
+    forgetChannelVisibility: visibilities.forget,
     temporalUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,
     home: (userId, page) => loadHome(client, userId, page, {

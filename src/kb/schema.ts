@@ -137,7 +137,14 @@ export async function migrate(db: Connection, now: Date = new Date()): Promise<M
   const applied: string[] = [];
   for (const step of MIGRATIONS) {
     if (step.version <= from) continue;
-    await step.apply(db, now);
+    try {
+      await step.apply(db, now);
+    } catch {
+      // Another process (bot, worker, CLI) migrating the same index at once wins a commit and this
+      // one is refused ("commit conflict"); steps are idempotent and open their tables afresh, so
+      // once more sees what the other wrote. A second failure (read-only storage, say) is reported.
+      await step.apply(db, now);
+    }
     await recordSchemaVersion(db, step.version);
     applied.push(`v${step.version}: ${step.description}`);
   }

@@ -138,15 +138,24 @@ export function cachedMembership(load: (userId: string) => Promise<string[]>, tt
 }
 
 /** Caches each channel's visibility for `ttlMs` (a channel converted to private is seen as such within it). */
-export function cachedVisibility(load: (channel: string) => Promise<ChannelVisibility>, ttlMs: number, now: () => number = Date.now): (channel: string) => Promise<ChannelVisibility> {
+export function cachedVisibility(load: (channel: string) => Promise<ChannelVisibility>, ttlMs: number, now: () => number = Date.now): {
+  visibility: (channel: string) => Promise<ChannelVisibility>;
+  /** The channel was made private (channel_converted_to_private): ask Slack again. */
+  forget: (channel: string) => void;
+} {
   const cache = new Map<string, { at: number; visibility: ChannelVisibility }>();
-  return async (channel) => {
-    const hit = cache.get(channel);
-    if (hit && now() - hit.at < ttlMs) return hit.visibility;
-    const visibility = await load(channel);
-    // Only a definite "public" is worth keeping; "private" may have been Slack not answering.
-    if (visibility !== 'private') cache.set(channel, { at: now(), visibility });
-    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
-    return visibility;
+  return {
+    async visibility(channel) {
+      const hit = cache.get(channel);
+      if (hit && now() - hit.at < ttlMs) return hit.visibility;
+      const visibility = await load(channel);
+      // Only a definite "public" is worth keeping; "private" may have been Slack not answering.
+      if (visibility !== 'private') cache.set(channel, { at: now(), visibility });
+      if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+      return visibility;
+    },
+    forget(channel) {
+      cache.delete(channel);
+    },
   };
 }

@@ -10,6 +10,7 @@ import { sleep, waitFor } from '../harness/http.js';
 import { buttonClickBody, eventCallbackBody, signedHeaders, slashCommandBody } from '../harness/slack-signing.js';
 import { CHANNEL, SIGNING_SECRET, startStack, type Stack } from '../harness/stack.js';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
+import { ChannelVisibilityAttribute } from '../../src/workflows/search-attributes.js';
 
 /** People of this file's own: other test files share the Temporal server (and its visibility). */
 const REQUESTER = 'U0MEMREQ';
@@ -145,6 +146,21 @@ describe('visibility follows membership, REVIEWERS unset', () => {
     const privateReply = await waitFor('the status reply', () => stack.slack.responsesTo(inPrivate)[0]);
     expect(privateReply.text).toContain('membership private topic');
     expect(privateReply.text).not.toContain('membership public topic');
+  }, 30_000);
+
+  it('a channel made private: runs started there from then on are private, not public from a cached answer', async () => {
+    const converting = 'C0CONVERT1';
+    stack.slack.channels.add({ id: converting, name: 'reorg', kind: 'public', botIsMember: true, members: [REQUESTER] });
+    const visibilityOf = async (workflowId: string) => (await stack.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(ChannelVisibilityAttribute);
+    await command(stack, 'before converting', REQUESTER, converting);
+    const before = await waitForThread(stack, converting, 'before converting');
+    expect(await visibilityOf(before.workflowId)).toBe('public');
+
+    stack.slack.channels.update(converting, { kind: 'private' });
+    await sendEvent(stack, { type: 'channel_converted_to_private', channel: converting, user: REQUESTER, event_ts: `${Date.now() / 1000}` });
+    await command(stack, 'after converting', REQUESTER, converting);
+    const after = await waitForThread(stack, converting, 'after converting');
+    expect(await visibilityOf(after.workflowId)).toBe('private');
   }, 30_000);
 
   it('when Slack cannot say who is in what, the Home hides private runs and says why', async () => {

@@ -60,7 +60,7 @@ describe('visibility of a conversation', () => {
   it('caches a "public" answer for the time limit, never a "private" one (which may be Slack not answering)', async () => {
     let clock = 0;
     const load = vi.fn(async (channel: string) => (channel === 'C1' ? 'public' as const : 'private' as const));
-    const visibility = cachedVisibility(load, 60_000, () => clock);
+    const { visibility, forget } = cachedVisibility(load, 60_000, () => clock);
     await visibility('C1');
     await visibility('C1');
     await visibility('G1');
@@ -69,6 +69,10 @@ describe('visibility of a conversation', () => {
     clock = 60_001;
     await visibility('C1');
     expect(load).toHaveBeenCalledTimes(4);
+    // channel_converted_to_private: asked again at once, within the time limit.
+    forget('C1');
+    await visibility('C1');
+    expect(load).toHaveBeenCalledTimes(5);
   });
 });
 

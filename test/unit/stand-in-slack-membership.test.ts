@@ -62,6 +62,27 @@ describe('stand-in Slack: users.conversations and conversations.members', () => 
     }
   });
 
+  it('conversations.members and users.info refuse without their read scope (missing_scope)', async () => {
+    slack.channels.botScopes.delete('groups:read');
+    slack.channels.botScopes.delete('users:read');
+    try {
+      expect(await errorOf(client.conversations.members({ channel: 'C0PRIV0001' }))).toBe('missing_scope');
+      expect(await errorOf(client.conversations.members({ channel: 'C0PUB00001' }))).toBe('ok');
+      expect(await errorOf(client.users.info({ user: 'U1' }))).toBe('missing_scope');
+    } finally {
+      slack.channels.botScopes.add('groups:read');
+      slack.channels.botScopes.add('users:read');
+    }
+  });
+
+  it('users.info says who is a guest (is_restricted; is_ultra_restricted for single-channel guests)', async () => {
+    slack.guests.set('U0GUESTS1', 'single');
+    slack.guests.set('U0GUESTM1', 'multi');
+    expect((await client.users.info({ user: 'U0GUESTS1' })).user).toMatchObject({ is_restricted: true, is_ultra_restricted: true });
+    expect((await client.users.info({ user: 'U0GUESTM1' })).user).toMatchObject({ is_restricted: true, is_ultra_restricted: false });
+    expect((await client.users.info({ user: 'U1' })).user).toMatchObject({ is_restricted: false, is_ultra_restricted: false });
+  });
+
   it('is rate limited at Tier 3 like users.conversations', () => {
     expect(slack.rateLimits.limitOf('users.conversations')).toEqual({ max: 50, windowMs: 60_000 });
   });

@@ -18,6 +18,8 @@ export interface ListenerDeps {
   membership: MembershipSource;
   /** Whether a conversation's runs are open to the workspace (`public`) or to its members only. */
   channelVisibility: (channel: string) => Promise<ChannelVisibility>;
+  /** A channel was made private: its cached visibility is dropped (runs started from then on are private). */
+  forgetChannelVisibility?: (channel: string) => void;
   temporalUiUrl: string;
   namespace: string;
   /** What the App Home tab shows a viewer (page 0 = newest); no Home tab when absent. */

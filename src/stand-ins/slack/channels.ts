@@ -167,6 +167,10 @@ export class ChannelDirectory {
     const limit = args.limit === undefined ? 100 : Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 999) return { ok: false, error: 'invalid_limit' };
     const channel = this.get(String(args.channel ?? ''));
+    // https://docs.slack.dev/reference/methods/conversations.members: channels:read, groups:read,
+    // im:read or mpim:read, by the conversation's type.
+    const scope = channel.kind === 'public' ? 'channels:read' : channel.kind === 'private' ? 'groups:read' : 'im:read';
+    if (!this.botScopes.has(scope)) return { ok: false, error: 'missing_scope', needed: scope, provided: [...this.botScopes].join(',') };
     const members = channel.kind === 'im' ? [...channel.members, ...(channel.botIsMember ? ['UBOT0001'] : [])] : channel.members;
     const page = this.pageOf(members, args.cursor, limit, (listed) => ({ members: listed }));
     return page.error ? page : { ok: true, ...page };

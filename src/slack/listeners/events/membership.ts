@@ -8,7 +8,14 @@
 import type { App } from '@slack/bolt';
 import type { ListenerDeps } from '../deps.js';
 
-export function registerMembershipEvents(app: App, deps: Pick<ListenerDeps, 'membership'>): void {
+export function registerMembershipEvents(app: App, deps: Pick<ListenerDeps, 'membership' | 'forgetChannelVisibility'>): void {
+  // https://docs.slack.dev/reference/events/channel_converted_to_private: a run started there from
+  // now on must be marked private, not public from a cached answer.
+  app.event('channel_converted_to_private', async ({ event }) => {
+    // Bolt's type for this event does not declare its documented `channel` field.
+    const { channel } = event as { channel?: unknown };
+    if (typeof channel === 'string') deps.forgetChannelVisibility?.(channel);
+  });
   // When the bot itself joins or leaves, what it shares with everyone there changes
   // (users.conversations lists only conversations the bot is party to).
   app.event('member_joined_channel', async ({ event, context }) => {
