@@ -35,6 +35,8 @@ const RULES: Rule[] = [
   [/\b[A-Za-z]:\\[^\s"'<>]+/g, '[path]'],
   [/(?<![\w/:.])(?:~|\.{1,2})(?:\/[\w.@+-]+)+\/?/g, '[path]'],
   [/(?<![\w/:.\]])(?:\/[\w.@+-]+){2,}\/?/g, '[path]'],
+  // Relative paths of two or more segments ending in a file name (data/kb/chunks.lance, kb\chunks.lance).
+  [/(?<![\w/\\:.\]])[\w.@+-]+(?:[\\/][\w.@+-]+)+\.[A-Za-z][\w]{0,7}\b/g, '[path]'],
   // IPv6, bracketed (with its port) or bare; a bare one needs `::` or all eight groups, so a time such as 12:30:45 stays.
   [/\[[0-9a-f:.]*:[0-9a-f:.]*\](?::\d{1,5})?/gi, '[address]'],
   [/(?<![\w:.])(?:[0-9a-f]{0,4}:){2,8}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{1,4})?(?:%\w+)?(?![\w:])/gi, (match) =>
@@ -46,6 +48,9 @@ const RULES: Rule[] = [
   // host:port (temporal:7233, localhost:7233), then dotted host names and localhost.
   [/\b[a-z][\w-]*(?:\.[\w-]+)*:\d{2,5}\b/gi, '[host]'],
   [new RegExp(String.raw`\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:${TLDS})\b(?::\d{1,5})?`, 'gi'), '[host]'],
+  // Any other name of three or more dotted labels ending in a letter (temporal.acmecorp.xyz): a
+  // host whose ending the list above lacks. Version numbers (1.2.3) end in a digit and stay.
+  [/\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){2,}[a-z][a-z0-9-]*\b/gi, '[host]'],
   [/\blocalhost\b/gi, '[host]'],
 ];
 

@@ -17,6 +17,14 @@ describe('scrubDetails: error text fit for Slack', () => {
     expect(scrubDetails('at 12:30:45 it failed')).toBe('at 12:30:45 it failed');
   });
 
+  it('hides relative paths ending in a file name, and dotted host names whatever their ending', () => {
+    expect(scrubDetails('Failed to open data/kb/chunks.lance: denied')).toBe('Failed to open [path]: denied');
+    expect(scrubDetails('cannot read kb\\chunks.lance')).toBe('cannot read [path]');
+    expect(scrubDetails('dial temporal.acmecorp.xyz failed')).toBe('dial [host] failed');
+    expect(scrubDetails('SDK 1.24.0 refused it')).toBe('SDK 1.24.0 refused it');
+    expect(scrubDetails('and/or it failed')).toBe('and/or it failed');
+  });
+
   it('hides URLs of any scheme', () => {
     expect(scrubDetails('POST https://api.openai.com/v1/chat/completions?x=1 failed')).toBe('POST [url] failed');
     expect(scrubDetails('endpoint grpc://temporal.internal:7233 down')).toBe('endpoint [url] down');
