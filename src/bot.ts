@@ -9,6 +9,7 @@ import type { App } from '@slack/bolt';
 import { cachedDirectory } from './slack/listeners/authorization.js';
 import { cachedMembership, cachedPerPerson, cachedVisibility, conversationsOf, MEMBERSHIP_LOOKUP_MS, seesPublicChannels, visibilityOf, VISIBILITY_LOOKUP_MS, within } from './slack/membership.js';
 import type { Config } from './config.js';
+import { isLocalKbUri } from './kb/uri.js';
 import { createSlackApp } from './slack/app.js';
 import { checkPublishChannel } from './slack/publish-channel.js';
 import { trackInFlight } from './slack/in-flight.js';
@@ -65,7 +66,7 @@ export interface StartBotOptions {
 export async function announceUnboundDocuments(uri: string, warn: (message: string) => void): Promise<boolean> {
   try {
     // No local index: nothing to say, and LanceDB stays unloaded in the bot.
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !existsSync(uri)) return false;
+    if (isLocalKbUri(uri) && !existsSync(uri)) return false;
     const [{ kbStats }, { legacyBindHint }] = await Promise.all([import('./kb/stats.js'), import('./kb/channels.js')]);
     if (!(await kbStats(uri)).legacyUnbound) return false;
     warn(legacyBindHint());

@@ -19,7 +19,7 @@ import { meteredSlackFetch } from './ops/metrics.js';
 import { homeRefresher } from './ops/home-refresh.js';
 import { loadHome } from './temporal/home.js';
 import { Client } from '@temporalio/client';
-import { cachedMembership, conversationsOf, MEMBERSHIP_LOOKUP_MS, seesPublicChannels, within } from './slack/membership.js';
+import { conversationsOf, MEMBERSHIP_LOOKUP_MS, seesPublicChannels, within } from './slack/membership.js';
 import { announce } from './ops/log.js';
 
 /** The worker's Slack Web API client. */
@@ -43,14 +43,14 @@ export function homeRefreshFor(config: Config, connection: NativeConnection, sla
   const client = new Client({ connection, namespace: config.temporal.namespace });
   // The worker gets no membership events, so it keeps no answer: a Home it re-publishes (debounced
   // per person) must not show a channel the person left after the bot's cache was dropped.
-  const membership = cachedMembership((userId) => within(conversationsOf(slack, userId), MEMBERSHIP_LOOKUP_MS, 'users.conversations'), 0);
+  const conversations = async (userId: string) => new Set(await within(conversationsOf(slack, userId), MEMBERSHIP_LOOKUP_MS, 'users.conversations'));
   return homeRefresher({
     client,
     slack,
     load: (userId) => loadHome(client, userId, 0, {
       reviewers: config.review.reviewers,
       groupMembers: async (usergroup) => (await slack.usergroups.users.list({ usergroup })).users ?? [],
-      membership: (user) => membership.conversationsOf(user),
+      membership: conversations,
       seesPublicChannels: (user) => within(seesPublicChannels(slack, user), MEMBERSHIP_LOOKUP_MS, 'users.info'),
     }),
     temporalUiUrl: config.temporal.uiUrl,

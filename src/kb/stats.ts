@@ -4,6 +4,7 @@ import { connect, type Connection } from '@lancedb/lancedb';
 import { bindingAllows, channelFilter, decodeBinding, isConversationId, type Binding } from './channels.js';
 import { CHUNKS_TABLE, COLLECTIONS_TABLE, FILES_TABLE, LEGACY_COLLECTION, migrate } from './schema.js';
 import { sqlString } from './sql.js';
+import { isLocalKbUri } from './uri.js';
 import type { CollectionRecord, FileRecord } from './store.js';
 
 export interface CollectionStats {
@@ -35,13 +36,9 @@ export interface KbStats {
   channel?: string;
 }
 
-function isLocal(uri: string): boolean {
-  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri);
-}
-
 /** False for a local index that is not there (a remote URI is assumed to exist until opened). */
 export async function indexMayExist(uri: string): Promise<boolean> {
-  if (!isLocal(uri)) return true;
+  if (!isLocalKbUri(uri)) return true;
   try {
     await access(uri);
     return true;

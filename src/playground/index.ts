@@ -36,6 +36,7 @@ import { STAND_IN_BOT_USER_ID } from '../stand-ins/slack-requests.js';
 import { PERSONAS, PLAYGROUND_CHANNEL, REVIEWER } from './personas.js';
 import { sampleAnswer } from './sample-writer.js';
 import { PlaygroundServer } from './server.js';
+import { isLocalKbUri } from '../kb/uri.js';
 
 export interface PlaygroundOptions {
   /** The visitor's environment (process.env); Slack settings in it are ignored. */
@@ -71,7 +72,7 @@ export class PlaygroundRefusedError extends Error {
 
 /** KB_URI names a shared store (s3://, gs://, az://, db://…) rather than a folder on this machine. */
 export function sharedKnowledgeBase(env: Env): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(env.KB_URI?.trim() ?? '');
+  return !isLocalKbUri(env.KB_URI ?? '');
 }
 
 export interface RunningPlayground {
