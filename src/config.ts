@@ -7,6 +7,9 @@ import { z } from 'zod';
 import { deadlineMarginMs, formatDuration, parseDuration } from './shared/duration.js';
 import { DEFAULT_PRICES, parsePriceTable, priceFor, UNLIMITED_BUDGET_USD, type PriceTable } from './shared/pricing.js';
 import { CONTENT_PIPELINE_TASK_QUEUE, RESEARCH_TASK_QUEUE } from './workflows/messages.js';
+import { parsePayloadKeys, type EncryptionMode, type PayloadKey } from './temporal/codec.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 export type Env = Record<string, string | undefined>;
 
@@ -47,6 +50,35 @@ export interface TemporalConfig {
   devServerDbFile: string;
   devServerPort: number;
   devServerUiPort: number;
+  /**
+   * WORKFLOW_ID_STYLE: `readable` IDs carry a short slug of the topic (`research-<slug>-<date>-<suffix>`)
+   * so operators can find runs; `opaque` replaces the slug with a hash of it, for teams that want no
+   * words of a topic outside the encrypted payloads.
+   */
+  workflowIdStyle: 'readable' | 'opaque';
+}
+
+/** Payload encryption (src/temporal/codec.ts) and the codec server operators decode through. */
+export interface EncryptionConfig {
+  /** PAYLOAD_ENCRYPTION: on (default), required (also refuses plaintext payloads), off (said by name). */
+  mode: EncryptionMode;
+  /**
+   * From PAYLOAD_KEYS or PAYLOAD_KEYS_FILE, the first encrypting; undefined = the local key file,
+   * allowed only with the embedded (or the playground's own) server.
+   */
+  keys: PayloadKey[] | undefined;
+  /** Where a local setup keeps its key: beside the embedded server's data. */
+  localKeyFile: string;
+  codecServer: {
+    /** CODEC_SERVER_HOST: loopback unless the Web UI's users reach it elsewhere (compose network). */
+    host: string;
+    /** CODEC_SERVER_PORT. */
+    port: number;
+    /** CODEC_SERVER_TOKEN: when set, each request must carry `Authorization: Bearer <token>` (the CLI's --codec-auth). */
+    token: string | undefined;
+    /** CODEC_CORS_ORIGINS: the Web UI origins whose pages may call it (default: TEMPORAL_UI_URL's). */
+    corsOrigins: string[];
+  };
 }
 
 export interface ReviewConfig {
@@ -104,6 +136,7 @@ export interface Config {
   slack: SlackConfig;
   openai: OpenAIConfig;
   temporal: TemporalConfig;
+  encryption: EncryptionConfig;
   pipeline: PipelineConfig;
   review: ReviewConfig;
   worker: WorkerConfig;
@@ -170,6 +203,15 @@ const HELP = {
   EMBEDDING_MODEL: 'An embedding model name such as text-embedding-3-small (README → Grounding in your documents).',
   RAG_TOP_K: 'A whole number from 1 to 20: how many passages the writer gets at most.',
   RAG_MIN_SCORE: 'A number from 0 to 1 (cosine similarity), e.g. 0.3: passages scoring lower are left out.',
+  PAYLOAD_ENCRYPTION:
+    'on (the default: encrypt, and still read runs from before encryption), required (also refuse unencrypted payloads), or off (store plaintext: say it by name).',
+  PAYLOAD_KEYS:
+    'Comma-separated id:base64key pairs, 32-byte keys; the first encrypts, all decrypt. `npm run keys -- new` prints one. Or PAYLOAD_KEYS_FILE=/path, one pair per line (docs/security.md → Encryption).',
+  PAYLOAD_KEYS_FILE: 'A file readable by this process with one id:base64key pair per line, the encrypting key first (`npm run keys -- new` prints one).',
+  WORKFLOW_ID_STYLE: 'readable (research-<topic slug>-<date>-<suffix>, the default) or opaque (a hash instead of the slug).',
+  CODEC_SERVER_HOST: 'The address the codec server listens on: 127.0.0.1 (the default) or, in a container, the interface the Web UI\'s users reach.',
+  CODEC_SERVER_TOKEN: 'Any long random string; the CLI then sends it with --codec-auth "Bearer <token>". The Web UI cannot send it (docs/security.md → Encryption).',
+  CODEC_CORS_ORIGINS: 'Comma-separated origins of the Web UI, e.g. http://localhost:8233.',
 } as const;
 
 // ── Schema: one zod schema per variable, each failing with the sentence a person reads ─────────
@@ -263,6 +305,45 @@ const fraction = variable((value) =>
   /^(0(\.\d+)?|1(\.0+)?)$/.test(value) ? Number(value) : new Problem(`is not a number from 0 to 1: "${value}".`),
 );
 
+const encryptionMode = variable((value) => {
+  const mode = value.toLowerCase();
+  return mode === 'on' || mode === 'off' || mode === 'required' ? (mode as EncryptionMode) : new Problem(`is not on, required or off: "${value}".`);
+});
+
+const payloadKeys = variable((value) => {
+  const keys = parsePayloadKeys(value);
+  return 'problem' in keys ? new Problem(keys.problem) : keys;
+});
+
+const payloadKeysFile = variable((value) => {
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch (error) {
+    return new Problem(`names a file this process cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'}): "${value}".`);
+  }
+  const keys = parsePayloadKeys(text);
+  return 'problem' in keys ? new Problem(`("${value}"): ${keys.problem}`) : keys;
+});
+
+const workflowIdStyle = variable((value) => {
+  const style = value.toLowerCase();
+  return style === 'readable' || style === 'opaque' ? (style as 'readable' | 'opaque') : new Problem(`is not readable or opaque: "${value}".`);
+});
+
+const originList = variable((value) => {
+  const origins = value.split(/[\s,]+/).filter(Boolean);
+  const bad = origins.filter((origin) => {
+    try {
+      const url = new URL(origin);
+      return !(url.protocol === 'http:' || url.protocol === 'https:') || url.origin !== origin.replace(/\/$/, '');
+    } catch {
+      return true;
+    }
+  });
+  return bad.length ? new Problem(`has entries that are not origins such as http://localhost:8233: ${bad.join(', ')}.`) : origins.map((origin) => origin.replace(/\/$/, ''));
+});
+
 /** The knowledge-base variables, shared by every process and the `npm run kb` command. */
 const KB_VARIABLES = {
   KB_URI: raw,
@@ -319,6 +400,14 @@ function envSchema(role: Role, socketMode: boolean) {
     PUBLISH_CHANNEL: idList(/^[CG][A-Z0-9]{2,}$/),
     WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(0, 1_000_000),
     WORKER_SHUTDOWN_GRACE: duration,
+    PAYLOAD_ENCRYPTION: encryptionMode,
+    PAYLOAD_KEYS: payloadKeys,
+    PAYLOAD_KEYS_FILE: payloadKeysFile,
+    WORKFLOW_ID_STYLE: workflowIdStyle,
+    CODEC_SERVER_HOST: listenHost,
+    CODEC_SERVER_PORT: port,
+    CODEC_SERVER_TOKEN: raw,
+    CODEC_CORS_ORIGINS: originList,
     ...KB_VARIABLES,
   });
 }
@@ -380,6 +469,31 @@ function unpricedModels(v: { MAX_COST_USD?: number | 'off' | undefined; MODEL_PR
  * each at most LLM_ATTEMPT_TIMEOUT) and then a whole review window, and the run keeps a margin
  * before the cap to close its cards. Settings that cannot hold that are refused, naming them.
  */
+/**
+ * Secure by default: a server other than the embedded one (TEMPORAL_ADDRESS, a profile) gets no
+ * plaintext unless someone turns encryption off by name, and one key list has one source.
+ */
+function encryptionProblems(
+  v: { PAYLOAD_ENCRYPTION?: EncryptionMode | undefined; PAYLOAD_KEYS?: PayloadKey[] | undefined; PAYLOAD_KEYS_FILE?: PayloadKey[] | undefined },
+  address: string | undefined,
+): ConfigProblem[] {
+  if (v.PAYLOAD_KEYS && v.PAYLOAD_KEYS_FILE) {
+    return [{ variable: 'PAYLOAD_KEYS_FILE', problem: 'is set beside PAYLOAD_KEYS: the key list has one source.', help: 'Keep one of the two (the file is the better place for keys).' }];
+  }
+  const keys = v.PAYLOAD_KEYS ?? v.PAYLOAD_KEYS_FILE;
+  if (v.PAYLOAD_ENCRYPTION === 'off' && keys) {
+    return [{ variable: 'PAYLOAD_ENCRYPTION', problem: 'is off while payload keys are set.', help: 'Unset PAYLOAD_ENCRYPTION to encrypt with those keys, or unset the keys to store plaintext.' }];
+  }
+  if (v.PAYLOAD_ENCRYPTION !== 'off' && !keys && address) {
+    return [{
+      variable: 'PAYLOAD_KEYS',
+      problem: `is missing: payloads sent to Temporal at ${address} are encrypted, and only the embedded server gets a key made for it.`,
+      help: 'Run `npm run keys -- new` and set PAYLOAD_KEYS (or PAYLOAD_KEYS_FILE) to the same value for the bot and every worker; or set PAYLOAD_ENCRYPTION=off to store plaintext on that server.',
+    }];
+  }
+  return [];
+}
+
 function timingProblems(v: { PIPELINE_TIMEOUT?: number | undefined; REVIEW_TIMEOUT?: number | undefined; LLM_ATTEMPT_TIMEOUT?: number | undefined }): ConfigProblem[] {
   const cap = v.PIPELINE_TIMEOUT ?? parseDuration('4d')!;
   const review = v.REVIEW_TIMEOUT ?? parseDuration('72h')!;
@@ -417,11 +531,14 @@ export function loadConfig(env: Env = process.env, role: Role = 'all', options: 
   const connect: ClientConnectConfig | ConfigProblem = options.ownTemporalServer ? { connectionOptions: {} } : temporalConnection(env);
   if ('problem' in connect) problems.push(connect);
   if (parsed.success) problems.push(...unpricedModels(parsed.data), ...timingProblems(parsed.data));
+  if (parsed.success && !('problem' in connect)) problems.push(...encryptionProblems(parsed.data, connect.connectionOptions.address));
   if (!parsed.success || 'problem' in connect || problems.length) throw new ConfigError(problems);
 
   const v = parsed.data;
   const devServerPort = v.TEMPORAL_DEV_SERVER_PORT ?? 7233;
   const devServerUiPort = v.TEMPORAL_DEV_SERVER_UI_PORT ?? devServerPort + 1000;
+  const uiUrl = v.TEMPORAL_UI_URL ?? `http://localhost:${devServerUiPort}`;
+  const devServerDbFile = v.TEMPORAL_DEV_SERVER_DB ?? '.temporal/dev-server.sqlite';
   return {
     kb: kbFrom(v, v.OPENAI_API_KEY, v.OPENAI_BASE_URL),
     slack: {
@@ -441,12 +558,24 @@ export function loadConfig(env: Env = process.env, role: Role = 'all', options: 
     temporal: {
       connection: connect.connectionOptions,
       namespace: connect.namespace ?? 'default',
-      uiUrl: v.TEMPORAL_UI_URL ?? `http://localhost:${devServerUiPort}`,
+      uiUrl,
       taskQueue: v.TEMPORAL_TASK_QUEUE ?? CONTENT_PIPELINE_TASK_QUEUE,
       researchTaskQueue: v.TEMPORAL_RESEARCH_TASK_QUEUE ?? RESEARCH_TASK_QUEUE,
-      devServerDbFile: v.TEMPORAL_DEV_SERVER_DB ?? '.temporal/dev-server.sqlite',
+      devServerDbFile,
       devServerPort,
       devServerUiPort,
+      workflowIdStyle: v.WORKFLOW_ID_STYLE ?? 'readable',
+    },
+    encryption: {
+      mode: v.PAYLOAD_ENCRYPTION ?? 'on',
+      keys: v.PAYLOAD_KEYS ?? v.PAYLOAD_KEYS_FILE,
+      localKeyFile: path.join(path.dirname(devServerDbFile), 'payload-keys'),
+      codecServer: {
+        host: v.CODEC_SERVER_HOST ?? '127.0.0.1',
+        port: v.CODEC_SERVER_PORT ?? 8234,
+        token: v.CODEC_SERVER_TOKEN,
+        corsOrigins: v.CODEC_CORS_ORIGINS ?? [new URL(uiUrl).origin],
+      },
     },
     pipeline: {
       maxCostUsd: v.MAX_COST_USD === 'off' ? UNLIMITED_BUDGET_USD : (v.MAX_COST_USD ?? 0.5),
