@@ -4,7 +4,8 @@
  * server; some Slack variables set → the usual precise list of what is missing, unchanged;
  * TEMPORAL_ADDRESS set without Slack settings → the bot's list of missing Slack settings, not a
  * playground; `npm run playground` with TEMPORAL_ADDRESS → a refusal, and no worker ever polls that
- * server's task queues.
+ * server's task queues. And `npm run worker` / `npm run bot` against a deployment with no payload
+ * keys refuse to start (encryption is on unless turned off by name).
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -129,5 +130,19 @@ describe('npm run playground with a Temporal deployment named', () => {
     expect(output).not.toContain('Local playground at');
     expect(await pollers(queues.TEMPORAL_TASK_QUEUE)).toEqual([]);
     expect(await pollers(queues.TEMPORAL_RESEARCH_TASK_QUEUE)).toEqual([]);
+  }, 60_000);
+});
+
+describe('a worker and a bot pointed at a Temporal deployment without payload keys', () => {
+  const complete = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', OPENAI_API_KEY: 'sk-1', TEMPORAL_ADDRESS: '' };
+
+  it.each(['src/worker.ts', 'src/bot.ts'])('%s refuses to start, naming PAYLOAD_KEYS, how to make one and how to say off; no poller reaches the queues', async (entry) => {
+    const queues = ownQueues();
+    const { code, output } = await runEntry(entry, { ...complete, TEMPORAL_ADDRESS: inject('temporalAddress'), ...queues, METRICS_PORT: '0' });
+    expect(code).toBe(1);
+    expect(output).toContain('PAYLOAD_KEYS is missing');
+    expect(output).toContain('npm run keys -- new');
+    expect(output).toContain('PAYLOAD_ENCRYPTION=off');
+    expect((await pollers(queues.TEMPORAL_TASK_QUEUE)).length).toBe(0);
   }, 60_000);
 });
