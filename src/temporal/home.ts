@@ -1,7 +1,8 @@
 /**
  * What the App Home tab shows, read from Temporal visibility alone (no second database): the
- * search attributes `RequestedBy`, `Stage`, `CostUsd`, `Topic`, `Channel`, `ChannelVisibility`
- * and the memo the workflow keeps (`topic`, `channel`, `stage`, `version`, `costUsd`).
+ * search attributes `RequestedBy`, `Stage`, `CostUsd`, `Channel`, `ChannelVisibility` and the
+ * memo the workflow keeps (`topic`, `channel`, `stage`, `version`, `costUsd`), which the client's
+ * payload codec decrypts.
  *
  * Both lists show only runs of conversations the viewer may see: public channels, and the
  * conversations Slack says they are in. That filter is part of the visibility query, so a page of

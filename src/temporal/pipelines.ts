@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { pipelineWorkflowId, safeSlackId } from '../shared/ids.js';
+import { opaquePipelineWorkflowId, pipelineWorkflowId, safeSlackId, type WorkflowIdStyle } from '../shared/ids.js';
 import { contentPipeline } from '../workflows/content-pipeline.js';
 import { republishArticle } from '../workflows/republish.js';
 import { NOT_THE_RUNS_CHANNEL } from '../workflows/publication.js';
@@ -27,12 +27,12 @@ import {
 import {
   ChannelAttribute,
   ChannelVisibilityAttribute,
+  PayloadKeyAttribute,
   RequestedByAttribute,
   SEARCH_ATTRIBUTES,
   type ChannelVisibility,
   StageAttribute,
   stageAttributeValue,
-  TopicAttribute,
 } from '../workflows/search-attributes.js';
 
 export interface PipelineFacts {
@@ -56,13 +56,17 @@ export interface PipelineListing {
   startTime: Date;
 }
 
-function initialSearchAttributes(request: PipelineRequest, visibility: ChannelVisibility): TypedSearchAttributes {
+/**
+ * IDs, stages and numbers only: the server indexes search attributes in plain text and no codec
+ * covers them, so the topic stays in the (encrypted) memo.
+ */
+function initialSearchAttributes(request: PipelineRequest, visibility: ChannelVisibility, payloadKeyId: string | undefined): TypedSearchAttributes {
   return new TypedSearchAttributes([
-    { key: TopicAttribute, value: request.topic },
     { key: RequestedByAttribute, value: request.requestedBy },
     { key: StageAttribute, value: stageAttributeValue('starting') },
     { key: ChannelAttribute, value: request.channel },
     { key: ChannelVisibilityAttribute, value: visibility },
+    ...(payloadKeyId ? [{ key: PayloadKeyAttribute, value: payloadKeyId }] : []),
   ]);
 }
 
@@ -121,6 +125,14 @@ export interface PipelinesOptions {
   now?: () => Date;
   /** Short unique suffix for workflow IDs. */
   suffix?: () => string;
+  /** WORKFLOW_ID_STYLE: `readable` (the default) puts the topic's slug in the ID, `opaque` a token unrelated to it. */
+  workflowIdStyle?: WorkflowIdStyle;
+  /**
+   * The ID of the key new payloads are encrypted under (EncryptionCodec.currentKeyId), stored as
+   * the run's PayloadKey search attribute so `npm run keys -- check` can tell which runs still need
+   * it; undefined when encryption is off (nothing is set).
+   */
+  payloadKeyId?: string;
 }
 
 export type ReviewOutcome = 'approved' | 'rejected';
@@ -171,6 +183,18 @@ export function suffixFor(idempotencyKey: string): string {
   return (createHash('sha256').update(idempotencyKey).digest().readUIntBE(0, 5) % 36 ** 6).toString(36).padStart(6, '0');
 }
 
+/**
+ * The 12 hex characters of an opaque workflow ID: random, or derived from the request's
+ * idempotency key so that a repeated delivery gets the same ID (as the suffix does). That key is a
+ * whole command delivery, trigger ID included, which Temporal never sees, so the token cannot be
+ * confirmed by hashing guessed topics; a hash of the topic alone could be.
+ */
+export function opaqueToken(idempotencyKey?: string): string {
+  return idempotencyKey === undefined
+    ? randomBytes(6).toString('hex')
+    : createHash('sha256').update(`opaque-workflow-id\n${idempotencyKey}`).digest('hex').slice(0, 12);
+}
+
 export interface StartOptions {
   /**
    * Identifies one request (e.g. one slash-command delivery): a repeated start with the same key,
@@ -194,13 +218,14 @@ export class Pipelines {
   async start(request: PipelineRequest, { idempotencyKey, visibility = 'private' }: StartOptions = {}): Promise<{ workflowId: string }> {
     const now = this.options.now?.() ?? new Date();
     const suffix = idempotencyKey === undefined ? (this.options.suffix ?? randomSuffix)() : suffixFor(idempotencyKey);
-    const workflowId = pipelineWorkflowId(request.topic, now, suffix);
+    const workflowId =
+      this.options.workflowIdStyle === 'opaque' ? opaquePipelineWorkflowId(opaqueToken(idempotencyKey), now, suffix) : pipelineWorkflowId(request.topic, now, suffix);
     try {
       await this.call(() => this.client.workflow.start(contentPipeline, {
         workflowId,
         taskQueue: this.options.taskQueue,
         args: [{ ...request, settings: { ...this.options.settings, searchAttributes: this.searchAttributesReady() } }],
-        ...(this.searchAttributesReady() ? { typedSearchAttributes: initialSearchAttributes(request, visibility) } : {}),
+        ...(this.searchAttributesReady() ? { typedSearchAttributes: initialSearchAttributes(request, visibility, this.options.payloadKeyId) } : {}),
         workflowExecutionTimeout: this.options.executionTimeoutMs,
         // A retried start of the same ID attaches to the running pipeline instead of failing,
         workflowIdConflictPolicy: 'USE_EXISTING',
