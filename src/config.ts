@@ -511,6 +511,9 @@ function timingProblems(v: { PIPELINE_TIMEOUT?: number | undefined; REVIEW_TIMEO
   }];
 }
 
+/** TEMPORAL_DEV_SERVER_DB's default: the embedded server's data, with the local payload key beside it. */
+const DEFAULT_DEV_SERVER_DB = '.temporal/dev-server.sqlite';
+
 export interface LoadOptions {
   /**
    * The playground: it runs its own Temporal server, so no connection setting is read (neither the
@@ -538,7 +541,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all', options: 
   const devServerPort = v.TEMPORAL_DEV_SERVER_PORT ?? 7233;
   const devServerUiPort = v.TEMPORAL_DEV_SERVER_UI_PORT ?? devServerPort + 1000;
   const uiUrl = v.TEMPORAL_UI_URL ?? `http://localhost:${devServerUiPort}`;
-  const devServerDbFile = v.TEMPORAL_DEV_SERVER_DB ?? '.temporal/dev-server.sqlite';
+  const devServerDbFile = v.TEMPORAL_DEV_SERVER_DB ?? DEFAULT_DEV_SERVER_DB;
   return {
     kb: kbFrom(v, v.OPENAI_API_KEY, v.OPENAI_BASE_URL),
     slack: {
@@ -636,6 +639,34 @@ export function loadTemporalConfig(env: Env = process.env): Pick<TemporalConfig,
   const connect = temporalConnection(env);
   if ('problem' in connect) throw new ConfigError([connect]);
   return { connection: connect.connectionOptions, namespace: connect.namespace ?? 'default' };
+}
+
+/**
+ * What `npm run keys -- check` needs: the Temporal connection and the payload keys (PAYLOAD_KEYS,
+ * PAYLOAD_KEYS_FILE, else the embedded server's key file), none of the Slack or OpenAI settings.
+ * Checked as the bot and the workers check them.
+ */
+export function loadKeysConfig(env: Env = process.env): Pick<TemporalConfig, 'connection' | 'namespace'> & { encryption: Pick<EncryptionConfig, 'mode' | 'keys' | 'localKeyFile'> } {
+  const parsed = z
+    .object({ PAYLOAD_ENCRYPTION: encryptionMode, PAYLOAD_KEYS: payloadKeys, PAYLOAD_KEYS_FILE: payloadKeysFile, TEMPORAL_DEV_SERVER_DB: raw })
+    .safeParse(env);
+  const connect = temporalConnection(env);
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), problem: issue.message, help: helpFor(String(issue.path[0])) }));
+  if ('problem' in connect) problems.push(connect);
+  if (parsed.success && !('problem' in connect)) problems.push(...encryptionProblems(parsed.data, connect.connectionOptions.address));
+  if (!parsed.success || 'problem' in connect || problems.length) throw new ConfigError(problems);
+  const v = parsed.data;
+  return {
+    connection: connect.connectionOptions,
+    namespace: connect.namespace ?? 'default',
+    encryption: {
+      mode: v.PAYLOAD_ENCRYPTION ?? 'on',
+      keys: v.PAYLOAD_KEYS ?? v.PAYLOAD_KEYS_FILE,
+      localKeyFile: path.join(path.dirname(v.TEMPORAL_DEV_SERVER_DB ?? DEFAULT_DEV_SERVER_DB), 'payload-keys'),
+    },
+  };
 }
 
 /** The variables that connect the bot to a Slack app. */

@@ -9,6 +9,7 @@ import { opaquePipelineWorkflowId, pipelineWorkflowId, safeSlackId, type Workflo
 import { contentPipeline } from '../workflows/content-pipeline.js';
 import { republishArticle } from '../workflows/republish.js';
 import { NOT_THE_RUNS_CHANNEL } from '../workflows/publication.js';
+import { listRuns, UNREADABLE_RUN_TOPIC } from './listing.js';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   approveEditedSignal,
@@ -54,6 +55,8 @@ export interface PipelineListing {
   topic: string;
   stage: string;
   startTime: Date;
+  /** Its memo could not be decoded (its encryption key is gone): `topic` is a placeholder. */
+  unreadable?: boolean;
 }
 
 /**
@@ -368,7 +371,15 @@ export class Pipelines {
       : `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running'`;
     const listings: PipelineListing[] = [];
     await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS * 2, async () => {
-      for await (const run of this.client.workflow.list({ query, pageSize: 100 })) {
+      for await (const run of listRuns(this.client, { query, pageSize: 100 })) {
+        if (run.unreadable) {
+          // Its memo's key is gone: listed (with a placeholder, never failing the whole answer) only
+          // when the query itself matched requester and channel, which without the memo is all we know.
+          if (!this.searchAttributesReady()) continue;
+          listings.push({ workflowId: run.workflowId, topic: UNREADABLE_RUN_TOPIC, stage: 'unknown', startTime: run.startTime, unreadable: true });
+          if (listings.length >= limit) break;
+          continue;
+        }
         const memo = (run.memo ?? {}) as Record<string, unknown>;
         if (memo.requestedBy !== userId || memo.channel !== channel) continue;
         listings.push({

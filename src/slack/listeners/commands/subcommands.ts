@@ -162,7 +162,7 @@ export async function runSubcommand(sub: Subcommand, context: SubcommandContext,
       const now = Date.now();
       const lines = runs.map(
         (run) =>
-          `• *${escapeMrkdwn(run.topic)}*: ${run.stage}, started ${formatDuration(now - run.startTime.getTime())} ago · ` +
+          `• ${run.unreadable ? `_${escapeMrkdwn(run.topic)}_` : `*${escapeMrkdwn(run.topic)}*`}: ${run.stage}, started ${formatDuration(now - run.startTime.getTime())} ago · ` +
           `\`${run.workflowId}\` · ${link(workflowUrl(deps.temporalUiUrl, deps.namespace, run.workflowId), 'Temporal UI')}`,
       );
       await reply([`Your running pipelines in this channel (${runs.length}):`, ...lines].join('\n'));
