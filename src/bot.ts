@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFor } from './temporal/codec.js';
 import type { App } from '@slack/bolt';
 import { cachedDirectory } from './slack/listeners/authorization.js';
 import { cachedMembership, cachedPerPerson, cachedVisibility, conversationsOf, MEMBERSHIP_LOOKUP_MS, seesPublicChannels, visibilityOf, VISIBILITY_LOOKUP_MS, within } from './slack/membership.js';
@@ -80,7 +81,7 @@ export async function announceUnboundDocuments(uri: string, warn: (message: stri
 export async function startBot(config: Config, address: string, options: StartBotOptions = {}): Promise<RunningBot> {
   // Connects lazily: the bot comes up (and acks commands) even while Temporal is unreachable.
   const connection = Connection.lazy({ ...config.temporal.connection, address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config) });
   const pipelines = pipelinesFor(client, config);
   void pipelines.refreshSearchAttributes(config.temporal.namespace).then(() => {
     // Without Channel and ChannelVisibility no run can be shown to anyone: say once how to fix it.

@@ -21,6 +21,8 @@ import { loadHome } from './temporal/home.js';
 import { Client } from '@temporalio/client';
 import { conversationsOf, MEMBERSHIP_LOOKUP_MS, seesPublicChannels, within } from './slack/membership.js';
 import { announce } from './ops/log.js';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFor } from './temporal/codec.js';
 
 /** The worker's Slack Web API client. */
 export function slackWebClient(config: Config): WebClient {
@@ -39,8 +41,8 @@ export function slackWebClient(config: Config): WebClient {
  * Re-publishes a requester's App Home tab after their pipeline changes stage (debounced), from
  * the worker's activity observer: no workflow code involved.
  */
-export function homeRefreshFor(config: Config, connection: NativeConnection, slack: WebClient = slackWebClient(config)) {
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+export function homeRefreshFor(config: Config, connection: NativeConnection, slack: WebClient = slackWebClient(config), dataConverter: DataConverter = dataConverterFor(config)) {
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   // The worker gets no membership events, so it keeps no answer: a Home it re-publishes (debounced
   // per person) must not show a channel the person left after the bot's cache was dropped.
   const conversations = async (userId: string) => new Set(await within(conversationsOf(slack, userId), MEMBERSHIP_LOOKUP_MS, 'users.conversations'));
@@ -124,6 +126,8 @@ export interface WorkerSetOptions {
   activities: object;
   /** A prebuilt bundle (tests share one); bundled here when absent. */
   workflowBundle?: WorkflowBundleOption;
+  /** Payload codec and failure converter (dataConverterFor); Temporal's plain defaults when absent. */
+  dataConverter?: DataConverter;
   /** Optional tuning for both workers (the benchmark uses it); Temporal's defaults when absent. */
   tuning?: WorkerTuning;
   /** Prices for the cost metrics (content_pipeline_llm_cost_usd_total); the built-in table when absent. */
@@ -147,6 +151,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
     namespace: options.namespace,
     workflowBundle,
     activities: options.activities,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     // Metrics from what activities take and return, and the Slack channel on activity log lines.
     interceptors: {
       activity: [activityObserver({ prices: options.prices ?? DEFAULT_PRICES, ...(options.onStageChange ? { onStageChange: options.onStageChange } : {}) })],
@@ -193,16 +198,18 @@ export interface StartWorkersOptions {
 /** Both workers as configured, with real clients: what `npm run worker` runs. */
 export async function startWorkers(config: Config, address: string, options: StartWorkersOptions = {}) {
   const connection = await NativeConnection.connect({ ...config.temporal.connection, address });
+  const dataConverter = dataConverterFor(config);
   const set = await createWorkers({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     researchTaskQueue: config.temporal.researchTaskQueue,
-    activities: createActivities(buildActivityDeps(config, new Client({ connection, namespace: config.temporal.namespace }))),
+    dataConverter,
+    activities: createActivities(buildActivityDeps(config, new Client({ connection, namespace: config.temporal.namespace, dataConverter }))),
     workflowBundle: options.workflowBundle ?? (await workflowBundleForWorker()),
     tuning: { ...workerTuning(config), ...options.tuning },
     prices: config.pipeline.prices,
-    onStageChange: homeRefreshFor(config, connection),
+    onStageChange: homeRefreshFor(config, connection, slackWebClient(config), dataConverter),
   });
   const done = set.run().finally(() => connection.close());
   return {

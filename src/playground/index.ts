@@ -27,6 +27,7 @@ import {
 } from '../config.js';
 import { startBot, type RunningBot } from '../bot.js';
 import { startWorkers } from '../worker.js';
+import { newPayloadKeyEntry, parsePayloadKeys, type PayloadKey } from '../temporal/codec.js';
 import { ensureTemporalCli } from '../temporal/cli.js';
 import { freePort, startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes.js';
@@ -166,6 +167,8 @@ export async function startPlayground({ env, workflowBundle, log = console.log, 
     const config: Config = {
       ...loaded,
       temporal: { ...loaded.temporal, connection: { address }, ...(devServer?.uiUrl ? { uiUrl: devServer.uiUrl } : {}) },
+      // Encrypted like any deployment, with a key made for this start and kept in memory, as the server's data is.
+      encryption: { ...loaded.encryption, keys: loaded.encryption.keys ?? (parsePayloadKeys(newPayloadKeyEntry('playground')) as PayloadKey[]) },
     };
     const workers = await startWorkers(config, address, workflowBundle ? { workflowBundle } : {});
     stops.push(() => workers.stop());

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { failureConverterPath } from './codec.js';
 import { bundleWorkflowCode, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 const here = fileURLToPath(import.meta.url);
@@ -28,7 +29,8 @@ export function webpackConfigHook<T extends { resolve?: object }>(config: T): T 
 }
 
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, webpackConfigHook, logger: quietBundlerLogger });
+  // Workflow code encodes failures the way every worker and client does (codec.ts).
+  return bundleWorkflowCode({ workflowsPath, failureConverterPath, webpackConfigHook, logger: quietBundlerLogger });
 }
 
 /**

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { log } from '../ops/log.js';
 
 /** `on` (default): encrypt, and still read payloads written before encryption; `required`: refuse those too; `off`: plaintext. */
 export type EncryptionMode = 'on' | 'off' | 'required';
@@ -237,4 +238,13 @@ export function encryptionFor(
     );
   }
   return { mode: settings.mode, keys: local.keys };
+}
+
+/**
+ * The data converter of a process's workers and clients from its configuration
+ * (`config.encryption`): payloads encrypted with the configured keys, or the local key file of an
+ * embedded server; failures encoded.
+ */
+export function dataConverterFor(config: { encryption: Parameters<typeof encryptionFor>[0] }): DataConverter {
+  return temporalDataConverter(encryptionFor(config.encryption, (line) => log().warn(line)));
 }

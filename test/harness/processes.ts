@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { FakeOpenAI } from './fake-openai.js';
 import type { FakeSlack } from './fake-slack.js';
 import { waitFor } from './http.js';
+import { TEST_PAYLOAD_KEYS } from './keys.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -113,6 +114,8 @@ export function productEnv(options: {
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     TEMPORAL_RESEARCH_TASK_QUEUE: options.researchTaskQueue,
     LOG_LEVEL: 'warn',
+    // Encrypted, as any deployment is: the suite's key (test/harness/keys.ts).
+    PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     // Any free port for /metrics, /healthz and /readyz, so processes side by side never collide.
     METRICS_PORT: '0',
     ...options.extra,

@@ -21,6 +21,9 @@ import { waitFor } from './http.js';
 import { productEnv } from './processes.js';
 import { registerSearchAttributes } from '../../src/temporal/setup.js';
 import { msToTs } from '@temporalio/common/lib/time.js';
+import { dataConverterFor } from '../../src/temporal/codec.js';
+import type { DataConverter } from '@temporalio/common';
+import { TEST_PAYLOAD_KEYS } from './keys.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
@@ -74,6 +77,9 @@ export class Stack {
   readonly slack = new FakeSlack();
   readonly openai = new FakeOpenAI();
   config!: Config;
+  /** What the stack's workers, bot and `client` encode payloads and failures with. */
+  dataConverter!: DataConverter;
+  /** A client that decodes, as the bot's does. */
   client!: Client;
   private connection!: Connection;
   private nativeConnection?: NativeConnection;
@@ -108,11 +114,14 @@ export class Stack {
         ...(namespace ? { TEMPORAL_NAMESPACE: namespace } : {}),
         // No knowledge base unless a test gives one: a developer's own .kb never leaks into tests.
         KB_URI: join(tmpdir(), `no-kb-${queueSuffix}`),
+        // Encrypted, as any deployment is, unless the test turns it off or brings its own keys.
+        ...(options.env?.PAYLOAD_ENCRYPTION === 'off' || options.env?.PAYLOAD_KEYS_FILE ? {} : { PAYLOAD_KEYS: TEST_PAYLOAD_KEYS }),
         ...options.env,
       },
       'all',
     );
-    this.client = new Client({ connection: this.connection, namespace: this.config.temporal.namespace });
+    this.dataConverter = dataConverterFor(this.config);
+    this.client = new Client({ connection: this.connection, namespace: this.config.temporal.namespace, dataConverter: this.dataConverter });
     if (!options.withoutWorkers) await this.startWorkers();
     this.bot = await startBot(this.config, this.config.temporal.connection.address ?? address);
     return this;
@@ -125,10 +134,11 @@ export class Stack {
       namespace: this.config.temporal.namespace,
       taskQueue: this.config.temporal.taskQueue,
       researchTaskQueue: this.config.temporal.researchTaskQueue,
-      activities: createActivities((this.options.activityDeps ?? ((deps) => deps))(buildActivityDeps(this.config, new Client({ connection: this.nativeConnection, namespace: this.config.temporal.namespace })))),
+      dataConverter: this.dataConverter,
+      activities: createActivities((this.options.activityDeps ?? ((deps) => deps))(buildActivityDeps(this.config, new Client({ connection: this.nativeConnection, namespace: this.config.temporal.namespace, dataConverter: this.dataConverter })))),
       workflowBundle: { code: inject('workflowBundleCode') },
       prices: this.config.pipeline.prices,
-      onStageChange: homeRefreshFor(this.config, this.nativeConnection),
+      onStageChange: homeRefreshFor(this.config, this.nativeConnection, undefined, this.dataConverter),
     });
     void this.workers.run();
     return this.workers;

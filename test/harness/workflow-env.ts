@@ -11,6 +11,8 @@ import type { Activities } from '../../src/activities/index.js';
 import { createWorkers, type WorkerSet } from '../../src/worker.js';
 import type { LlmUsage } from '../../src/workflows/messages.js';
 import { sleep } from './http.js';
+import { temporalDataConverter } from '../../src/temporal/codec.js';
+import { TEST_ENCRYPTION } from './keys.js';
 
 export interface ActivityEvent {
   name: string;
@@ -93,7 +95,9 @@ export interface WorkflowTestEnv {
 }
 
 export async function startWorkflowEnv(activities: Activities): Promise<WorkflowTestEnv> {
-  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
+  // Encrypted as in production (the codec and the failure converter are outside workflow code).
+  const dataConverter = temporalDataConverter(TEST_ENCRYPTION);
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress'), client: { dataConverter } });
   const suffix = randomUUID().slice(0, 8);
   const taskQueue = `wf-test-${suffix}`;
   const researchTaskQueue = `wf-research-${suffix}`;
@@ -103,6 +107,7 @@ export async function startWorkflowEnv(activities: Activities): Promise<Workflow
     taskQueue,
     researchTaskQueue,
     activities,
+    dataConverter,
     workflowBundle: { code: inject('workflowBundleCode') },
   });
   void workers.run();

@@ -8,6 +8,7 @@ import { contentPipeline } from '../../src/workflows/content-pipeline.js';
 import { approveSignal, rejectSignal, statusQuery, type PipelineInput } from '../../src/workflows/messages.js';
 import { waitFor } from '../harness/http.js';
 import { recordingActivities, startWorkflowEnv, type WorkflowTestEnv } from '../harness/workflow-env.js';
+import { openPayload } from '../harness/keys.js';
 
 describe('ContentPipeline workflow', () => {
   const recorder = recordingActivities({ researchDelayMs: 400 });
@@ -139,7 +140,6 @@ describe('research progress (patch progress-at-task-end)', () => {
   });
   afterAll(() => t?.stop());
 
-  const decode = (payload: { data?: Uint8Array | null } | undefined) => JSON.parse(Buffer.from(payload?.data ?? []).toString()) as unknown;
 
   /**
    * The research steps whose results reached the child in a workflow task before the one that
@@ -157,9 +157,9 @@ describe('research progress (patch progress-at-task-end)', () => {
     }
     const groups = tasks.filter((names) => names.length);
     const parent = (await t.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-    const reported = parent
+    const reported = await Promise.all(parent
       .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'researchStepDone')
-      .map((e) => (decode(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]) as { step: string }).step);
+      .map(async (e) => ((await openPayload(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0])) as { step: string }).step));
     // Retrieval runs beside the research: the last group may be its result alone.
     const earlier = groups.slice(0, -1).flat().filter((name) => name !== 'retrieveContext');
     return { earlier: earlier.sort(), reported: reported.sort() };
