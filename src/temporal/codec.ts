@@ -15,8 +15,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { log } from '../ops/log.js';
+
+// A CommonJS module: under Node's ESM loader (tsx, dist) its namespaces come through the default export.
+const { temporal } = proto;
 
 /** `on` (default): encrypt, and still read payloads written before encryption; `required`: refuse those too; `off`: plaintext. */
 export type EncryptionMode = 'on' | 'off' | 'required';
