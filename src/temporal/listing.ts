@@ -44,7 +44,9 @@ async function decodeRow(raw: RawExecution, converter: Client['options']['loaded
     return await executionInfoFromRaw(raw, converter, raw, namespace);
   } catch (error) {
     const keyId = error instanceof PayloadDecodeError ? error.missingKeyId : undefined;
-    const info = await executionInfoFromRaw({ ...raw, memo: null }, converter, raw, namespace);
+    // The same message without its memo (protobuf defaults live on the prototype, so it is kept).
+    const withoutMemo = Object.assign(Object.create(Object.getPrototypeOf(raw) as object) as RawExecution, raw, { memo: null });
+    const info = await executionInfoFromRaw(withoutMemo, converter, raw, namespace);
     return { ...info, memo: undefined, unreadable: { ...(keyId ? { keyId } : {}), reason: error instanceof Error ? error.message : String(error) } };
   }
 }
