@@ -6,6 +6,8 @@
  * placeholder row instead of failing; the workers then restart with [B, A] and the run completes,
  * its raw history holding payloads under both keys and the topic nowhere outside the codec.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import proto from '@temporalio/proto';
 import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
@@ -155,6 +157,37 @@ describe('payload key rotation', () => {
     expect(stored.includes(Buffer.from(topic))).toBe(false);
     expect(stored.includes(Buffer.from('quokka'))).toBe(false);
   }, 120_000);
+
+  it('npm run keys -- check names the runs that need a key outside PAYLOAD_KEYS (exit 1), and passes once the list has it (exit 0)', async () => {
+    // No worker polls this queue: the run stays open, as one waiting for review does.
+    const pipelines = pipelinesWith(clientA, stack.config, { payloadKeyId: 'rotA', taskQueue: `no-worker-${namespace}` });
+    await pipelines.refreshSearchAttributes(namespace);
+    const { workflowId } = await pipelines.start({ topic: 'checked by the cli', requestedBy: REQUESTER, channel: CHANNEL });
+    const check = async (keys: string) => {
+      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml', PAYLOAD_KEYS: keys };
+      try {
+        const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/temporal/keys-cli.ts', 'check'], { env });
+        return { code: 0, stdout };
+      } catch (error) {
+        const failed = error as { code?: number; stdout?: string; stderr?: string };
+        return { code: failed.code, stdout: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+      }
+    };
+    try {
+      const missing = await waitFor('the cli to name the run', async () => {
+        const answer = await check(testKeyEntry('rotB'));
+        return answer.stdout.includes(workflowId) ? answer : undefined;
+      });
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toContain(`${workflowId}  needs "rotA"`);
+      expect(missing.stdout).toContain('Put "rotA" back in PAYLOAD_KEYS');
+      expect(missing.stdout).not.toContain(testKeyEntry('rotB').split(':')[1]); // never key material
+      const complete = await check(`${testKeyEntry('rotB')},${testKeyEntry('rotA')}`);
+      expect(complete).toEqual({ code: 0, stdout: expect.stringContaining('No running pipeline needs a key outside the configured keys (rotB, rotA).') });
+    } finally {
+      await clientA.workflow.getHandle(workflowId).terminate('test over');
+    }
+  }, 60_000);
 
   it('the startup warning never throws: Temporal unreachable is a debug line', async () => {
     const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }), namespace });

@@ -208,6 +208,16 @@ describe('runSubcommand', () => {
       expect(onlyReply()).toBe('You have no running pipelines in this channel. Start one with `/research <topic>`.');
     });
 
+    it('lists a pipeline whose memo cannot be decoded with a placeholder in place of its topic', async () => {
+      listRunning.mockResolvedValue([
+        { workflowId: WORKFLOW_ID, topic: 'a run this bot cannot read: its encryption key is gone', stage: 'unknown', startTime: new Date(NOW.getTime() - 5 * 60_000), unreadable: true },
+      ]);
+      await run({ kind: 'status' });
+      expect(onlyReply().split('\n')[1]).toBe(
+        `• _a run this bot cannot read: its encryption key is gone_: unknown, started 5m 00s ago · \`${WORKFLOW_ID}\` · <http://localhost:8233/namespaces/default/workflows/${WORKFLOW_ID}|Temporal UI>`,
+      );
+    });
+
     it('lists each running pipeline with its stage, age, ID and a link to the Temporal UI', async () => {
       const other = 'research-temporal-nexus-20250305-abc123';
       listRunning.mockResolvedValue([
