@@ -18,7 +18,7 @@ import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { log } from '../ops/log.js';
 
-// A CommonJS module: under Node's ESM loader (tsx, dist) its namespaces come through the default export.
+// A CommonJS package: its namespaces come off the default export under Node's ESM loader.
 const { temporal } = proto;
 
 /** `on` (default): encrypt, and still read payloads written before encryption; `required`: refuse those too; `off`: plaintext. */

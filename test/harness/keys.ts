@@ -4,7 +4,7 @@
  * recorded with encryption on replay in any checkout.
  */
 import { createHash } from 'node:crypto';
-import type { Payload } from '@temporalio/common';
+import type { Payload, PayloadCodec } from '@temporalio/common';
 import { EncryptionCodec, parsePayloadKeys, type Encryption, type PayloadKey } from '../../src/temporal/codec.js';
 
 /** `id:base64` for a test key named `id`. */
@@ -29,3 +29,28 @@ export async function openPayload(payload: Payload | null | undefined): Promise<
   const [plain] = await suiteCodec.decode([payload ?? {}]);
   return JSON.parse(Buffer.from(plain?.data ?? []).toString()) as unknown;
 }
+
+/**
+ * A history as a person with server access but no key reads it: every byte field (payload data,
+ * metadata) as UTF-8 text, so plaintext anywhere shows. With `codec`, payloads are decoded first
+ * (nested ones too: an encoded failure's attributes), as the Web UI shows them through the codec server.
+ */
+export async function historyAsText(history: unknown, codec?: PayloadCodec): Promise<string> {
+  const walk = async (value: unknown): Promise<unknown> => {
+    if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+    if (Array.isArray(value)) return Promise.all(value.map(walk));
+    if (value && typeof value === 'object') {
+      let object = value as Record<string, unknown>;
+      if (codec && 'metadata' in object && 'data' in object && object.metadata && typeof object.metadata === 'object') {
+        object = (await codec.decode([object as Payload]))[0] as Record<string, unknown>;
+      }
+      const entries = await Promise.all(Object.entries(object).map(async ([key, inner]) => [key, await walk(inner)] as const));
+      return Object.fromEntries(entries);
+    }
+    return value;
+  };
+  return JSON.stringify(await walk(history));
+}
+
+/** The suite's codec (key `test1`), for decoding what the stacks store. */
+export const suitePayloadCodec: PayloadCodec = suiteCodec;
