@@ -114,6 +114,15 @@ export async function warnAboutMissingKeys(
     const found = await client.withDeadline(Date.now() + deadlineMs, () => runsNeedingKeys(client, keyIds, { limit }));
     if (found.count > 0) log.warn(describeRunsNeedingKeys(found, keyIds));
   } catch (error) {
-    log.debug(`Could not check which running pipelines need payload keys outside PAYLOAD_KEYS: ${errorChain(error)}`);
+    const text = errorChain(error);
+    if (/PayloadKey/.test(text)) {
+      // The server answered, but does not know the attribute: the check is blind until it does.
+      log.warn(
+        'Temporal does not have the PayloadKey search attribute, so nothing records which key each run was started under and ' +
+          '`npm run keys -- check` cannot tell which runs an old key is still needed for. Run `npm run setup:temporal` once.',
+      );
+      return;
+    }
+    log.debug(`Could not check which running pipelines need payload keys outside PAYLOAD_KEYS: ${text}`);
   }
 }

@@ -228,7 +228,7 @@ export class Pipelines {
         workflowId,
         taskQueue: this.options.taskQueue,
         args: [{ ...request, settings: { ...this.options.settings, searchAttributes: this.searchAttributesReady() } }],
-        ...(this.searchAttributesReady() ? { typedSearchAttributes: initialSearchAttributes(request, visibility, this.options.payloadKeyId) } : {}),
+        ...(this.searchAttributesReady() ? { typedSearchAttributes: initialSearchAttributes(request, visibility, this.payloadKeyAttributeMissing ? undefined : this.options.payloadKeyId) } : {}),
         workflowExecutionTimeout: this.options.executionTimeoutMs,
         // A retried start of the same ID attaches to the running pipeline instead of failing,
         workflowIdConflictPolicy: 'USE_EXISTING',
@@ -396,8 +396,13 @@ export class Pipelines {
 
   // ── Search attributes: used only once the server is known to have them ────────────────────
   private searchAttributesKnown: boolean | undefined;
-  /** The app's search attributes the server lacks (known once the check has answered). */
+  /** The search attributes the lists need that the server lacks (known once the check has answered). */
   missingSearchAttributes: string[] = [];
+  /**
+   * True when the server lacks PayloadKey (added with encryption): runs start without it, and
+   * lists still work, but `npm run keys -- check` cannot tell which key those runs need.
+   */
+  payloadKeyAttributeMissing = false;
   private searchAttributesCheck: Promise<void> | undefined;
 
   /** Asks the server (once it answers) whether all of SEARCH_ATTRIBUTES are registered. */
@@ -406,7 +411,10 @@ export class Pipelines {
       .listSearchAttributes({ namespace })
       .then((response) => {
         const names = Object.keys(response.customAttributes ?? {});
-        this.missingSearchAttributes = SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !names.includes(name));
+        const missing = SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !names.includes(name));
+        // A server set up before PayloadKey existed keeps its lists until `npm run setup:temporal` adds it.
+        this.payloadKeyAttributeMissing = missing.includes(PayloadKeyAttribute.name);
+        this.missingSearchAttributes = missing.filter((name) => name !== PayloadKeyAttribute.name);
         this.searchAttributesKnown = this.missingSearchAttributes.length === 0;
       })
       .catch(() => {
