@@ -10,6 +10,7 @@ import { pipelinesFor } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
 import type { Pipelines } from '../../src/temporal/pipelines.js';
 import { BOT_TOKEN, OPENAI_KEY, SIGNING_SECRET } from '../harness/stack.js';
+import { TEST_PAYLOAD_KEYS } from '../harness/keys.js';
 
 const SERVICE = '/temporal.api.workflowservice.v1.WorkflowService';
 const START = `${SERVICE}/StartWorkflowExecution`;
@@ -61,6 +62,8 @@ describe('Pipelines on a slow server', () => {
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         OPENAI_API_KEY: OPENAI_KEY,
         TEMPORAL_ADDRESS: address,
+        // An external server gets no plaintext: the suite's key, as every stack uses.
+        PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
         // No worker polls this queue: the test is about the start call, not the run.
         TEMPORAL_TASK_QUEUE: 'pipelines-test-no-worker',
       },
