@@ -37,6 +37,16 @@ export async function* listRuns(client: Client, { query, pageSize }: ListRunsOpt
   }
 }
 
+/**
+ * One run as `handle.describe()` sees it, its memo decoded when it can be, else marked
+ * `unreadable` (for a describe that just failed on the memo).
+ */
+export async function describeRun(client: Client, workflowId: string): Promise<ListedRun> {
+  const { namespace, loadedDataConverter } = client.options;
+  const raw = await client.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId } });
+  return decodeRow(raw.workflowExecutionInfo ?? {}, loadedDataConverter, namespace);
+}
+
 type RawExecution = Parameters<typeof executionInfoFromRaw>[0];
 
 async function decodeRow(raw: RawExecution, converter: Client['options']['loadedDataConverter'], namespace: string): Promise<ListedRun> {

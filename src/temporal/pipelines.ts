@@ -9,7 +9,8 @@ import { opaquePipelineWorkflowId, pipelineWorkflowId, safeSlackId, type Workflo
 import { contentPipeline } from '../workflows/content-pipeline.js';
 import { republishArticle } from '../workflows/republish.js';
 import { NOT_THE_RUNS_CHANNEL } from '../workflows/publication.js';
-import { listRuns, UNREADABLE_RUN_TOPIC } from './listing.js';
+import { describeRun, listRuns, UNREADABLE_RUN_TOPIC } from './listing.js';
+import { PayloadDecodeError } from './codec.js';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   approveEditedSignal,
@@ -48,6 +49,11 @@ export interface PipelineFacts {
   /** From the ChannelVisibility search attribute; undefined for runs started before it existed. */
   visibility?: ChannelVisibility;
   startTime: Date;
+  /**
+   * Set when the memo cannot be decoded (its key is no longer configured): requester and channel
+   * then come from the search attributes, and topic, outcome and stage are unknown.
+   */
+  unreadable?: { keyId?: string };
 }
 
 export interface PipelineListing {
@@ -296,8 +302,28 @@ export class Pipelines {
       };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
+      if (error instanceof PayloadDecodeError) return this.describeUnreadable(workflowId);
       throw error;
     }
+  }
+
+  /**
+   * A run whose memo this bot cannot decode (its key is gone): what its search attributes say
+   * (requester and channel are IDs there too), so permission is still decided the usual way and
+   * the person is told why nothing can be done.
+   */
+  private async describeUnreadable(workflowId: string): Promise<PipelineFacts | undefined> {
+    const run = await this.call(() => describeRun(this.client, workflowId));
+    const attribute = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+    return {
+      running: run.status.name === 'RUNNING',
+      status: run.status.name,
+      channel: attribute(run.typedSearchAttributes.get(ChannelAttribute)),
+      requestedBy: attribute(run.typedSearchAttributes.get(RequestedByAttribute)),
+      ...visibilityOf(run.typedSearchAttributes.get(ChannelVisibilityAttribute)),
+      startTime: run.startTime,
+      unreadable: { ...(run.unreadable?.keyId ? { keyId: run.unreadable.keyId } : {}) },
+    };
   }
 
   /**

@@ -130,6 +130,10 @@ describe('payload key rotation', () => {
     const pipelinesB = pipelinesWith(clientB, stack.config, { payloadKeyId: 'rotB' });
     await pipelinesB.refreshSearchAttributes(namespace);
     expect(await pipelinesB.listRunning(REQUESTER, CHANNEL)).toEqual([expect.objectContaining({ workflowId, topic: UNREADABLE_RUN_TOPIC, unreadable: true })]);
+    // What buttons and `/research cancel|publish` check: requester and channel still known (from search attributes), the key named.
+    const facts = await pipelinesB.describe(workflowId);
+    expect(facts).toMatchObject({ running: true, channel: CHANNEL, requestedBy: REQUESTER, visibility: 'public', unreadable: { keyId: 'rotA' } });
+    expect(facts?.topic).toBeUndefined();
 
     // Rotation: the workers restart with [B, A]; the reviewer's decision is sent under B.
     await stack.workers!.shutdown();

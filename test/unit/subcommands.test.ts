@@ -297,6 +297,20 @@ describe('runSubcommand', () => {
       expect(cancel).not.toHaveBeenCalled();
     });
 
+    it('a run whose encryption key is gone: the requester is told why nothing can be done, and no signal is sent', async () => {
+      describeFn.mockResolvedValue(facts({ topic: undefined, unreadable: { keyId: 'k0' } }));
+      await run({ kind: 'cancel', workflowId: WORKFLOW_ID });
+      expect(onlyReply()).toBe(
+        'This pipeline was started under an encryption key ("k0") the bot no longer has, so it cannot go on and nothing changed. ' +
+          'Ask whoever runs the bot to put that key back in PAYLOAD_KEYS (`npm run keys -- check` lists the runs that need it), then try again.',
+      );
+      expect(cancel).not.toHaveBeenCalled();
+      // Someone else still gets the one refusal, which says nothing about the run.
+      reply.mockClear();
+      await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, makeDeps(), context('U0STRANGER'));
+      expect(onlyReply()).toBe(refusal());
+    });
+
     it('refuses someone who is neither the requester nor a reviewer', async () => {
       membersOf.mockResolvedValue(['U0EDITOR']);
       await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, makeDeps(['U0REVIEWER', 'S0EDITORS']), context('U0STRANGER'));
@@ -384,6 +398,13 @@ describe('runSubcommand', () => {
     beforeEach(() => {
       republish = vi.fn(async (): Promise<RepublishResult> => ({ kind: 'published', channel: 'C0EDITORS', ts: '1.2', parts: 1 }));
       describeFn.mockResolvedValue(finished());
+    });
+
+    it('a finished run whose encryption key is gone: says so instead of failing on its result', async () => {
+      describeFn.mockResolvedValue(facts({ running: false, status: 'COMPLETED', topic: undefined, unreadable: {} }));
+      await publish();
+      expect(onlyReply()).toMatch(/^This pipeline was started under an encryption key the bot no longer has/);
+      expect(republish).not.toHaveBeenCalled();
     });
 
     it('gives an unknown ID, another channel’s run and someone else’s run the same answer, and starts nothing', async () => {
