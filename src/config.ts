@@ -52,8 +52,9 @@ export interface TemporalConfig {
   devServerUiPort: number;
   /**
    * WORKFLOW_ID_STYLE: `readable` IDs carry a short slug of the topic (`research-<slug>-<date>-<suffix>`)
-   * so operators can find runs; `opaque` replaces the slug with a hash of it, for teams that want no
-   * words of a topic outside the encrypted payloads.
+   * so operators can find runs; `opaque` puts 12 hex characters there that do not derive from the
+   * topic (a hash of a short topic could be confirmed by guessing), for teams that want no words of a
+   * topic outside the encrypted payloads (src/shared/ids.ts).
    */
   workflowIdStyle: 'readable' | 'opaque';
 }
@@ -208,7 +209,7 @@ const HELP = {
   PAYLOAD_KEYS:
     'Comma-separated id:base64key pairs, 32-byte keys; the first encrypts, all decrypt. `npm run keys -- new` prints one. Or PAYLOAD_KEYS_FILE=/path, one pair per line (docs/security.md → Encryption).',
   PAYLOAD_KEYS_FILE: 'A file readable by this process with one id:base64key pair per line, the encrypting key first (`npm run keys -- new` prints one).',
-  WORKFLOW_ID_STYLE: 'readable (research-<topic slug>-<date>-<suffix>, the default) or opaque (a hash instead of the slug).',
+  WORKFLOW_ID_STYLE: 'readable (research-<topic slug>-<date>-<suffix>, the default) or opaque (research-<12 hex, unrelated to the topic>-<date>-<suffix>).',
   CODEC_SERVER_HOST: 'The address the codec server listens on: 127.0.0.1 (the default) or, in a container, the interface the Web UI\'s users reach.',
   CODEC_SERVER_TOKEN: 'Any long random string; the CLI then sends it with --codec-auth "Bearer <token>". The Web UI cannot send it (docs/security.md → Encryption).',
   CODEC_CORS_ORIGINS: 'Comma-separated origins of the Web UI, e.g. http://localhost:8233.',
