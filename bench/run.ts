@@ -49,6 +49,8 @@ const DEFAULT_WORKER_MALLOC_ARENA_MAX = '2';
 const settings = {
   /** L of figures 2 and 3 (ms). */
   llmLatencyMs: envInt('BENCH_LLM_LATENCY_MS', 1_000),
+  /** The product processes encrypt payloads as deployed; 'off' measures what the codec costs (issue 20). */
+  payloadEncryption: (process.env.BENCH_PAYLOAD_ENCRYPTION === 'off' ? 'off' : 'on') as 'on' | 'off',
   ackWarmup: envInt('BENCH_ACK_WARMUP', 30),
   ackSequential: envInt('BENCH_ACK_SEQUENTIAL', 1000),
   ackConcurrency: envInt('BENCH_ACK_CONCURRENCY', 100),
@@ -96,6 +98,7 @@ const mb = (sample: Record<string, number>) => Object.fromEntries(Object.entries
 const stack = new BenchStack({
   log,
   runtime: settings.runtime,
+  encryption: settings.payloadEncryption,
   ...(settings.cpuProfile ? { cpuProfDir: path.join(benchDir, 'profiles') } : {}),
 });
 const requests = new SlackRequests(SIGNING_SECRET, () => stack.slack.fake.url);
@@ -933,7 +936,7 @@ async function main(): Promise<void> {
     log('\nPartial run (BENCH_ONLY): bench/results.json left as it was (set BENCH_RESULTS=<file> to write one).');
   }
   console.log(
-    `\nContent pipeline benchmark — ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${process.version}, ${settings.runtime} processes, ${results.durationSeconds} s\n`,
+    `\nContent pipeline benchmark — ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${process.version}, ${settings.runtime} processes, payload encryption ${settings.payloadEncryption}, ${results.durationSeconds} s\n`,
   );
   console.log(table(rows));
   const ourKinds = figures.paths?.historyByKind;

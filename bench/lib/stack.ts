@@ -20,6 +20,7 @@ import { FakeOpenAI } from '../../src/stand-ins/openai.js';
 import { ObservedSlack } from './observed-slack.js';
 import type { WorkerTuning } from '../../src/worker.js';
 import { compileProcs, spawnChild, type Child } from './procs.js';
+import { newPayloadKeyEntry, parsePayloadKeys, temporalDataConverter, type PayloadKey } from '../../src/temporal/codec.js';
 
 const benchDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -42,12 +43,16 @@ export interface StackOptions {
   log: (line: string) => void;
   /** 'compiled': JavaScript from tsc, as deployed (`npm run worker:prod`); 'tsx': as in development. */
   runtime: 'compiled' | 'tsx';
+  /** BENCH_PAYLOAD_ENCRYPTION: 'on' (as deployed: a key made for the run) or 'off' (to measure the codec's cost). */
+  encryption: 'on' | 'off';
 }
 
 export class BenchStack {
   readonly slack = new ObservedSlack();
   readonly openai = new FakeOpenAI();
   readonly runTag = randomUUID().slice(0, 6);
+  /** The run's payload key (PAYLOAD_KEYS of the bot and worker processes), made fresh each run. */
+  private readonly payloadKeys = newPayloadKeyEntry('bench');
   readonly bareTaskQueue = `bench-bare-${this.runTag}`;
   readonly peerTaskQueue = `bench-peer-${this.runTag}`;
   readonly peerResearchTaskQueue = `bench-peer-research-${this.runTag}`;
@@ -100,7 +105,9 @@ export class BenchStack {
     );
     await Promise.all([this.slack.start(), this.openai.start()]);
     this.connection = await Connection.connect({ address: devServer.address });
-    this.client = new Client({ connection: this.connection });
+    // Reads results and memos as the bot does: through the codec the processes encrypt with.
+    const keys = parsePayloadKeys(this.payloadKeys) as PayloadKey[];
+    this.client = new Client({ connection: this.connection, dataConverter: temporalDataConverter({ mode: this.options.encryption, keys: this.options.encryption === 'off' ? [] : keys }) });
     this.metricsPort = await freePort();
     return this;
   }
@@ -123,6 +130,7 @@ export class BenchStack {
       BENCH_BARE_TASK_QUEUE: this.bareTaskQueue,
       PORT: '0',
       LOG_LEVEL: 'warn',
+      ...(this.options.encryption === 'off' ? { PAYLOAD_ENCRYPTION: 'off' } : { PAYLOAD_KEYS: this.payloadKeys }),
       ...overrides,
     };
   }

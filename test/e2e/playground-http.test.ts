@@ -14,6 +14,7 @@ import { PLAYGROUND_CHANNEL, REQUESTER } from '../../src/playground/personas.js'
 import { TOKEN_HEADER } from '../../src/playground/server.js';
 import { waitFor } from '../harness/http.js';
 import { pollersOf } from '../harness/task-queues.js';
+import { TEST_DATA_CONVERTER, TEST_PAYLOAD_KEYS } from '../harness/keys.js';
 
 let playground: RunningPlayground;
 let port: number;
@@ -24,7 +25,7 @@ const taskQueue = `content-pipeline-http-${suffix}`;
 beforeAll(async () => {
   playground = await startPlayground({
     temporalAddress: inject('temporalAddress'),
-    env: { TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_RESEARCH_TASK_QUEUE: `research-http-${suffix}`, PORT: '0', LOG_LEVEL: 'error' },
+    env: { PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_RESEARCH_TASK_QUEUE: `research-http-${suffix}`, PORT: '0', LOG_LEVEL: 'error' },
     workflowBundle: { code: inject('workflowBundleCode') },
     log: () => undefined,
   });
@@ -35,7 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // The run this file started is ended, so it does not wait on the shared server for a review.
   if (connection) {
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: TEST_DATA_CONVERTER });
     for await (const run of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
       await client.workflow.getHandle(run.workflowId, run.runId).terminate('test over').catch(() => undefined);
     }

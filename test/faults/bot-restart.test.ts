@@ -16,6 +16,7 @@ import { FakeSlack } from '../harness/fake-slack.js';
 import { waitFor } from '../harness/http.js';
 import { PROCESS_SECRETS, productEnv, startBotProcess, startWorkerProcess, type ProductProcess } from '../harness/processes.js';
 import { buttonClickBody, signedHeaders, slashCommandBody } from '../harness/slack-signing.js';
+import { TEST_DATA_CONVERTER } from '../harness/keys.js';
 
 const CHANNEL = 'C0CHANNEL';
 
@@ -30,7 +31,7 @@ describe('bot restarted between the draft and the click', () => {
   beforeAll(async () => {
     await Promise.all([slack.start(), openai.start()]);
     connection = await Connection.connect({ address: inject('temporalAddress') });
-    client = new Client({ connection });
+    client = new Client({ connection, dataConverter: TEST_DATA_CONVERTER });
     const suffix = randomUUID().slice(0, 8);
     env = productEnv({
       slack,

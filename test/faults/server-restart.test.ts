@@ -23,6 +23,7 @@ import { FakeSlack } from '../harness/fake-slack.js';
 import { waitFor } from '../harness/http.js';
 import { PROCESS_SECRETS, productEnv, startWorkerProcess, type ProductProcess } from '../harness/processes.js';
 import { buttonClickBody, signedHeaders, slashCommandBody } from '../harness/slack-signing.js';
+import { TEST_DATA_CONVERTER } from '../harness/keys.js';
 
 const CHANNEL = 'C0CHANNEL';
 
@@ -80,7 +81,7 @@ describe('Temporal server stopped and restarted', () => {
   async function resultOf(workflowId: string): Promise<PipelineResult> {
     const connection = await Connection.connect({ address: server!.address });
     try {
-      return (await new Client({ connection }).workflow.getHandle(workflowId).result()) as PipelineResult;
+      return (await new Client({ connection, dataConverter: TEST_DATA_CONVERTER }).workflow.getHandle(workflowId).result()) as PipelineResult;
     } finally {
       await connection.close();
     }

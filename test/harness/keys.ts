@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { EncryptionCodec, parsePayloadKeys, type Encryption, type PayloadKey } from '../../src/temporal/codec.js';
+import { EncryptionCodec, parsePayloadKeys, temporalDataConverter, type Encryption, type PayloadKey } from '../../src/temporal/codec.js';
 
 /** `id:base64` for a test key named `id`. */
 export function testKeyEntry(id: string): string {
@@ -54,3 +54,6 @@ export async function historyAsText(history: unknown, codec?: PayloadCodec): Pro
 
 /** The suite's codec (key `test1`), for decoding what the stacks store. */
 export const suitePayloadCodec: PayloadCodec = suiteCodec;
+
+/** The data converter of every client a test makes beside a stack (or processes) that encrypts. */
+export const TEST_DATA_CONVERTER = temporalDataConverter(TEST_ENCRYPTION);

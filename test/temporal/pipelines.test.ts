@@ -10,7 +10,7 @@ import { pipelinesFor } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
 import type { Pipelines } from '../../src/temporal/pipelines.js';
 import { BOT_TOKEN, OPENAI_KEY, SIGNING_SECRET } from '../harness/stack.js';
-import { TEST_PAYLOAD_KEYS } from '../harness/keys.js';
+import { TEST_DATA_CONVERTER, TEST_PAYLOAD_KEYS } from '../harness/keys.js';
 
 const SERVICE = '/temporal.api.workflowservice.v1.WorkflowService';
 const START = `${SERVICE}/StartWorkflowExecution`;
@@ -62,15 +62,14 @@ describe('Pipelines on a slow server', () => {
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         OPENAI_API_KEY: OPENAI_KEY,
         TEMPORAL_ADDRESS: address,
-        // An external server gets no plaintext: the suite's key, as every stack uses.
-        PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
         // No worker polls this queue: the test is about the start call, not the run.
         TEMPORAL_TASK_QUEUE: 'pipelines-test-no-worker',
+        PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
       },
       'bot',
     );
     connection = await Connection.connect({ address, interceptors: [lost.interceptor] });
-    client = new Client({ connection });
+    client = new Client({ connection, dataConverter: TEST_DATA_CONVERTER });
     pipelines = pipelinesFor(client, config);
   });
   afterAll(() => connection?.close());

@@ -10,6 +10,7 @@ import {
   type Role,
 } from '../../src/config.js';
 import { DEFAULT_PRICES, formatBudget, UNLIMITED_BUDGET_USD } from '../../src/shared/pricing.js';
+import { testKeyEntry } from '../harness/keys.js';
 
 /**
  * Every env below is an explicit object. The Temporal envconfig loader falls back to a TOML file
@@ -26,6 +27,8 @@ const VALID: Env = {
   SLACK_SIGNING_SECRET: 'signing-secret',
   OPENAI_API_KEY: 'sk-test',
   TEMPORAL_CONFIG_FILE: NO_TOML,
+  // Any Temporal but the embedded one needs payload keys (describe 'payload encryption' below).
+  PAYLOAD_KEYS: testKeyEntry('unit1'),
 };
 
 function env(overrides: Env = {}, base: Env = VALID): Env {

@@ -85,7 +85,7 @@ describe('loadConfig for the playground (ownTemporalServer)', () => {
     dirs.push(home);
     mkdirSync(join(home, 'temporalio'));
     writeFileSync(join(home, 'temporalio', 'temporal.toml'), '[profile.default]\naddress = "prod.example.com:7233"\nnamespace = "prod"\napi_key = "file-key"\n');
-    const env = { XDG_CONFIG_HOME: home, SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 's', OPENAI_API_KEY: 'sk-x' };
+    const env = { XDG_CONFIG_HOME: home, SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 's', OPENAI_API_KEY: 'sk-x', PAYLOAD_ENCRYPTION: 'off' };
     // The bot, for comparison: the profile chooses its server.
     expect(loadConfig(env).temporal.connection.address).toBe('prod.example.com:7233');
     const playground = loadConfig(env, 'all', { ownTemporalServer: true });

@@ -15,6 +15,7 @@ import { contentPipeline } from '../../src/workflows/content-pipeline.js';
 import { approveSignal, requestChangesSignal, statusQuery } from '../../src/workflows/messages.js';
 import { waitFor } from '../harness/http.js';
 import { recordingActivities, startWorkflowEnv, type WorkflowTestEnv } from '../harness/workflow-env.js';
+import { TEST_DATA_CONVERTER } from '../harness/keys.js';
 
 const CHANGED = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'changed-code');
 
@@ -69,6 +70,6 @@ describe('prompt and price changes never change a run in flight', () => {
     const history = await handle.fetchHistory();
 
     const changed = await bundleWithChangedPromptsAndPrices();
-    await expect(Worker.runReplayHistory({ workflowBundle: { code: changed.code } }, history, handle.workflowId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: { code: changed.code }, dataConverter: TEST_DATA_CONVERTER }, history, handle.workflowId)).resolves.toBeUndefined();
   });
 });
