@@ -6,6 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -46,6 +47,8 @@ const execFileAsync = promisify(execFile);
 export async function compileProcs(): Promise<string> {
   const tsc = path.join(benchDir, '..', 'node_modules', 'typescript', 'bin', 'tsc');
   await execFileAsync(process.execPath, [tsc, '-p', path.join(benchDir, 'tsconfig.build.json')]);
+  // tsc emits no .cjs: the failure converter Temporal requires by path (src/temporal/codec.ts), as `npm run build` copies it.
+  await copyFile(path.join(benchDir, '..', 'src', 'temporal', 'failure-converter.cjs'), path.join(benchDir, '.build', 'src', 'temporal', 'failure-converter.cjs'));
   return path.join(benchDir, '.build', 'bench', 'procs');
 }
 

@@ -34,6 +34,12 @@ const OUT = new URL('../fixtures/histories/', import.meta.url);
  * full set beside the older ones, which keep replaying through the patch's old branch.
  */
 const GENERATION = 'reviewers-by-membership';
+/**
+ * How the payloads in a file are stored: `encrypted` since issue 20 (the suite's test key,
+ * test/harness/keys.ts), as every deployment stores them now; the replay test opens them with
+ * that key. A generation recorded in plaintext before has no such suffix.
+ */
+const STORAGE = 'encrypted';
 
 describe('record workflow histories', () => {
   let ok: WorkflowTestEnv;
@@ -122,8 +128,8 @@ describe('record workflow histories', () => {
 
   async function save(name: string, handle: WorkflowHandle, withChild = false) {
     await handle.result().catch(() => undefined);
-    write(`${name}.${GENERATION}.json`, handle.workflowId);
-    if (withChild) write(`${name}-parallel-research.${GENERATION}.json`, researchChildWorkflowId(handle.workflowId));
+    write(`${name}.${GENERATION}.${STORAGE}.json`, handle.workflowId);
+    if (withChild) write(`${name}-parallel-research.${GENERATION}.${STORAGE}.json`, researchChildWorkflowId(handle.workflowId));
   }
 
   it('approve (and its research child)', async () => {
