@@ -58,4 +58,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // CommonJS modules (src/temporal/failure-converter.cjs, which Temporal require()s by path).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', exports: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -23,7 +23,6 @@ import {
   RequestedByAttribute,
   SEARCH_ATTRIBUTE_FLAGS,
   StageAttribute,
-  TopicAttribute,
 } from '../src/workflows/search-attributes.js';
 import { roundSummary, summarize, type Summary } from './lib/stats.js';
 
@@ -61,7 +60,6 @@ export async function homeMembershipFigure(): Promise<HomeMembershipFigure> {
         taskQueue: 'no-worker-here',
         args: [],
         typedSearchAttributes: new TypedSearchAttributes([
-          { key: TopicAttribute, value: `topic ${i}` },
           { key: RequestedByAttribute, value: i % 4 === 0 ? VIEWER : 'U0OTHER' },
           { key: StageAttribute, value: i % 3 === 0 ? 'AwaitingReview' : 'Researching' },
           { key: ChannelAttribute, value: channel },

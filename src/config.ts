@@ -52,8 +52,9 @@ export interface TemporalConfig {
   devServerUiPort: number;
   /**
    * WORKFLOW_ID_STYLE: `readable` IDs carry a short slug of the topic (`research-<slug>-<date>-<suffix>`)
-   * so operators can find runs; `opaque` replaces the slug with a hash of it, for teams that want no
-   * words of a topic outside the encrypted payloads.
+   * so operators can find runs; `opaque` puts 12 hex characters there that do not derive from the
+   * topic (a hash of a short topic could be confirmed by guessing), for teams that want no words of a
+   * topic outside the encrypted payloads (src/shared/ids.ts).
    */
   workflowIdStyle: 'readable' | 'opaque';
 }
@@ -208,7 +209,7 @@ const HELP = {
   PAYLOAD_KEYS:
     'Comma-separated id:base64key pairs, 32-byte keys; the first encrypts, all decrypt. `npm run keys -- new` prints one. Or PAYLOAD_KEYS_FILE=/path, one pair per line (docs/security.md → Encryption).',
   PAYLOAD_KEYS_FILE: 'A file readable by this process with one id:base64key pair per line, the encrypting key first (`npm run keys -- new` prints one).',
-  WORKFLOW_ID_STYLE: 'readable (research-<topic slug>-<date>-<suffix>, the default) or opaque (a hash instead of the slug).',
+  WORKFLOW_ID_STYLE: 'readable (research-<topic slug>-<date>-<suffix>, the default) or opaque (research-<12 hex, unrelated to the topic>-<date>-<suffix>).',
   CODEC_SERVER_HOST: 'The address the codec server listens on: 127.0.0.1 (the default) or, in a container, the interface the Web UI\'s users reach.',
   CODEC_SERVER_TOKEN: 'Any long random string; the CLI then sends it with --codec-auth "Bearer <token>". The Web UI cannot send it (docs/security.md → Encryption).',
   CODEC_CORS_ORIGINS: 'Comma-separated origins of the Web UI, e.g. http://localhost:8233.',
@@ -511,6 +512,9 @@ function timingProblems(v: { PIPELINE_TIMEOUT?: number | undefined; REVIEW_TIMEO
   }];
 }
 
+/** TEMPORAL_DEV_SERVER_DB's default: the embedded server's data, with the local payload key beside it. */
+const DEFAULT_DEV_SERVER_DB = '.temporal/dev-server.sqlite';
+
 export interface LoadOptions {
   /**
    * The playground: it runs its own Temporal server, so no connection setting is read (neither the
@@ -538,7 +542,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all', options: 
   const devServerPort = v.TEMPORAL_DEV_SERVER_PORT ?? 7233;
   const devServerUiPort = v.TEMPORAL_DEV_SERVER_UI_PORT ?? devServerPort + 1000;
   const uiUrl = v.TEMPORAL_UI_URL ?? `http://localhost:${devServerUiPort}`;
-  const devServerDbFile = v.TEMPORAL_DEV_SERVER_DB ?? '.temporal/dev-server.sqlite';
+  const devServerDbFile = v.TEMPORAL_DEV_SERVER_DB ?? DEFAULT_DEV_SERVER_DB;
   return {
     kb: kbFrom(v, v.OPENAI_API_KEY, v.OPENAI_BASE_URL),
     slack: {
@@ -636,6 +640,34 @@ export function loadTemporalConfig(env: Env = process.env): Pick<TemporalConfig,
   const connect = temporalConnection(env);
   if ('problem' in connect) throw new ConfigError([connect]);
   return { connection: connect.connectionOptions, namespace: connect.namespace ?? 'default' };
+}
+
+/**
+ * What `npm run keys -- check` needs: the Temporal connection and the payload keys (PAYLOAD_KEYS,
+ * PAYLOAD_KEYS_FILE, else the embedded server's key file), none of the Slack or OpenAI settings.
+ * Checked as the bot and the workers check them.
+ */
+export function loadKeysConfig(env: Env = process.env): Pick<TemporalConfig, 'connection' | 'namespace'> & { encryption: Pick<EncryptionConfig, 'mode' | 'keys' | 'localKeyFile'> } {
+  const parsed = z
+    .object({ PAYLOAD_ENCRYPTION: encryptionMode, PAYLOAD_KEYS: payloadKeys, PAYLOAD_KEYS_FILE: payloadKeysFile, TEMPORAL_DEV_SERVER_DB: raw })
+    .safeParse(env);
+  const connect = temporalConnection(env);
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), problem: issue.message, help: helpFor(String(issue.path[0])) }));
+  if ('problem' in connect) problems.push(connect);
+  if (parsed.success && !('problem' in connect)) problems.push(...encryptionProblems(parsed.data, connect.connectionOptions.address));
+  if (!parsed.success || 'problem' in connect || problems.length) throw new ConfigError(problems);
+  const v = parsed.data;
+  return {
+    connection: connect.connectionOptions,
+    namespace: connect.namespace ?? 'default',
+    encryption: {
+      mode: v.PAYLOAD_ENCRYPTION ?? 'on',
+      keys: v.PAYLOAD_KEYS ?? v.PAYLOAD_KEYS_FILE,
+      localKeyFile: path.join(path.dirname(v.TEMPORAL_DEV_SERVER_DB ?? DEFAULT_DEV_SERVER_DB), 'payload-keys'),
+    },
+  };
 }
 
 /** The variables that connect the bot to a Slack app. */

@@ -1,7 +1,9 @@
 /**
  * Workflow IDs that read well in the Temporal Web UI:
  * `research-<topic-slug>-<yyyymmdd>-<suffix>`, and the child's ID derived from its parent's.
- * Pure: no clock or randomness here, callers pass them in.
+ * Workflow IDs are not encrypted (no payload codec covers them), so the slug is the one piece of a
+ * topic the server stores readably; WORKFLOW_ID_STYLE=opaque puts a token there instead
+ * (`opaquePipelineWorkflowId`). Pure: no clock or randomness here, callers pass them in.
  */
 const MAX_SLUG_LENGTH = 40;
 
@@ -31,6 +33,22 @@ export function yyyymmdd(date: Date): string {
 
 export function pipelineWorkflowId(topic: string, date: Date, suffix: string): string {
   return `research-${slugify(topic)}-${yyyymmdd(date)}-${suffix}`;
+}
+
+/** Readable IDs carry the topic's slug; opaque ones a token that has nothing to do with the topic. */
+export type WorkflowIdStyle = 'readable' | 'opaque';
+
+const OPAQUE_TOKEN = /^[0-9a-f]{12}$/;
+
+/**
+ * `research-<token>-<yyyymmdd>-<suffix>` for WORKFLOW_ID_STYLE=opaque, where the token is 12 hex
+ * characters that the caller draws at random or derives from the request (never from the topic
+ * alone: topics are short, so a plain hash of one is confirmed by hashing guesses until one
+ * matches). Still matches `isPipelineWorkflowId`, and child and republish IDs derive from it.
+ */
+export function opaquePipelineWorkflowId(token: string, date: Date, suffix: string): string {
+  if (!OPAQUE_TOKEN.test(token)) throw new Error(`An opaque workflow ID token is 12 lower-case hex characters, not "${token}".`);
+  return `research-${token}-${yyyymmdd(date)}-${suffix}`;
 }
 
 export function researchChildWorkflowId(parentWorkflowId: string): string {

@@ -1,15 +1,18 @@
 /**
  * What the App Home tab shows, read from Temporal visibility alone (no second database): the
- * search attributes `RequestedBy`, `Stage`, `CostUsd`, `Topic`, `Channel`, `ChannelVisibility`
- * and the memo the workflow keeps (`topic`, `channel`, `stage`, `version`, `costUsd`).
+ * search attributes `RequestedBy`, `Stage`, `CostUsd`, `Channel`, `ChannelVisibility` and the
+ * memo the workflow keeps (`topic`, `channel`, `stage`, `version`, `costUsd`), which the client's
+ * payload codec decrypts.
  *
  * Both lists show only runs of conversations the viewer may see: public channels, and the
  * conversations Slack says they are in. That filter is part of the visibility query, so a page of
  * ten is ten rows the viewer may see. Runs started before `Channel` existed match neither and are
- * listed to no one. Team totals stay numbers, without topics.
+ * listed to no one. Team totals stay numbers, without topics. A run whose memo cannot be decoded
+ * (its key was removed from PAYLOAD_KEYS) is one row saying so, not a Home that fails.
  */
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { CostUsdAttribute } from '../workflows/search-attributes.js';
+import type { Client } from '@temporalio/client';
+import { ChannelAttribute, CostUsdAttribute } from '../workflows/search-attributes.js';
+import { listRuns, UNREADABLE_RUN_TOPIC, type ListedRun } from './listing.js';
 import { HOME_PAGE_SIZE, type HomeData, type HomeRun } from '../slack/blocks/home.js';
 import { errorChain } from '../shared/error-chain.js';
 import { log } from '../ops/log.js';
@@ -53,10 +56,25 @@ export function membershipProblem(error: unknown): string {
   return 'Slack did not answer; open the Home tab again in a minute, and if it persists ask whoever runs the bot to check its Slack connection';
 }
 
-function toRun(info: WorkflowExecutionInfo): HomeRun {
+function toRun(info: ListedRun): HomeRun {
   const memo = (info.memo ?? {}) as Record<string, unknown>;
   const attributeCost = info.typedSearchAttributes?.get(CostUsdAttribute);
   const running = info.status.name === 'RUNNING';
+  if (info.unreadable) {
+    // What the search attributes say (IDs and numbers): enough to place the run, nothing it holds.
+    const channel = info.typedSearchAttributes?.get(ChannelAttribute);
+    return {
+      workflowId: info.workflowId,
+      topic: UNREADABLE_RUN_TOPIC,
+      stage: info.status.name.toLowerCase(),
+      version: 0,
+      costUsd: typeof attributeCost === 'number' ? attributeCost : undefined,
+      channel: typeof channel === 'string' ? channel : undefined,
+      startTime: info.startTime,
+      running,
+      unreadable: true,
+    };
+  }
   return {
     workflowId: info.workflowId,
     topic: typeof memo.topic === 'string' ? memo.topic : info.workflowId,
@@ -73,7 +91,7 @@ function toRun(info: WorkflowExecutionInfo): HomeRun {
 async function list(client: Client, query: string, skip: number, take: number): Promise<{ runs: HomeRun[]; more: boolean }> {
   const runs: HomeRun[] = [];
   let seen = 0;
-  for await (const info of client.workflow.list({ query, pageSize: Math.min(100, skip + take + 1) })) {
+  for await (const info of listRuns(client, { query, pageSize: Math.min(100, skip + take + 1) })) {
     seen += 1;
     if (seen <= skip) continue;
     if (runs.length === take) return { runs, more: true };
@@ -85,7 +103,7 @@ async function list(client: Client, query: string, skip: number, take: number): 
 async function spendSince(client: Client, since: Date): Promise<{ usd: number; runs: number; partial: boolean }> {
   let usd = 0;
   let runs = 0;
-  for await (const info of client.workflow.list({ query: `WorkflowType = 'contentPipeline' AND StartTime >= '${since.toISOString()}'`, pageSize: 200 })) {
+  for await (const info of listRuns(client, { query: `WorkflowType = 'contentPipeline' AND StartTime >= '${since.toISOString()}'`, pageSize: 200 })) {
     if (runs === MAX_SPEND_RUNS) return { usd, runs, partial: true };
     runs += 1;
     usd += toRun(info).costUsd ?? 0;

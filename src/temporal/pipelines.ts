@@ -5,10 +5,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { pipelineWorkflowId, safeSlackId } from '../shared/ids.js';
+import { opaquePipelineWorkflowId, pipelineWorkflowId, safeSlackId, type WorkflowIdStyle } from '../shared/ids.js';
 import { contentPipeline } from '../workflows/content-pipeline.js';
 import { republishArticle } from '../workflows/republish.js';
 import { NOT_THE_RUNS_CHANNEL } from '../workflows/publication.js';
+import { describeRun, listRuns, UNREADABLE_RUN_TOPIC } from './listing.js';
+import { PayloadDecodeError } from './codec.js';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   approveEditedSignal,
@@ -27,12 +29,12 @@ import {
 import {
   ChannelAttribute,
   ChannelVisibilityAttribute,
+  PayloadKeyAttribute,
   RequestedByAttribute,
   SEARCH_ATTRIBUTES,
   type ChannelVisibility,
   StageAttribute,
   stageAttributeValue,
-  TopicAttribute,
 } from '../workflows/search-attributes.js';
 
 export interface PipelineFacts {
@@ -47,6 +49,11 @@ export interface PipelineFacts {
   /** From the ChannelVisibility search attribute; undefined for runs started before it existed. */
   visibility?: ChannelVisibility;
   startTime: Date;
+  /**
+   * Set when the memo cannot be decoded (its key is no longer configured): requester and channel
+   * then come from the search attributes, and topic, outcome and stage are unknown.
+   */
+  unreadable?: { keyId?: string };
 }
 
 export interface PipelineListing {
@@ -54,15 +61,21 @@ export interface PipelineListing {
   topic: string;
   stage: string;
   startTime: Date;
+  /** Its memo could not be decoded (its encryption key is gone): `topic` is a placeholder. */
+  unreadable?: boolean;
 }
 
-function initialSearchAttributes(request: PipelineRequest, visibility: ChannelVisibility): TypedSearchAttributes {
+/**
+ * IDs, stages and numbers only: the server indexes search attributes in plain text and no codec
+ * covers them, so the topic stays in the (encrypted) memo.
+ */
+function initialSearchAttributes(request: PipelineRequest, visibility: ChannelVisibility, payloadKeyId: string | undefined): TypedSearchAttributes {
   return new TypedSearchAttributes([
-    { key: TopicAttribute, value: request.topic },
     { key: RequestedByAttribute, value: request.requestedBy },
     { key: StageAttribute, value: stageAttributeValue('starting') },
     { key: ChannelAttribute, value: request.channel },
     { key: ChannelVisibilityAttribute, value: visibility },
+    ...(payloadKeyId ? [{ key: PayloadKeyAttribute, value: payloadKeyId }] : []),
   ]);
 }
 
@@ -121,6 +134,14 @@ export interface PipelinesOptions {
   now?: () => Date;
   /** Short unique suffix for workflow IDs. */
   suffix?: () => string;
+  /** WORKFLOW_ID_STYLE: `readable` (the default) puts the topic's slug in the ID, `opaque` a token unrelated to it. */
+  workflowIdStyle?: WorkflowIdStyle;
+  /**
+   * The ID of the key new payloads are encrypted under (EncryptionCodec.currentKeyId), stored as
+   * the run's PayloadKey search attribute so `npm run keys -- check` can tell which runs still need
+   * it; undefined when encryption is off (nothing is set).
+   */
+  payloadKeyId?: string;
 }
 
 export type ReviewOutcome = 'approved' | 'rejected';
@@ -171,6 +192,18 @@ export function suffixFor(idempotencyKey: string): string {
   return (createHash('sha256').update(idempotencyKey).digest().readUIntBE(0, 5) % 36 ** 6).toString(36).padStart(6, '0');
 }
 
+/**
+ * The 12 hex characters of an opaque workflow ID: random, or derived from the request's
+ * idempotency key so that a repeated delivery gets the same ID (as the suffix does). That key is a
+ * whole command delivery, trigger ID included, which Temporal never sees, so the token cannot be
+ * confirmed by hashing guessed topics; a hash of the topic alone could be.
+ */
+export function opaqueToken(idempotencyKey?: string): string {
+  return idempotencyKey === undefined
+    ? randomBytes(6).toString('hex')
+    : createHash('sha256').update(`opaque-workflow-id\n${idempotencyKey}`).digest('hex').slice(0, 12);
+}
+
 export interface StartOptions {
   /**
    * Identifies one request (e.g. one slash-command delivery): a repeated start with the same key,
@@ -194,13 +227,14 @@ export class Pipelines {
   async start(request: PipelineRequest, { idempotencyKey, visibility = 'private' }: StartOptions = {}): Promise<{ workflowId: string }> {
     const now = this.options.now?.() ?? new Date();
     const suffix = idempotencyKey === undefined ? (this.options.suffix ?? randomSuffix)() : suffixFor(idempotencyKey);
-    const workflowId = pipelineWorkflowId(request.topic, now, suffix);
+    const workflowId =
+      this.options.workflowIdStyle === 'opaque' ? opaquePipelineWorkflowId(opaqueToken(idempotencyKey), now, suffix) : pipelineWorkflowId(request.topic, now, suffix);
     try {
       await this.call(() => this.client.workflow.start(contentPipeline, {
         workflowId,
         taskQueue: this.options.taskQueue,
         args: [{ ...request, settings: { ...this.options.settings, searchAttributes: this.searchAttributesReady() } }],
-        ...(this.searchAttributesReady() ? { typedSearchAttributes: initialSearchAttributes(request, visibility) } : {}),
+        ...(this.searchAttributesReady() ? { typedSearchAttributes: initialSearchAttributes(request, visibility, this.payloadKeyAttributeMissing ? undefined : this.options.payloadKeyId) } : {}),
         workflowExecutionTimeout: this.options.executionTimeoutMs,
         // A retried start of the same ID attaches to the running pipeline instead of failing,
         workflowIdConflictPolicy: 'USE_EXISTING',
@@ -268,8 +302,28 @@ export class Pipelines {
       };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
+      if (error instanceof PayloadDecodeError) return this.describeUnreadable(workflowId);
       throw error;
     }
+  }
+
+  /**
+   * A run whose memo this bot cannot decode (its key is gone): what its search attributes say
+   * (requester and channel are IDs there too), so permission is still decided the usual way and
+   * the person is told why nothing can be done.
+   */
+  private async describeUnreadable(workflowId: string): Promise<PipelineFacts | undefined> {
+    const run = await this.call(() => describeRun(this.client, workflowId));
+    const attribute = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+    return {
+      running: run.status.name === 'RUNNING',
+      status: run.status.name,
+      channel: attribute(run.typedSearchAttributes.get(ChannelAttribute)),
+      requestedBy: attribute(run.typedSearchAttributes.get(RequestedByAttribute)),
+      ...visibilityOf(run.typedSearchAttributes.get(ChannelVisibilityAttribute)),
+      startTime: run.startTime,
+      unreadable: { ...(run.unreadable?.keyId ? { keyId: run.unreadable.keyId } : {}) },
+    };
   }
 
   /**
@@ -343,7 +397,15 @@ export class Pipelines {
       : `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running'`;
     const listings: PipelineListing[] = [];
     await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS * 2, async () => {
-      for await (const run of this.client.workflow.list({ query, pageSize: 100 })) {
+      for await (const run of listRuns(this.client, { query, pageSize: 100 })) {
+        if (run.unreadable) {
+          // Its memo's key is gone: listed (with a placeholder, never failing the whole answer) only
+          // when the query itself matched requester and channel, which without the memo is all we know.
+          if (!this.searchAttributesReady()) continue;
+          listings.push({ workflowId: run.workflowId, topic: UNREADABLE_RUN_TOPIC, stage: 'unknown', startTime: run.startTime, unreadable: true });
+          if (listings.length >= limit) break;
+          continue;
+        }
         const memo = (run.memo ?? {}) as Record<string, unknown>;
         if (memo.requestedBy !== userId || memo.channel !== channel) continue;
         listings.push({
@@ -360,8 +422,13 @@ export class Pipelines {
 
   // ── Search attributes: used only once the server is known to have them ────────────────────
   private searchAttributesKnown: boolean | undefined;
-  /** The app's search attributes the server lacks (known once the check has answered). */
+  /** The search attributes the lists need that the server lacks (known once the check has answered). */
   missingSearchAttributes: string[] = [];
+  /**
+   * True when the server lacks PayloadKey (added with encryption): runs start without it, and
+   * lists still work, but `npm run keys -- check` cannot tell which key those runs need.
+   */
+  payloadKeyAttributeMissing = false;
   private searchAttributesCheck: Promise<void> | undefined;
 
   /** Asks the server (once it answers) whether all of SEARCH_ATTRIBUTES are registered. */
@@ -370,7 +437,10 @@ export class Pipelines {
       .listSearchAttributes({ namespace })
       .then((response) => {
         const names = Object.keys(response.customAttributes ?? {});
-        this.missingSearchAttributes = SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !names.includes(name));
+        const missing = SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !names.includes(name));
+        // A server set up before PayloadKey existed keeps its lists until `npm run setup:temporal` adds it.
+        this.payloadKeyAttributeMissing = missing.includes(PayloadKeyAttribute.name);
+        this.missingSearchAttributes = missing.filter((name) => name !== PayloadKeyAttribute.name);
         this.searchAttributesKnown = this.missingSearchAttributes.length === 0;
       })
       .catch(() => {

@@ -1,6 +1,6 @@
 /**
- * `npm run setup:temporal`: registers the search attributes the app queries (Topic, RequestedBy,
- * Stage, CostUsd, Channel, ChannelVisibility) in the configured namespace of any Temporal server (self-hosted or Cloud-like
+ * `npm run setup:temporal`: registers the search attributes the app queries (RequestedBy, Stage,
+ * CostUsd, Channel, ChannelVisibility, PayloadKey) in the configured namespace of any Temporal server (self-hosted or Cloud-like
  * API access permitting). Idempotent: attributes already there are left alone, and it says which
  * it added, which it found, and which exist with another type.
  */

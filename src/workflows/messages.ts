@@ -59,7 +59,7 @@ export interface PipelineSettings {
   reminderAfterMs: number;
   /** Where approved articles are published; the request's channel when unset. */
   publishChannel?: string;
-  /** Whether the server has our search attributes (Topic, RequestedBy, Stage, CostUsd) registered. */
+  /** Whether the server has our search attributes (src/workflows/search-attributes.ts) registered. */
   searchAttributes: boolean;
 }
 

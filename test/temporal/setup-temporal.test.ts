@@ -1,6 +1,6 @@
 /**
  * `npm run setup:temporal` against the test's real server: in a namespace of its own it adds the
- * four search attributes, then a second run finds them and adds nothing; on the default namespace
+ * app's search attributes, then a second run finds them and adds nothing; on the default namespace
  * (registered at server start) it only reports them.
  */
 import { execFile } from 'node:child_process';
@@ -30,12 +30,12 @@ describe('setup:temporal', () => {
         return undefined;
       }
     }, 30_000);
-    expect(first.added).toEqual(['Topic (Text)', 'RequestedBy (Keyword)', 'Stage (Keyword)', 'CostUsd (Double)', 'Channel (Keyword)', 'ChannelVisibility (Keyword)']);
-    expect(describeReport(first, namespace)).toContain(`Added to namespace "${namespace}": Topic (Text)`);
+    expect(first.added).toEqual(['RequestedBy (Keyword)', 'Stage (Keyword)', 'CostUsd (Double)', 'Channel (Keyword)', 'ChannelVisibility (Keyword)', 'PayloadKey (Keyword)']);
+    expect(describeReport(first, namespace)).toContain(`Added to namespace "${namespace}": RequestedBy (Keyword)`);
 
     const second = await registerSearchAttributes(connection, namespace);
     expect(second).toEqual({ added: [], existing: first.added, conflicting: [] });
-    expect(describeReport(second, namespace)).toBe('Already registered: Topic (Text), RequestedBy (Keyword), Stage (Keyword), CostUsd (Double), Channel (Keyword), ChannelVisibility (Keyword).');
+    expect(describeReport(second, namespace)).toBe('Already registered: RequestedBy (Keyword), Stage (Keyword), CostUsd (Double), Channel (Keyword), ChannelVisibility (Keyword), PayloadKey (Keyword).');
   }, 60_000);
 
   it('reports the attributes the dev server was started with', async () => {
@@ -49,6 +49,6 @@ describe('setup:temporal', () => {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default', TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' },
     });
     expect(stdout).toContain(`Temporal at ${inject('temporalAddress')}:`);
-    expect(stdout).toContain('Already registered: Topic (Text), RequestedBy (Keyword), Stage (Keyword), CostUsd (Double), Channel (Keyword), ChannelVisibility (Keyword).');
+    expect(stdout).toContain('Already registered: RequestedBy (Keyword), Stage (Keyword), CostUsd (Double), Channel (Keyword), ChannelVisibility (Keyword), PayloadKey (Keyword).');
   }, 30_000);
 });

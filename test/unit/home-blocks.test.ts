@@ -24,6 +24,15 @@ describe('Home view', () => {
     expect((text.match(/Temporal UI/g) ?? []).length).toBe(HOME_PAGE_SIZE * 2);
   });
 
+  it('shows a run whose memo cannot be decoded as a neutral placeholder, still with its ID and links', () => {
+    const unreadable: HomeRun = { ...run(3), topic: 'a run this bot cannot read: its encryption key is gone', stage: 'running', version: 0, unreadable: true };
+    const text = JSON.stringify(homeView(data({ recent: [unreadable, run(4)] }), links).blocks);
+    expect(text).toContain('_a run this bot cannot read: its encryption key is gone_\\nrunning');
+    expect(text).not.toContain('*a run this bot cannot read');
+    expect(text).toContain('`research-t3-20260310-x3`');
+    expect(text).toContain('*Topic &lt;4&gt;*'); // the other rows are as ever
+  });
+
   it('escapes topics, shows cost, age, links and spend', () => {
     const text = JSON.stringify(homeView(data({ recent: [run(2)] }), links).blocks);
     expect(text).toContain('Topic &lt;2&gt;');

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { opaqueToken } from '../../src/temporal/pipelines.js';
 import {
   isPipelineWorkflowId,
+  opaquePipelineWorkflowId,
   pipelineWorkflowId,
   researchChildWorkflowId,
   slugify,
@@ -158,6 +160,38 @@ describe('pipelineWorkflowId', () => {
       expect(isPipelineWorkflowId(id), id).toBe(true);
       expect(id.length).toBeLessThanOrEqual(128);
     }
+  });
+});
+
+describe('opaquePipelineWorkflowId (WORKFLOW_ID_STYLE=opaque)', () => {
+  const date = new Date('2024-03-05T09:15:00Z');
+
+  it('has the form research-<12 hex>-<yyyymmdd>-<suffix>, which buttons and commands accept', () => {
+    const id = opaquePipelineWorkflowId('0123456789ab', date, 'k3x9q0');
+    expect(id).toBe('research-0123456789ab-20240305-k3x9q0');
+    expect(isPipelineWorkflowId(id)).toBe(true);
+    expect(isPipelineWorkflowId(researchChildWorkflowId(id))).toBe(false);
+  });
+
+  it('refuses a token that is not 12 lower-case hex characters (a slug passed by mistake)', () => {
+    expect(() => opaquePipelineWorkflowId('durable-exec', date, 'k3x9q0')).toThrow(/12 lower-case hex/);
+    expect(() => opaquePipelineWorkflowId('0123456789AB', date, 'k3x9q0')).toThrow();
+  });
+
+  it('a token is random without a request key, and the same for the same request key (a repeated delivery reaches the same run)', () => {
+    expect(opaqueToken()).toMatch(/^[0-9a-f]{12}$/);
+    expect(opaqueToken()).not.toBe(opaqueToken());
+    expect(opaqueToken('delivery-1')).toBe(opaqueToken('delivery-1'));
+    expect(opaqueToken('delivery-1')).not.toBe(opaqueToken('delivery-2'));
+  });
+
+  it('a token is not a hash of the topic: a topic alone never reproduces it', () => {
+    const topic = 'layoffs in q3';
+    const key = ['T0TEAM', 'C0CHANNEL', 'U0USER', '/research', topic, '12345.67890.abcdef'].join('\n');
+    const token = opaqueToken(key);
+    const id = opaquePipelineWorkflowId(token, date, 'k3x9q0');
+    expect(id).not.toContain('layoffs');
+    expect([opaqueToken(topic), opaqueToken(slugify(topic))]).not.toContain(token);
   });
 });
 

@@ -208,6 +208,16 @@ describe('runSubcommand', () => {
       expect(onlyReply()).toBe('You have no running pipelines in this channel. Start one with `/research <topic>`.');
     });
 
+    it('lists a pipeline whose memo cannot be decoded with a placeholder in place of its topic', async () => {
+      listRunning.mockResolvedValue([
+        { workflowId: WORKFLOW_ID, topic: 'a run this bot cannot read: its encryption key is gone', stage: 'unknown', startTime: new Date(NOW.getTime() - 5 * 60_000), unreadable: true },
+      ]);
+      await run({ kind: 'status' });
+      expect(onlyReply().split('\n')[1]).toBe(
+        `• _a run this bot cannot read: its encryption key is gone_: unknown, started 5m 00s ago · \`${WORKFLOW_ID}\` · <http://localhost:8233/namespaces/default/workflows/${WORKFLOW_ID}|Temporal UI>`,
+      );
+    });
+
     it('lists each running pipeline with its stage, age, ID and a link to the Temporal UI', async () => {
       const other = 'research-temporal-nexus-20250305-abc123';
       listRunning.mockResolvedValue([
@@ -285,6 +295,20 @@ describe('runSubcommand', () => {
       await run({ kind: 'cancel', workflowId: WORKFLOW_ID });
       expect(onlyReply()).toBe(`\`${WORKFLOW_ID}\` has already finished (timed_out), so there is nothing to cancel.`);
       expect(cancel).not.toHaveBeenCalled();
+    });
+
+    it('a run whose encryption key is gone: the requester is told why nothing can be done, and no signal is sent', async () => {
+      describeFn.mockResolvedValue(facts({ topic: undefined, unreadable: { keyId: 'k0' } }));
+      await run({ kind: 'cancel', workflowId: WORKFLOW_ID });
+      expect(onlyReply()).toBe(
+        'This pipeline was started under an encryption key ("k0") the bot no longer has, so it cannot go on and nothing changed. ' +
+          'Ask whoever runs the bot to put that key back in PAYLOAD_KEYS (`npm run keys -- check` lists the runs that need it), then try again.',
+      );
+      expect(cancel).not.toHaveBeenCalled();
+      // Someone else still gets the one refusal, which says nothing about the run.
+      reply.mockClear();
+      await run({ kind: 'cancel', workflowId: WORKFLOW_ID }, makeDeps(), context('U0STRANGER'));
+      expect(onlyReply()).toBe(refusal());
     });
 
     it('refuses someone who is neither the requester nor a reviewer', async () => {
@@ -374,6 +398,13 @@ describe('runSubcommand', () => {
     beforeEach(() => {
       republish = vi.fn(async (): Promise<RepublishResult> => ({ kind: 'published', channel: 'C0EDITORS', ts: '1.2', parts: 1 }));
       describeFn.mockResolvedValue(finished());
+    });
+
+    it('a finished run whose encryption key is gone: says so instead of failing on its result', async () => {
+      describeFn.mockResolvedValue(facts({ running: false, status: 'COMPLETED', topic: undefined, unreadable: {} }));
+      await publish();
+      expect(onlyReply()).toMatch(/^This pipeline was started under an encryption key the bot no longer has/);
+      expect(republish).not.toHaveBeenCalled();
     });
 
     it('gives an unknown ID, another channel’s run and someone else’s run the same answer, and starts nothing', async () => {

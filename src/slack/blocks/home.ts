@@ -32,6 +32,8 @@ export interface HomeRun {
   threadTs?: string | undefined;
   startTime: Date;
   running: boolean;
+  /** Its memo could not be decoded (its encryption key is gone): `topic` is a neutral placeholder, not the person's words. */
+  unreadable?: boolean;
 }
 
 export interface HomeData {
@@ -76,7 +78,7 @@ function runBlocks(run: HomeRun, links: HomeLinks): KnownBlock[] {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*${userText(run.topic, 150)}*\n${escapeMrkdwn(run.stage)}${run.version > 0 ? ` · draft v${run.version}` : ''} · ${formatUsd(run.costUsd)} · ${age(run.startTime, links.now)}`,
+        text: `${run.unreadable ? `_${escapeMrkdwn(run.topic)}_` : `*${userText(run.topic, 150)}*`}\n${escapeMrkdwn(run.stage)}${run.version > 0 ? ` · draft v${run.version}` : ''} · ${formatUsd(run.costUsd)} · ${age(run.startTime, links.now)}`,
       },
     },
     {

@@ -26,6 +26,17 @@ export const PIPELINE_FINISHED_REPLY = 'This pipeline has already finished, so t
 
 export const UNKNOWN_BUTTON_REPLY = 'That button does not belong to a pipeline I know, so nothing changed.';
 
+/**
+ * A run whose memo the bot cannot decode: its payload key was removed from PAYLOAD_KEYS, so no
+ * worker can carry it on either. Said instead of forwarding a click or command it would never act on.
+ */
+export function unreadableRunReply(keyId: string | undefined): string {
+  return (
+    `This pipeline was started under an encryption key${keyId ? ` ("${keyId}")` : ''} the bot no longer has, so it cannot go on and nothing changed. ` +
+    'Ask whoever runs the bot to put that key back in PAYLOAD_KEYS (`npm run keys -- check` lists the runs that need it), then try again.'
+  );
+}
+
 export const OTHER_CHANNEL_REPLY = 'That button belongs to a pipeline in another channel, so nothing changed.';
 
 export const REVIEW_FAILED_REPLY =

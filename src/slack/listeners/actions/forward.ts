@@ -8,7 +8,7 @@ import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMidd
 import { isPipelineWorkflowId } from '../../../shared/ids.js';
 import type { PipelineFacts, ReviewDelivery } from '../../../temporal/pipelines.js';
 import { afterPendingAcks } from '../after-ack.js';
-import { OTHER_CHANNEL_REPLY, PIPELINE_FINISHED_REPLY, REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY } from '../../blocks/replies.js';
+import { OTHER_CHANNEL_REPLY, PIPELINE_FINISHED_REPLY, REVIEW_FAILED_REPLY, UNKNOWN_BUTTON_REPLY, unreadableRunReply } from '../../blocks/replies.js';
 import { versionFromBlockId } from '../../blocks/pipeline.js';
 import { errorChain } from '../../../shared/error-chain.js';
 
@@ -114,6 +114,7 @@ export function pipelineCheck(
     if (!facts) return UNKNOWN_BUTTON_REPLY;
     if (facts.channel && click.channel && facts.channel !== click.channel) return OTHER_CHANNEL_REPLY;
     if (!facts.running || facts.outcome) return alreadyDecidedReply(facts);
+    if (facts.unreadable) return unreadableRunReply(facts.unreadable.keyId);
     return rule(facts, click);
   };
 }

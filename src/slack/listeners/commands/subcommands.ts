@@ -5,7 +5,7 @@
 import { formatDuration } from '../../../shared/duration.js';
 import { isPipelineWorkflowId } from '../../../shared/ids.js';
 import { escapeMrkdwn, link, workflowUrl } from '../../blocks/text.js';
-import { usageHelp } from '../../blocks/replies.js';
+import { unreadableRunReply, usageHelp } from '../../blocks/replies.js';
 import { kbReply } from '../../blocks/sources.js';
 import type { ListenerDeps } from '../deps.js';
 import { mayCancel, spendersText } from '../authorization.js';
@@ -114,6 +114,10 @@ async function republish(workflowId: string, context: SubcommandContext, deps: L
     await reply(`\`${workflowId}\` is still running; it publishes its article itself once a reviewer approves it.`);
     return;
   }
+  if (facts.unreadable) {
+    await reply(unreadableRunReply(facts.unreadable.keyId));
+    return;
+  }
   const result = await deps.pipelines.republish(workflowId, context.userId, context.channelId);
   switch (result.kind) {
     case 'refused':
@@ -162,7 +166,7 @@ export async function runSubcommand(sub: Subcommand, context: SubcommandContext,
       const now = Date.now();
       const lines = runs.map(
         (run) =>
-          `• *${escapeMrkdwn(run.topic)}*: ${run.stage}, started ${formatDuration(now - run.startTime.getTime())} ago · ` +
+          `• ${run.unreadable ? `_${escapeMrkdwn(run.topic)}_` : `*${escapeMrkdwn(run.topic)}*`}: ${run.stage}, started ${formatDuration(now - run.startTime.getTime())} ago · ` +
           `\`${run.workflowId}\` · ${link(workflowUrl(deps.temporalUiUrl, deps.namespace, run.workflowId), 'Temporal UI')}`,
       );
       await reply([`Your running pipelines in this channel (${runs.length}):`, ...lines].join('\n'));
@@ -183,6 +187,10 @@ export async function runSubcommand(sub: Subcommand, context: SubcommandContext,
       }
       if (!facts.running) {
         await reply(`\`${sub.workflowId}\` has already finished (${facts.outcome ?? facts.status.toLowerCase()}), so there is nothing to cancel.`);
+        return;
+      }
+      if (facts.unreadable) {
+        await reply(unreadableRunReply(facts.unreadable.keyId));
         return;
       }
       const delivery = await deps.pipelines.cancel(sub.workflowId, context.userId, context.channelId);
