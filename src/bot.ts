@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { dataConverterFor } from './temporal/codec.js';
+import { encryptionFor, temporalDataConverter, type Encryption } from './temporal/codec.js';
+import { warnAboutMissingKeys } from './temporal/keys.js';
 import type { App } from '@slack/bolt';
 import { cachedDirectory } from './slack/listeners/authorization.js';
 import { cachedMembership, cachedPerPerson, cachedVisibility, conversationsOf, MEMBERSHIP_LOOKUP_MS, seesPublicChannels, visibilityOf, VISIBILITY_LOOKUP_MS, within } from './slack/membership.js';
@@ -29,9 +30,12 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-export function pipelinesFor(client: Client, config: Config): Pipelines {
+export function pipelinesFor(client: Client, config: Config, encryption: Encryption = encryptionFor(config.encryption)): Pipelines {
   return new Pipelines(client, {
     taskQueue: config.temporal.taskQueue,
+    workflowIdStyle: config.temporal.workflowIdStyle,
+    // Recorded on each run (PayloadKey), so `npm run keys -- check` can tell which runs still need an old key.
+    ...(encryption.mode === 'off' ? {} : { payloadKeyId: encryption.keys[0]!.id }),
     executionTimeoutMs: config.pipeline.executionTimeoutMs,
     settings: {
       researchTaskQueue: config.temporal.researchTaskQueue,
@@ -81,8 +85,11 @@ export async function announceUnboundDocuments(uri: string, warn: (message: stri
 export async function startBot(config: Config, address: string, options: StartBotOptions = {}): Promise<RunningBot> {
   // Connects lazily: the bot comes up (and acks commands) even while Temporal is unreachable.
   const connection = Connection.lazy({ ...config.temporal.connection, address });
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config) });
-  const pipelines = pipelinesFor(client, config);
+  const encryption = encryptionFor(config.encryption, (line) => log().warn(line));
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(encryption) });
+  const pipelines = pipelinesFor(client, config, encryption);
+  // Runs still needing a key this bot was not given (a rotation that dropped it too early): say which.
+  if (encryption.mode !== 'off') void warnAboutMissingKeys(client, encryption.keys.map((key) => key.id), log());
   void pipelines.refreshSearchAttributes(config.temporal.namespace).then(() => {
     // Without Channel and ChannelVisibility no run can be shown to anyone: say once how to fix it.
     const missing = pipelines.missingSearchAttributes;

@@ -20,9 +20,10 @@ import { homeRefresher } from './ops/home-refresh.js';
 import { loadHome } from './temporal/home.js';
 import { Client } from '@temporalio/client';
 import { conversationsOf, MEMBERSHIP_LOOKUP_MS, seesPublicChannels, within } from './slack/membership.js';
-import { announce } from './ops/log.js';
+import { announce, log } from './ops/log.js';
 import type { DataConverter } from '@temporalio/common';
-import { dataConverterFor } from './temporal/codec.js';
+import { dataConverterFor, encryptionFor, temporalDataConverter } from './temporal/codec.js';
+import { warnAboutMissingKeys } from './temporal/keys.js';
 
 /** The worker's Slack Web API client. */
 export function slackWebClient(config: Config): WebClient {
@@ -198,7 +199,8 @@ export interface StartWorkersOptions {
 /** Both workers as configured, with real clients: what `npm run worker` runs. */
 export async function startWorkers(config: Config, address: string, options: StartWorkersOptions = {}) {
   const connection = await NativeConnection.connect({ ...config.temporal.connection, address });
-  const dataConverter = dataConverterFor(config);
+  const encryption = encryptionFor(config.encryption, (line) => log().warn(line));
+  const dataConverter = temporalDataConverter(encryption);
   const set = await createWorkers({
     connection,
     namespace: config.temporal.namespace,
@@ -211,6 +213,10 @@ export async function startWorkers(config: Config, address: string, options: Sta
     prices: config.pipeline.prices,
     onStageChange: homeRefreshFor(config, connection, slackWebClient(config), dataConverter),
   });
+  // Runs still needing a key this worker was not given: a worker cannot continue them, so say which.
+  if (encryption.mode !== 'off') {
+    void warnAboutMissingKeys(new Client({ connection, namespace: config.temporal.namespace, dataConverter }), encryption.keys.map((key) => key.id), log());
+  }
   const done = set.run().finally(() => connection.close());
   return {
     set,
