@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 
 /** `on` (default): encrypt, and still read payloads written before encryption; `required`: refuse those too; `off`: plaintext. */
 export type EncryptionMode = 'on' | 'off' | 'required';
@@ -40,6 +40,10 @@ const CIPHER = 'AES-256-GCM';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+// A CommonJS package: its namespaces come through the default export under Node's ESM (a named
+// import passes under vitest's transform but fails in `node --import tsx` and compiled).
+const { temporal } = proto;
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
