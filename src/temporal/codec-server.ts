@@ -213,9 +213,14 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     check(request, origin);
     if (request.method === 'OPTIONS') {
       // A preflight carries no Authorization (browsers never send it there), so no token is asked.
+      // A UI served from a non-loopback origin (behind a proxy) calling this loopback server asks
+      // for Private Network Access (https://wicg.github.io/private-network-access/#headers): granted
+      // to a configured origin only, as everything else here.
+      const privateNetwork = request.headers['access-control-request-private-network'] === 'true' ? { 'Access-Control-Allow-Private-Network': 'true' } : {};
       response
         .writeHead(204, {
           ...cors,
+          ...privateNetwork,
           'Access-Control-Allow-Methods': 'POST',
           'Access-Control-Allow-Headers': ALLOWED_HEADERS,
           'Access-Control-Max-Age': String(PREFLIGHT_MAX_AGE_SECONDS),

@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,9 +18,10 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConfigError, loadCodecServerConfig } from '../../src/config.js';
-import { EncryptionCodec, KEY_ID_METADATA, temporalDataConverter, type PayloadKey } from '../../src/temporal/codec.js';
+import { EncryptionCodec, KEY_ID_METADATA, parsePayloadKeys, temporalDataConverter, type PayloadKey } from '../../src/temporal/codec.js';
 import { CODEC_SERVER_MAX_BODY_BYTES, startCodecServer, type CodecServer, type CodecServerOptions } from '../../src/temporal/codec-server.js';
 import { freePort, startDevServer } from '../../src/temporal/dev-server.js';
+import { startPlayground } from '../../src/playground/index.js';
 
 const UI_ORIGIN = 'http://localhost:8233';
 const NAMESPACE = 'default';
@@ -97,6 +98,9 @@ describe('the codec server over HTTP', () => {
     expect(preflight.headers['access-control-allow-origin']).toBe(UI_ORIGIN);
     expect(preflight.headers['access-control-allow-credentials']).toBe('true');
     expect(preflight.headers['access-control-allow-methods']).toBe('POST');
+    expect(preflight.headers['access-control-allow-private-network']).toBeUndefined(); // not asked for
+    const proxied = await send(url, { method: 'OPTIONS', headers: { Origin: UI_ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Private-Network': 'true' } });
+    expect(proxied.headers['access-control-allow-private-network']).toBe('true');
     expect(String(preflight.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/)).toEqual(
       expect.arrayContaining(['content-type', 'x-namespace', 'authorization']),
     );
@@ -135,9 +139,10 @@ describe('the codec server over HTTP', () => {
   it('gives a foreign origin no CORS headers and refuses its requests', async () => {
     const { url } = await start();
     const evil = 'https://evil.example';
-    const preflight = await send(url, { method: 'OPTIONS', headers: { Origin: evil, 'Access-Control-Request-Method': 'POST' } });
+    const preflight = await send(url, { method: 'OPTIONS', headers: { Origin: evil, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Private-Network': 'true' } });
     expect(preflight.status).toBe(403);
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(preflight.headers['access-control-allow-private-network']).toBeUndefined();
     const post = await send(url, { headers: { ...UI_HEADERS, Origin: evil }, body: toJson([]) });
     expect(post.status).toBe(403);
     expect(post.headers['access-control-allow-origin']).toBeUndefined();
@@ -307,4 +312,41 @@ describe('the real Temporal CLI and Web UI through the codec server', () => {
       await server.stop();
     }
   }, 90_000);
+
+  it('the playground\'s own server starts its Web UI pointed at a codec server with the playground\'s key, on loopback', async () => {
+    const data = mkdtempSync(path.join(tmpdir(), 'codec-server-playground-'));
+    const suffix = randomUUID().slice(0, 8);
+    const playground = await startPlayground({
+      env: {
+        TEMPORAL_CLI: cli(),
+        TEMPORAL_TASK_QUEUE: `codec-playground-${suffix}`,
+        TEMPORAL_RESEARCH_TASK_QUEUE: `codec-playground-research-${suffix}`,
+        // Where the local key file goes (beside the embedded server's data), out of the checkout.
+        TEMPORAL_DEV_SERVER_DB: path.join(data, 'dev-server.sqlite'),
+        PORT: '0',
+        LOG_LEVEL: 'error',
+      },
+      workflowBundle: { code: inject('workflowBundleCode') },
+      log: () => undefined,
+    });
+    try {
+      const codecUrl = playground.codecServerUrl!;
+      expect(codecUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const settings = (await (await fetch(`${playground.temporalUiUrl}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
+      expect(settings.Codec?.Endpoint).toBe(codecUrl);
+      const uiOrigin = new URL(playground.temporalUiUrl).origin;
+      const preflight = await send(codecUrl, { method: 'OPTIONS', headers: { Origin: uiOrigin, 'Access-Control-Request-Method': 'POST' } });
+      expect([preflight.status, preflight.headers['access-control-allow-origin']]).toEqual([204, uiOrigin]);
+      // It holds the key the playground made for its workers.
+      const keys = parsePayloadKeys(readFileSync(path.join(data, 'payload-keys'), 'utf8')) as PayloadKey[];
+      const sealed = await new EncryptionCodec(keys).encode([defaultPayloadConverter.toPayload({ topic: TOPIC })]);
+      const decoded = await send(codecUrl, { headers: { ...UI_HEADERS, Origin: uiOrigin }, body: toJson(sealed) });
+      expect(fromJson(decoded.body).map((p) => defaultPayloadConverter.fromPayload(p))).toEqual([{ topic: TOPIC }]);
+    } finally {
+      await playground.stop();
+      rmSync(data, { recursive: true, force: true });
+    }
+    // Stopped with the playground.
+    await expect(fetch(`${playground.codecServerUrl!}/healthz`)).rejects.toThrow();
+  }, 120_000);
 });
