@@ -105,6 +105,9 @@ function hostName(header: string | undefined): string | undefined {
   return plain?.[1]?.toLowerCase();
 }
 
+/** A caller's own text (a header, a metadata key) as a refusal quotes it: in quotes, at most 80 characters. */
+const quoted = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 /** Compares digests, so neither the token's length nor its first differing byte shows in the time taken. */
@@ -124,7 +127,7 @@ function fromJson(value: unknown, index: number): Payload {
     throw new Refusal(400, `${where}.metadata is not an object.`);
   }
   return {
-    metadata: Object.fromEntries(Object.entries((metadata ?? {}) as Record<string, unknown>).map(([key, text]) => [key, bytes(text, `metadata.${key}`)])),
+    metadata: Object.fromEntries(Object.entries((metadata ?? {}) as Record<string, unknown>).map(([key, text]) => [key, bytes(text, `metadata[${quoted(key)}]`)])),
     data: data === undefined || data === null ? new Uint8Array() : bytes(data, 'data'),
   };
 }
@@ -191,10 +194,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   const check = (request: IncomingMessage, origin: string | undefined): void => {
     const host = hostName(request.headers.host);
     if (!host || !hostNames.has(host)) {
-      throw new Refusal(403, `This codec server answers only to ${[...hostNames].join(', ')}, not to Host "${request.headers.host ?? ''}".`);
+      throw new Refusal(403, `This codec server answers only to ${[...hostNames].join(', ')}, not to Host ${quoted(request.headers.host ?? '')}.`);
     }
     if (origin !== undefined && !origins.has(origin)) {
-      throw new Refusal(403, `Origin ${origin} is not a Web UI this codec server serves; add it to CODEC_CORS_ORIGINS if it is one.`);
+      throw new Refusal(403, `Origin ${quoted(origin)} is not a Web UI this codec server serves; add it to CODEC_CORS_ORIGINS if it is one.`);
     }
   };
 
@@ -240,7 +243,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     }
     const namespace = request.headers['x-namespace'];
     if (namespace !== undefined && namespace !== options.namespace) {
-      throw new Refusal(403, `This codec server holds the keys of namespace "${options.namespace}", not of "${String(namespace)}".`);
+      throw new Refusal(403, `This codec server holds the keys of namespace "${options.namespace}", not of ${quoted(String(namespace))}.`);
     }
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json') throw new Refusal(415, 'Send the payloads as Content-Type: application/json.');
@@ -272,7 +275,9 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       // CORS headers on a refusal too, for a configured origin: the UI can then read the status.
       const origin = request.headers.origin;
       const cors = origin && origins.has(origin) ? corsHeaders(origin) : { Vary: 'Origin' };
-      response.writeHead(refusal.status, { ...cors, ...refusal.headers, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(`${refusal.message}\n`);
+      response
+        .writeHead(refusal.status, { ...cors, ...refusal.headers, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' })
+        .end(`${refusal.message}\n`);
     });
   });
 
