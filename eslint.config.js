@@ -20,6 +20,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS files Temporal require()s by path (src/temporal/failure-converter.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', exports: 'writable', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The playground's page runs in the browser.
     files: ['src/playground/static/**/*.js'],
     languageOptions: {
