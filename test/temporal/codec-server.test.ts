@@ -297,6 +297,17 @@ describe('the real Temporal CLI and Web UI through the codec server', () => {
       expect(decoded).toContain(JSON.stringify({ topic: TOPIC })); // the input
       expect(decoded).toContain(JSON.stringify(TOPIC)); // the memo
       expect(decoded).not.toContain('binary/encrypted');
+
+      // With CODEC_SERVER_TOKEN set, the CLI decodes only with --codec-auth.
+      const token = randomBytes(24).toString('base64url');
+      const guarded = await startCodecServer({ host: '127.0.0.1', port: 0, namespace: NAMESPACE, keys: [keyA], corsOrigins: [UI_ORIGIN], token, onRefusal: () => undefined });
+      try {
+        const refused = await show('--codec-endpoint', guarded.url).then((out) => readable(out), (error: { stderr?: string }) => [error.stderr ?? '']);
+        expect(refused.filter((text) => text.includes('swallows'))).toEqual([]);
+        expect(readable(await show('--codec-endpoint', guarded.url, '--codec-auth', `Bearer ${token}`))).toContain(JSON.stringify({ topic: TOPIC }));
+      } finally {
+        await guarded.close();
+      }
     } finally {
       await handle.terminate('test over');
     }
