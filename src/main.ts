@@ -72,9 +72,11 @@ console.log(
     'Content pipeline is running:',
     `  Temporal      ${address}${devServer ? ' (embedded dev server)' : ''}`,
     `  Web UI        ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
-    codecServer
-      ? `  Codec server  ${codecServer.url} (Web UI decodes through it; CLI: --codec-endpoint ${codecServer.url})`
-      : '  Codec server  off (PAYLOAD_ENCRYPTION=off: Temporal stores payloads in plaintext)',
+    !codecServer
+      ? '  Codec server  off (PAYLOAD_ENCRYPTION=off: Temporal stores payloads in plaintext)'
+      : devServer
+        ? `  Codec server  ${codecServer.url} (Web UI decodes through it; CLI: --codec-endpoint ${codecServer.url})`
+        : `  Codec server  ${codecServer.url} (CLI: --codec-endpoint ${codecServer.url}; a Web UI on this machine: set it as the UI's codec endpoint)`,
     `  Task queues   ${config.temporal.taskQueue}, ${config.temporal.researchTaskQueue}`,
     `  Metrics       ${ops.url}/metrics (health: /healthz, /readyz)`,
     config.slack.appToken

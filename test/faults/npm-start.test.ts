@@ -47,7 +47,7 @@ describe('npm start, end to end through its own endpoints', () => {
     }));
     const [, slackUrl] = await main.waitForOutput(/Slack\s+(http:\/\/\S+\/slack\/events)/, 90_000);
     const [, metricsUrl] = await main.waitForOutput(/Metrics\s+(http:\/\/\S+)\/metrics/);
-    const [, codecUrl] = await main.waitForOutput(/Codec server\s+(http:\/\/127\.0\.0\.1:\d+) \(Web UI decodes through it/);
+    const [, codecUrl] = await main.waitForOutput(/Codec server\s+(http:\/\/127\.0\.0\.1:\d+) \(CLI: --codec-endpoint/);
     const url = slackUrl!.replace('localhost', '127.0.0.1');
     const post = (body: string, headers: Record<string, string> = {}) =>
       fetch(url, { method: 'POST', headers: { ...signedHeaders(PROCESS_SECRETS.SLACK_SIGNING_SECRET, body), ...headers }, body });
