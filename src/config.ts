@@ -8,7 +8,7 @@ import { deadlineMarginMs, formatDuration, parseDuration } from './shared/durati
 import { DEFAULT_PRICES, parsePriceTable, priceFor, UNLIMITED_BUDGET_USD, type PriceTable } from './shared/pricing.js';
 import { CONTENT_PIPELINE_TASK_QUEUE, RESEARCH_TASK_QUEUE } from './workflows/messages.js';
 import { parsePayloadKeys, type EncryptionMode, type PayloadKey } from './temporal/codec.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export type Env = Record<string, string | undefined>;
@@ -354,6 +354,7 @@ const KB_VARIABLES = {
 };
 
 const LOG_LEVEL_NAMES = ['debug', 'info', 'warn', 'error'] as const;
+const DEFAULT_LOG_LEVEL = 'info';
 const logLevel = variable((value) => {
   const level = value.toLowerCase();
   return (LOG_LEVEL_NAMES as readonly string[]).includes(level) ? (level as Config['logLevel']) : new Problem(`is not a log level: "${level}".`);
@@ -539,10 +540,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all', options: 
   if (!parsed.success || 'problem' in connect || problems.length) throw new ConfigError(problems);
 
   const v = parsed.data;
-  const devServerPort = v.TEMPORAL_DEV_SERVER_PORT ?? 7233;
-  const devServerUiPort = v.TEMPORAL_DEV_SERVER_UI_PORT ?? devServerPort + 1000;
-  const uiUrl = v.TEMPORAL_UI_URL ?? `http://localhost:${devServerUiPort}`;
-  const devServerDbFile = v.TEMPORAL_DEV_SERVER_DB ?? DEFAULT_DEV_SERVER_DB;
+  const { devServerPort, devServerUiPort, uiUrl, devServerDbFile } = localServerFrom(v);
   return {
     kb: kbFrom(v, v.OPENAI_API_KEY, v.OPENAI_BASE_URL),
     slack: {
@@ -570,17 +568,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all', options: 
       devServerUiPort,
       workflowIdStyle: v.WORKFLOW_ID_STYLE ?? 'readable',
     },
-    encryption: {
-      mode: v.PAYLOAD_ENCRYPTION ?? 'on',
-      keys: v.PAYLOAD_KEYS ?? v.PAYLOAD_KEYS_FILE,
-      localKeyFile: path.join(path.dirname(devServerDbFile), 'payload-keys'),
-      codecServer: {
-        host: v.CODEC_SERVER_HOST ?? '127.0.0.1',
-        port: v.CODEC_SERVER_PORT ?? 8234,
-        token: v.CODEC_SERVER_TOKEN,
-        corsOrigins: v.CODEC_CORS_ORIGINS ?? [new URL(uiUrl).origin],
-      },
-    },
+    encryption: encryptionFrom(v, uiUrl, devServerDbFile),
     pipeline: {
       maxCostUsd: v.MAX_COST_USD === 'off' ? UNLIMITED_BUDGET_USD : (v.MAX_COST_USD ?? 0.5),
       budgetGuard: v.MAX_COST_USD !== 'off',
@@ -599,11 +587,116 @@ export function loadConfig(env: Env = process.env, role: Role = 'all', options: 
       maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,
       shutdownGraceMs: v.WORKER_SHUTDOWN_GRACE ?? parseDuration('30s')!,
     },
-    logLevel: v.LOG_LEVEL ?? 'info',
+    logLevel: v.LOG_LEVEL ?? DEFAULT_LOG_LEVEL,
     logFormat: v.LOG_FORMAT,
     metricsPort: v.METRICS_PORT ?? 9464,
     metricsHost: v.METRICS_HOST ?? '127.0.0.1',
   };
+}
+
+type LocalServerValues = {
+  TEMPORAL_DEV_SERVER_PORT?: number | undefined;
+  TEMPORAL_DEV_SERVER_UI_PORT?: number | undefined;
+  TEMPORAL_UI_URL?: string | undefined;
+  TEMPORAL_DEV_SERVER_DB?: string | undefined;
+};
+
+/** The embedded server's ports, data file and Web UI address (the UI's origin is the codec server's default CORS origin). */
+function localServerFrom(v: LocalServerValues): { devServerPort: number; devServerUiPort: number; uiUrl: string; devServerDbFile: string } {
+  const devServerPort = v.TEMPORAL_DEV_SERVER_PORT ?? 7233;
+  const devServerUiPort = v.TEMPORAL_DEV_SERVER_UI_PORT ?? devServerPort + 1000;
+  return {
+    devServerPort,
+    devServerUiPort,
+    uiUrl: v.TEMPORAL_UI_URL ?? `http://localhost:${devServerUiPort}`,
+    devServerDbFile: v.TEMPORAL_DEV_SERVER_DB ?? DEFAULT_DEV_SERVER_DB,
+  };
+}
+
+type EncryptionValues = {
+  PAYLOAD_ENCRYPTION?: EncryptionMode | undefined;
+  PAYLOAD_KEYS?: PayloadKey[] | undefined;
+  PAYLOAD_KEYS_FILE?: PayloadKey[] | undefined;
+  CODEC_SERVER_HOST?: string | undefined;
+  CODEC_SERVER_PORT?: number | undefined;
+  CODEC_SERVER_TOKEN?: string | undefined;
+  CODEC_CORS_ORIGINS?: string[] | undefined;
+};
+
+function encryptionFrom(v: EncryptionValues, uiUrl: string, devServerDbFile: string): EncryptionConfig {
+  return {
+    mode: v.PAYLOAD_ENCRYPTION ?? 'on',
+    keys: v.PAYLOAD_KEYS ?? v.PAYLOAD_KEYS_FILE,
+    localKeyFile: path.join(path.dirname(devServerDbFile), 'payload-keys'),
+    codecServer: {
+      host: v.CODEC_SERVER_HOST ?? '127.0.0.1',
+      port: v.CODEC_SERVER_PORT ?? 8234,
+      token: v.CODEC_SERVER_TOKEN,
+      corsOrigins: v.CODEC_CORS_ORIGINS ?? [new URL(uiUrl).origin],
+    },
+  };
+}
+
+/** What `npm run codec-server` runs with: the namespace it decodes for, the keys, its own settings. */
+export interface CodecServerConfig {
+  namespace: string;
+  encryption: EncryptionConfig;
+  logLevel: Config['logLevel'];
+  logFormat: Config['logFormat'];
+}
+
+/**
+ * Only what the standalone codec server needs (no Slack, OpenAI or connection): the namespace
+ * (TEMPORAL_NAMESPACE), the workers' key list, and CODEC_SERVER_*. Without PAYLOAD_KEYS(_FILE) it
+ * uses the local key file of `npm start`'s embedded server if one exists, and never makes one: a new
+ * key would decode nothing.
+ */
+export function loadCodecServerConfig(env: Env = process.env, exists: (file: string) => boolean = existsSync): CodecServerConfig {
+  const schema = z.object({
+    LOG_LEVEL: logLevel,
+    LOG_FORMAT: logFormat,
+    TEMPORAL_UI_URL: httpUrl,
+    TEMPORAL_DEV_SERVER_DB: raw,
+    TEMPORAL_DEV_SERVER_PORT: port,
+    TEMPORAL_DEV_SERVER_UI_PORT: port,
+    PAYLOAD_ENCRYPTION: encryptionMode,
+    PAYLOAD_KEYS: payloadKeys,
+    PAYLOAD_KEYS_FILE: payloadKeysFile,
+    CODEC_SERVER_HOST: listenHost,
+    CODEC_SERVER_PORT: port,
+    CODEC_SERVER_TOKEN: raw,
+    CODEC_CORS_ORIGINS: originList,
+  });
+  const parsed = schema.safeParse(env);
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return { variable: name, problem: issue.message, help: helpFor(name) };
+    });
+  const connect = temporalConnection(env);
+  if ('problem' in connect) problems.push(connect);
+  if (!parsed.success || 'problem' in connect) throw new ConfigError(problems);
+
+  const v = parsed.data;
+  const { uiUrl, devServerDbFile } = localServerFrom(v);
+  const encryption = encryptionFrom(v, uiUrl, devServerDbFile);
+  problems.push(...encryptionProblems(v, undefined));
+  if (encryption.mode === 'off') {
+    problems.push({
+      variable: 'PAYLOAD_ENCRYPTION',
+      problem: 'is off: a codec server has nothing to decode.',
+      help: 'Set PAYLOAD_KEYS (or PAYLOAD_KEYS_FILE) to the key list of the workers and unset PAYLOAD_ENCRYPTION.',
+    });
+  } else if (!encryption.keys && !exists(encryption.localKeyFile)) {
+    problems.push({
+      variable: 'PAYLOAD_KEYS',
+      problem: `is missing, and there is no local key file (${encryption.localKeyFile}): the codec server decodes with the workers' keys.`,
+      help: HELP.PAYLOAD_KEYS,
+    });
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return { namespace: connect.namespace ?? 'default', encryption, logLevel: v.LOG_LEVEL ?? DEFAULT_LOG_LEVEL, logFormat: v.LOG_FORMAT };
 }
 
 type KbValues = { KB_URI?: string | undefined; EMBEDDING_MODEL?: string | undefined; RAG_TOP_K?: number | undefined; RAG_MIN_SCORE?: number | undefined };
@@ -662,11 +755,7 @@ export function loadKeysConfig(env: Env = process.env): Pick<TemporalConfig, 'co
   return {
     connection: connect.connectionOptions,
     namespace: connect.namespace ?? 'default',
-    encryption: {
-      mode: v.PAYLOAD_ENCRYPTION ?? 'on',
-      keys: v.PAYLOAD_KEYS ?? v.PAYLOAD_KEYS_FILE,
-      localKeyFile: path.join(path.dirname(v.TEMPORAL_DEV_SERVER_DB ?? DEFAULT_DEV_SERVER_DB), 'payload-keys'),
-    },
+    encryption: encryptionFrom(v, localServerFrom(v).uiUrl, localServerFrom(v).devServerDbFile),
   };
 }
 

@@ -2,6 +2,8 @@
  * `npm start`: everything in one process tree for local use.
  * Without TEMPORAL_ADDRESS it runs an embedded Temporal dev server (SQLite under .temporal/,
  * Web UI on :8233), then the workers and the Bolt app. Ctrl-C stops all three, in that reverse order.
+ * With encryption on (the default) a codec server on loopback (CODEC_SERVER_PORT, 8234) decodes
+ * payloads for the embedded server's Web UI and for the CLI (`--codec-endpoint`).
  */
 import { startEmbeddedDevServer, type DevServer } from './temporal/dev-server.js';
 import { startBot } from './bot.js';
@@ -10,6 +12,8 @@ import { exitOnConfigError, loadConfigOrExit, onShutdownSignal, setUpLogging, st
 import { log } from './ops/log.js';
 import { noSlackConfigured, temporalDeploymentSettings } from './config.js';
 import { runPlayground } from './playground/index.js';
+import { encryptionFor } from './temporal/codec.js';
+import { startCodecServer, type CodecServer } from './temporal/codec-server.js';
 
 // No Slack variable set at all: the local playground instead (src/playground/), until Ctrl-C;
 // unless a Temporal deployment is named, which the playground never touches: then this is a bot
@@ -28,10 +32,27 @@ setUpLogging(config, 'all');
 // One /metrics, /healthz, /readyz for everything in this process (METRICS_PORT).
 const ops = await startOpsEndpoint(config, { temporalRuntime: true });
 
+// The codec server first: the embedded server's Web UI is started pointing at it. It holds the
+// same keys as this process's workers (the local key file is made here the first time).
+const encryption = encryptionFor(config.encryption, console.log);
+let codecServer: CodecServer | undefined;
+if (encryption.mode !== 'off') {
+  codecServer = await startCodecServer({
+    ...config.encryption.codecServer,
+    namespace: config.temporal.namespace,
+    keys: encryption.keys,
+    onRefusal: (line) => log().warn(line),
+  }).catch(async (error: unknown) => {
+    console.error((error as Error).message);
+    await ops.close();
+    process.exit(1);
+  });
+}
+
 let devServer: DevServer | undefined;
 let address = config.temporal.connection.address;
 if (!address) {
-  devServer = await startEmbeddedDevServer(config, process.env, console.log);
+  devServer = await startEmbeddedDevServer(config, process.env, console.log, { uiCodecEndpoint: codecServer?.url });
   address = devServer.address;
 }
 
@@ -40,6 +61,7 @@ const bot = await startBot(config, address).catch(async (error: unknown) => {
   // PUBLISH_CHANNEL unusable: stop what started, then print the problem and exit.
   await workers.stop().catch(() => undefined);
   await devServer?.stop();
+  await codecServer?.close();
   return exitOnConfigError(error);
 });
 ops.addChecks({ ...workers.checks, slack: bot.checks.slack! });
@@ -50,6 +72,11 @@ console.log(
     'Content pipeline is running:',
     `  Temporal      ${address}${devServer ? ' (embedded dev server)' : ''}`,
     `  Web UI        ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
+    !codecServer
+      ? '  Codec server  off (PAYLOAD_ENCRYPTION=off: Temporal stores payloads in plaintext)'
+      : devServer
+        ? `  Codec server  ${codecServer.url} (Web UI decodes through it; CLI: --codec-endpoint ${codecServer.url})`
+        : `  Codec server  ${codecServer.url} (CLI: --codec-endpoint ${codecServer.url}; a Web UI on this machine: set it as the UI's codec endpoint)`,
     `  Task queues   ${config.temporal.taskQueue}, ${config.temporal.researchTaskQueue}`,
     `  Metrics       ${ops.url}/metrics (health: /healthz, /readyz)`,
     config.slack.appToken
@@ -65,6 +92,7 @@ onShutdownSignal(async () => {
   await workers.stop();
   await ops.close();
   await devServer?.stop();
+  await codecServer?.close();
 });
 
 // If the workers stop on their own (e.g. the server went away for good), take the rest down too.
@@ -72,5 +100,6 @@ workers.done.catch(async (error: unknown) => {
   log().error({ err: error }, 'Workers stopped with an error');
   await bot.stop().catch(() => undefined);
   await devServer?.stop();
+  await codecServer?.close();
   process.exit(1);
 });

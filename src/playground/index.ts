@@ -27,9 +27,11 @@ import {
 } from '../config.js';
 import { startBot, type RunningBot } from '../bot.js';
 import { startWorkers } from '../worker.js';
-import { newPayloadKeyEntry, parsePayloadKeys, type PayloadKey } from '../temporal/codec.js';
 import { ensureTemporalCli } from '../temporal/cli.js';
 import { freePort, startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { encryptionFor, newPayloadKeyEntry, parsePayloadKeys, type PayloadKey } from '../temporal/codec.js';
+import { startCodecServer, type CodecServer } from '../temporal/codec-server.js';
+import { log as appLog } from '../ops/log.js';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes.js';
 import { FakeOpenAI } from '../stand-ins/openai.js';
 import { FakeSlack } from '../stand-ins/slack/index.js';
@@ -85,6 +87,8 @@ export interface RunningPlayground {
   sampleWriter: FakeOpenAI | undefined;
   temporalAddress: string;
   temporalUiUrl: string;
+  /** The codec server its own server's Web UI decodes through (none when PAYLOAD_ENCRYPTION=off or on a given server). */
+  codecServerUrl: string | undefined;
   embeddedTemporal: boolean;
   /** The server the Temporal CLI's config file names, which the playground does not use (the banner says so). */
   unusedConfigFileAddress: string | undefined;
@@ -98,11 +102,40 @@ function playgroundEnv(env: Env, overrides: Env): Env {
   return { ...own, REVIEWERS: REVIEWER.id, ...overrides };
 }
 
-/** The playground's own Temporal server: in memory (its Slack is too), on free ports, with the Web UI the page links. */
-async function startOwnTemporal(env: Env, log: (line: string) => void): Promise<DevServer> {
+/**
+ * The playground's own Temporal server: in memory (its Slack is too), on free ports, with the Web UI
+ * the page links, which decodes payloads through a codec server on loopback holding the keys the
+ * workers encrypt with (unless encryption is off).
+ */
+async function startOwnTemporal(env: Env, log: (line: string) => void, config: Config): Promise<{ devServer: DevServer; codecServer: CodecServer | undefined }> {
   const cliPath = await ensureTemporalCli({ env });
+  const uiPort = await freePort();
+  const encryption = encryptionFor(config.encryption, log);
+  const codecServer =
+    encryption.mode === 'off'
+      ? undefined
+      : await startCodecServer({
+        host: '127.0.0.1',
+        port: 0,
+        namespace: config.temporal.namespace,
+        keys: encryption.keys,
+        corsOrigins: [`http://localhost:${uiPort}`],
+        onRefusal: (line) => appLog().warn(line),
+      });
   log('Starting the playground\'s own Temporal dev server (in memory)…');
-  return startDevServer({ cliPath, port: await freePort(), uiPort: await freePort(), searchAttributes: SEARCH_ATTRIBUTE_FLAGS });
+  try {
+    const devServer = await startDevServer({
+      cliPath,
+      port: await freePort(),
+      uiPort,
+      searchAttributes: SEARCH_ATTRIBUTE_FLAGS,
+      ...(codecServer ? { uiCodecEndpoint: codecServer.url } : {}),
+    });
+    return { devServer, codecServer };
+  } catch (error) {
+    await codecServer?.close();
+    throw error;
+  }
 }
 
 export async function startPlayground({ env, workflowBundle, log = console.log, onConfig, temporalAddress }: PlaygroundOptions): Promise<RunningPlayground> {
@@ -153,13 +186,21 @@ export async function startPlayground({ env, workflowBundle, log = console.log, 
     });
     stops.push(() => server.stop());
     // Second pass: the bot calls Slack through the page's server, and its receiver takes any free port.
-    const loaded = loadConfig(playgroundEnv(env, { ...slackEnv, SLACK_API_URL: server.apiUrl, PORT: '0' }), 'all', { ownTemporalServer: true });
+    const parsed = loadConfig(playgroundEnv(env, { ...slackEnv, SLACK_API_URL: server.apiUrl, PORT: '0' }), 'all', { ownTemporalServer: true });
+    // Encrypted like any deployment, with a key made for this start and kept in memory, as the
+    // server's data is: the workers, the bot and the Web UI's codec server all hold this one list.
+    const loaded: Config = {
+      ...parsed,
+      encryption: { ...parsed.encryption, keys: parsed.encryption.keys ?? (parsePayloadKeys(newPayloadKeyEntry('playground')) as PayloadKey[]) },
+    };
     onConfig?.(loaded);
 
     let devServer: DevServer | undefined;
+    let codecServer: CodecServer | undefined;
     let address = temporalAddress;
     if (!address) {
-      devServer = await startOwnTemporal(env, log);
+      ({ devServer, codecServer } = await startOwnTemporal(env, log, loaded));
+      if (codecServer) stops.push(() => codecServer!.close());
       stops.push(() => devServer!.stop());
       address = devServer.address;
     }
@@ -167,8 +208,6 @@ export async function startPlayground({ env, workflowBundle, log = console.log, 
     const config: Config = {
       ...loaded,
       temporal: { ...loaded.temporal, connection: { address }, ...(devServer?.uiUrl ? { uiUrl: devServer.uiUrl } : {}) },
-      // Encrypted like any deployment, with a key made for this start and kept in memory, as the server's data is.
-      encryption: { ...loaded.encryption, keys: loaded.encryption.keys ?? (parsePayloadKeys(newPayloadKeyEntry('playground')) as PayloadKey[]) },
     };
     const workers = await startWorkers(config, address, workflowBundle ? { workflowBundle } : {});
     stops.push(() => workers.stop());
@@ -187,6 +226,7 @@ export async function startPlayground({ env, workflowBundle, log = console.log, 
       sampleWriter,
       temporalAddress: address,
       temporalUiUrl,
+      codecServerUrl: codecServer?.url,
       embeddedTemporal: Boolean(devServer),
       unusedConfigFileAddress: temporalConfigFileAddress(env),
       stop,
@@ -214,6 +254,7 @@ export function playgroundBanner(playground: RunningPlayground, reason: 'no-slac
       ? [`                (not ${playground.unusedConfigFileAddress}, which your Temporal config file names: the playground never uses a deployment)`]
       : []),
     `  Web UI        ${playground.temporalUiUrl}`,
+    ...(playground.codecServerUrl ? [`  Codec server  ${playground.codecServerUrl} (Web UI decodes through it)`] : []),
     `  Writer        ${playground.sampleWriter ? 'sample text (no model configured: set OPENAI_API_KEY for a real one)' : `${config.openai.writerModel}${config.openai.baseUrl ? ` at ${config.openai.baseUrl}` : ''}`}`,
     '',
     `Open ${playground.url} and type /research durable execution. Ctrl-C stops everything.`,

@@ -30,6 +30,8 @@ export interface DevServerOptions {
   /** Dynamic config `KEY=VALUE` (JSON value) pairs, added to DEV_SERVER_DYNAMIC_CONFIG. */
   dynamicConfig?: string[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** A codec server the Web UI decodes payloads through (`--ui-codec-endpoint`); ignored when `headless`. */
+  uiCodecEndpoint?: string;
   readyTimeoutMs?: number;
   /** Where the server's own log lines go; dropped by default. */
   onOutput?: (line: string) => void;
@@ -110,7 +112,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const address = `127.0.0.1:${port}`;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', options.logLevel ?? 'warn'];
   if (options.headless) args.push('--headless');
-  else args.push('--ui-port', String(uiPort));
+  else {
+    args.push('--ui-port', String(uiPort));
+    if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  }
   if (options.dbFile) {
     await fs.mkdir(path.dirname(path.resolve(options.dbFile)), { recursive: true });
     args.push('--db-filename', options.dbFile);
@@ -182,7 +187,12 @@ export async function ensureSearchAttributes(address: string, namespace: string,
  * attributes registered (so `temporal workflow list --query "Stage='AwaitingReview'"` works and
  * the UI shows them).
  */
-export async function startEmbeddedDevServer(config: Config, env: Env, log: (line: string) => void): Promise<DevServer> {
+export async function startEmbeddedDevServer(
+  config: Config,
+  env: Env,
+  log: (line: string) => void,
+  options: { uiCodecEndpoint?: string | undefined } = {},
+): Promise<DevServer> {
   const cliPath = await ensureTemporalCli({ env });
   log(`Starting Temporal dev server (data in ${config.temporal.devServerDbFile})…`);
   return startDevServer({
@@ -192,5 +202,6 @@ export async function startEmbeddedDevServer(config: Config, env: Env, log: (lin
     dbFile: config.temporal.devServerDbFile,
     namespace: config.temporal.namespace,
     searchAttributes: SEARCH_ATTRIBUTE_FLAGS,
+    ...(options.uiCodecEndpoint ? { uiCodecEndpoint: options.uiCodecEndpoint } : {}),
   });
 }

@@ -36,6 +36,7 @@ import { FakeSlack } from '../harness/fake-slack.js';
 import { waitFor } from '../harness/http.js';
 import { PROCESS_SECRETS, ProductProcess, productEnv } from '../harness/processes.js';
 import { signedHeaders, slashCommandBody } from '../harness/slack-signing.js';
+import { newPayloadKeyEntry } from '../../src/temporal/codec.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -190,6 +191,7 @@ describe('the Dockerfile, built and run natively', () => {
   it('the runtime stage holds production dependencies only, the compiled code and the prebuilt workflow bundle', () => {
     expect(existsSync(path.join(runtimeDir, 'dist', 'worker.js'))).toBe(true);
     expect(existsSync(path.join(runtimeDir, 'dist', 'bot.js'))).toBe(true);
+    expect(existsSync(path.join(runtimeDir, 'dist', 'codec-server.js'))).toBe(true);
     expect(existsSync(path.join(runtimeDir, 'dist', 'workflow-bundle.js'))).toBe(true);
     expect(existsSync(path.join(runtimeDir, 'dist', 'playground', 'static', 'index.html'))).toBe(true);
     expect(existsSync(path.join(runtimeDir, 'node_modules', '@temporalio', 'worker'))).toBe(true);
@@ -228,6 +230,22 @@ describe('the Dockerfile, built and run natively', () => {
     // JSON lines, as the image's LOG_FORMAT says.
     for (const line of worker.log.split('\n').filter(Boolean)) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
   }, 180_000);
+
+  it('the compiled codec server (compose.yaml\'s codec-server) starts with only a key list, decodes, and exits 0 on SIGTERM', async () => {
+    const codec = startFromImage('bot', ['dist/codec-server.js'], {
+      PAYLOAD_KEYS: newPayloadKeyEntry('image'),
+      CODEC_SERVER_PORT: '0',
+      TEMPORAL_CONFIG_FILE: path.join(runtimeDir, 'no-temporal.toml'),
+    });
+    const [, url] = await codec.waitForOutput(/Codec server (http:\/\/127\.0\.0\.1:\d+) decodes namespace \\?"default\\?" with keys image/);
+    const payloads = [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"from before encryption"').toString('base64') }];
+    const encoded = await fetch(`${url}/encode`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payloads }) });
+    expect(encoded.status).toBe(200);
+    const decoded = await fetch(`${url}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: await encoded.text() });
+    expect(await decoded.json()).toEqual({ payloads });
+    codec.child.kill('SIGTERM');
+    expect(await codec.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
 
   it('the compiled playground serves its page', async () => {
     const suffix = randomUUID().slice(0, 8);

@@ -6,6 +6,7 @@
  * checks, and a clean exit on SIGTERM. Issue 14's "done when", as one test.
  */
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import { FakeOpenAI } from '../harness/fake-openai.js';
@@ -13,6 +14,7 @@ import { blockText, FakeSlack } from '../harness/fake-slack.js';
 import { waitFor } from '../harness/http.js';
 import { PROCESS_SECRETS, productEnv, spawnProduct, type ProductProcess } from '../harness/processes.js';
 import { buttonClickBody, eventCallbackBody, signedHeaders, slashCommandBody } from '../harness/slack-signing.js';
+import { newPayloadKeyEntry } from '../../src/temporal/codec.js';
 
 const CHANNEL = 'C0CHANNEL';
 // A requester of its own: the Home tab lists the requester's runs across the suite's shared
@@ -40,10 +42,12 @@ describe('npm start, end to end through its own endpoints', () => {
       temporalAddress: inject('temporalAddress'),
       taskQueue: `npm-start-${suffix}`,
       researchTaskQueue: `npm-start-research-${suffix}`,
-      extra: { PORT: '0' },
+      // Any free port for the codec server too; the suite's server is external, so it needs a key list.
+      extra: { PORT: '0', CODEC_SERVER_PORT: '0', PAYLOAD_KEYS: newPayloadKeyEntry('npm-start') },
     }));
     const [, slackUrl] = await main.waitForOutput(/Slack\s+(http:\/\/\S+\/slack\/events)/, 90_000);
     const [, metricsUrl] = await main.waitForOutput(/Metrics\s+(http:\/\/\S+)\/metrics/);
+    const [, codecUrl] = await main.waitForOutput(/Codec server\s+(http:\/\/127\.0\.0\.1:\d+) \(CLI: --codec-endpoint/);
     const url = slackUrl!.replace('localhost', '127.0.0.1');
     const post = (body: string, headers: Record<string, string> = {}) =>
       fetch(url, { method: 'POST', headers: { ...signedHeaders(PROCESS_SECRETS.SLACK_SIGNING_SECRET, body), ...headers }, body });
@@ -73,6 +77,25 @@ describe('npm start, end to end through its own endpoints', () => {
     expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
     const ready = await fetch(`${metricsUrl}/readyz`);
     expect(ready.status, await ready.clone().text()).toBe(200);
+
+    // The codec server decodes what the run stored, as the Web UI asks it (the history read with no codec).
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      const history = await new Client({ connection }).workflow.getHandle(workflowId).fetchHistory();
+      const stored = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+      const body = JSON.stringify({
+        payloads: stored.map((p) => ({
+          metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+          data: Buffer.from(p.data ?? []).toString('base64'),
+        })),
+      });
+      const decoded = await fetch(`${codecUrl}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default' }, body });
+      expect(decoded.status).toBe(200);
+      const payloads = ((await decoded.json()) as { payloads: Array<{ data: string }> }).payloads;
+      expect(payloads.map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n')).toContain('one process');
+    } finally {
+      await connection.close();
+    }
 
     main.child.kill('SIGTERM');
     expect(await main.exited).toEqual({ code: 0, signal: null });

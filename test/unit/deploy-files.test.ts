@@ -26,7 +26,7 @@ const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 /** dist/<x>.js is compiled from src/<x>.ts (tsconfig.build.json: rootDir src, outDir dist). */
 const sourceOf = (distFile: string) => path.join(ROOT, distFile.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'));
 
-interface Service { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string>; volumes?: string[]; ports?: string[]; depends_on?: Record<string, unknown> }
+interface Service { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string>; volumes?: string[]; ports?: string[]; depends_on?: Record<string, unknown> | string[]; secrets?: string[] }
 
 interface DclintReport { messages: Array<{ rule: string; type: string; message: string; line: number }> }
 
@@ -78,6 +78,25 @@ describe('compose.yaml', () => {
       expect(existsSync(sourceOf(service.command![0]!)), `${name}: ${service.command![0]}`).toBe(true);
     }
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['kb', 'postgres']));
+  });
+
+  it('runs a codec server with the workers\' keys, published on loopback only, and points the Web UI at it', () => {
+    const codec = services['codec-server']!;
+    expect(codec.build).toBe('.');
+    expect(existsSync(sourceOf(codec.command![0]!)), codec.command![0]).toBe(true);
+    expect(codec.ports).toEqual(['127.0.0.1:8234:8234']);
+    expect(codec.environment).toMatchObject({ CODEC_SERVER_HOST: '0.0.0.0', CODEC_SERVER_PORT: '8234', TEMPORAL_UI_URL: 'http://localhost:8080' });
+    // The UI's page calls it from the operator's browser: the address the browser reaches, the UI's origin its CORS origin.
+    expect(services['temporal-ui']?.environment?.TEMPORAL_CODEC_ENDPOINT).toBe('http://localhost:8234');
+    expect(services['temporal-ui']?.depends_on).toContain('codec-server');
+    // One key list, a compose secret (not .env), for every process that encrypts or decodes.
+    const secrets = (compose as unknown as { secrets: Record<string, { file: string }> }).secrets;
+    expect(secrets['payload-keys']?.file).toBe('./secrets/payload-keys');
+    expect(read('.gitignore').split('\n')).toContain('secrets/');
+    for (const name of ['worker-1', 'worker-2', 'bot', 'codec-server']) {
+      expect(services[name]?.secrets, name).toEqual(['payload-keys']);
+      expect(services[name]?.environment?.PAYLOAD_KEYS_FILE, name).toBe('/run/secrets/payload-keys');
+    }
   });
 
   it('registers the search attributes the app queries', () => {
