@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConfigError, loadCodecServerConfig } from '../../src/config.js';
-import { EncryptionCodec, KEY_ID_METADATA, parsePayloadKeys, temporalDataConverter, type PayloadKey } from '../../src/temporal/codec.js';
+import { EncryptionCodec, KEY_ID_METADATA, temporalDataConverter, type PayloadKey } from '../../src/temporal/codec.js';
 import { CODEC_SERVER_MAX_BODY_BYTES, startCodecServer, type CodecServer, type CodecServerOptions } from '../../src/temporal/codec-server.js';
 import { freePort, startDevServer } from '../../src/temporal/dev-server.js';
 import { startPlayground } from '../../src/playground/index.js';
@@ -327,18 +327,20 @@ describe('the real Temporal CLI and Web UI through the codec server', () => {
   it('the playground\'s own server starts its Web UI pointed at a codec server with the playground\'s key, on loopback', async () => {
     const data = mkdtempSync(path.join(tmpdir(), 'codec-server-playground-'));
     const suffix = randomUUID().slice(0, 8);
+    let workersKeys: PayloadKey[] | undefined;
     const playground = await startPlayground({
       env: {
         TEMPORAL_CLI: cli(),
         TEMPORAL_TASK_QUEUE: `codec-playground-${suffix}`,
         TEMPORAL_RESEARCH_TASK_QUEUE: `codec-playground-research-${suffix}`,
-        // Where the local key file goes (beside the embedded server's data), out of the checkout.
+        // Where npm start's key file would go: the playground's server is in memory, and so is its key.
         TEMPORAL_DEV_SERVER_DB: path.join(data, 'dev-server.sqlite'),
         PORT: '0',
         LOG_LEVEL: 'error',
       },
       workflowBundle: { code: inject('workflowBundleCode') },
       log: () => undefined,
+      onConfig: (config) => (workersKeys = config.encryption.keys),
     });
     try {
       const codecUrl = playground.codecServerUrl!;
@@ -348,9 +350,10 @@ describe('the real Temporal CLI and Web UI through the codec server', () => {
       const uiOrigin = new URL(playground.temporalUiUrl).origin;
       const preflight = await send(codecUrl, { method: 'OPTIONS', headers: { Origin: uiOrigin, 'Access-Control-Request-Method': 'POST' } });
       expect([preflight.status, preflight.headers['access-control-allow-origin']]).toEqual([204, uiOrigin]);
-      // It holds the key the playground made for its workers.
-      const keys = parsePayloadKeys(readFileSync(path.join(data, 'payload-keys'), 'utf8')) as PayloadKey[];
-      const sealed = await new EncryptionCodec(keys).encode([defaultPayloadConverter.toPayload({ topic: TOPIC })]);
+      // It holds the key the playground made for its workers, kept in memory: no key file is written.
+      expect(workersKeys?.map((key) => key.id)).toEqual(['playground']);
+      expect(existsSync(path.join(data, 'payload-keys'))).toBe(false);
+      const sealed = await new EncryptionCodec(workersKeys!).encode([defaultPayloadConverter.toPayload({ topic: TOPIC })]);
       const decoded = await send(codecUrl, { headers: { ...UI_HEADERS, Origin: uiOrigin }, body: toJson(sealed) });
       expect(fromJson(decoded.body).map((p) => defaultPayloadConverter.fromPayload(p))).toEqual([{ topic: TOPIC }]);
     } finally {

@@ -81,7 +81,7 @@ describe('loadKeysConfig (npm run keys)', () => {
   });
 
   it('finds the embedded server\'s key file beside its data, as the bot and workers do', () => {
-    expect(loadKeysConfig({ TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml', TEMPORAL_DEV_SERVER_DB: '/data/t/dev.sqlite' }).encryption).toEqual({ mode: 'on', keys: undefined, localKeyFile: '/data/t/payload-keys' });
+    expect(loadKeysConfig({ TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml', TEMPORAL_DEV_SERVER_DB: '/data/t/dev.sqlite' }).encryption).toMatchObject({ mode: 'on', keys: undefined, localKeyFile: '/data/t/payload-keys' });
     expect(loadKeysConfig({ TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' }).encryption.localKeyFile).toBe(path.join('.temporal', 'payload-keys'));
   });
 
