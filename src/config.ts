@@ -623,6 +623,13 @@ type EncryptionValues = {
   CODEC_CORS_ORIGINS?: string[] | undefined;
 };
 
+/** A UI on this machine is opened as localhost or as 127.0.0.1: both spellings of its origin. */
+function loopbackSpellings(origin: string): string[] {
+  const url = new URL(origin);
+  if (url.hostname !== 'localhost' && url.hostname !== '127.0.0.1') return [origin];
+  return ['localhost', '127.0.0.1'].map((host) => `${url.protocol}//${host}${url.port ? `:${url.port}` : ''}`);
+}
+
 function encryptionFrom(v: EncryptionValues, uiUrl: string, devServerDbFile: string): EncryptionConfig {
   return {
     mode: v.PAYLOAD_ENCRYPTION ?? 'on',
@@ -632,7 +639,7 @@ function encryptionFrom(v: EncryptionValues, uiUrl: string, devServerDbFile: str
       host: v.CODEC_SERVER_HOST ?? '127.0.0.1',
       port: v.CODEC_SERVER_PORT ?? 8234,
       token: v.CODEC_SERVER_TOKEN,
-      corsOrigins: v.CODEC_CORS_ORIGINS ?? [new URL(uiUrl).origin],
+      corsOrigins: v.CODEC_CORS_ORIGINS ?? loopbackSpellings(new URL(uiUrl).origin),
     },
   };
 }
@@ -740,9 +747,9 @@ export function loadTemporalConfig(env: Env = process.env): Pick<TemporalConfig,
  * PAYLOAD_KEYS_FILE, else the embedded server's key file), none of the Slack or OpenAI settings.
  * Checked as the bot and the workers check them.
  */
-export function loadKeysConfig(env: Env = process.env): Pick<TemporalConfig, 'connection' | 'namespace'> & { encryption: Pick<EncryptionConfig, 'mode' | 'keys' | 'localKeyFile'> } {
+export function loadKeysConfig(env: Env = process.env): Pick<TemporalConfig, 'connection' | 'namespace'> & { encryption: Pick<EncryptionConfig, 'mode' | 'keys' | 'localKeyFile'>; localAddress: string } {
   const parsed = z
-    .object({ PAYLOAD_ENCRYPTION: encryptionMode, PAYLOAD_KEYS: payloadKeys, PAYLOAD_KEYS_FILE: payloadKeysFile, TEMPORAL_DEV_SERVER_DB: raw })
+    .object({ PAYLOAD_ENCRYPTION: encryptionMode, PAYLOAD_KEYS: payloadKeys, PAYLOAD_KEYS_FILE: payloadKeysFile, TEMPORAL_DEV_SERVER_DB: raw, TEMPORAL_DEV_SERVER_PORT: port })
     .safeParse(env);
   const connect = temporalConnection(env);
   const problems: ConfigProblem[] = parsed.success
@@ -756,6 +763,8 @@ export function loadKeysConfig(env: Env = process.env): Pick<TemporalConfig, 'co
     connection: connect.connectionOptions,
     namespace: connect.namespace ?? 'default',
     encryption: encryptionFrom(v, localServerFrom(v).uiUrl, localServerFrom(v).devServerDbFile),
+    /** Where the embedded server listens, for when no address is set. */
+    localAddress: `localhost:${localServerFrom(v).devServerPort}`,
   };
 }
 

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config, type Role } from './config.js';
 import { configureLogging, log, temporalLogger, type Log } from './ops/log.js';
 import { startOpsServer, type OpsServer } from './ops/server.js';
 import { freePort } from './temporal/dev-server.js';
+import { LocalKeyFileError } from './temporal/codec.js';
 
 /** True when this module is the script node was started with (ESM has no `require.main`). */
 export function isMainModule(moduleUrl: string): boolean {
@@ -31,7 +32,7 @@ export function loadConfigOrExit(role: Role): Config {
 
 /** For a startup step that can find a configuration problem (PUBLISH_CHANNEL): print it and exit, as loadConfigOrExit does. */
 export function exitOnConfigError(error: unknown): never {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof LocalKeyFileError) {
     console.error(error.message);
     process.exit(1);
   }
@@ -41,8 +42,16 @@ export function exitOnConfigError(error: unknown): never {
 /** Every secret value the configuration holds: scrubbed from each log line wherever it appears. */
 export function configuredSecrets(config: Config): string[] {
   const { apiKey } = config.temporal.connection as { apiKey?: unknown };
-  return [config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.openai.apiKey, typeof apiKey === 'string' ? apiKey : undefined]
-    .filter((secret): secret is string => Boolean(secret));
+  return [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.slack.appToken,
+    config.openai.apiKey,
+    typeof apiKey === 'string' ? apiKey : undefined,
+    config.encryption.codecServer.token,
+    // Payload keys, as they are written in PAYLOAD_KEYS (base64).
+    ...(config.encryption.keys ?? []).map((key) => key.key.toString('base64')),
+  ].filter((secret): secret is string => Boolean(secret));
 }
 
 /** The process's structured log, as configured (LOG_LEVEL, LOG_FORMAT); `role` is on every line. */

@@ -34,8 +34,15 @@ const ops = await startOpsEndpoint(config, { temporalRuntime: true });
 
 // The codec server first: the embedded server's Web UI is started pointing at it. It holds the
 // same keys as this process's workers (the local key file is made here the first time).
-const encryption = encryptionFor(config.encryption, console.log);
+let encryption: ReturnType<typeof encryptionFor>;
+try {
+  encryption = encryptionFor(config.encryption, console.log);
+} catch (error) {
+  exitOnConfigError(error); // a lost local key file: says what to do
+}
 let codecServer: CodecServer | undefined;
+/** Why there is no codec server with encryption on (an external server's, whose port was taken). */
+let codecServerSkipped: string | undefined;
 if (encryption.mode !== 'off') {
   codecServer = await startCodecServer({
     ...config.encryption.codecServer,
@@ -43,6 +50,12 @@ if (encryption.mode !== 'off') {
     keys: encryption.keys,
     onRefusal: (line) => log().warn(line),
   }).catch(async (error: unknown) => {
+    // The embedded Web UI needs it; with an external server it is a convenience (its own codec
+    // server, e.g. compose's, may hold the port): say so and go on.
+    if (config.temporal.connection.address) {
+      codecServerSkipped = (error as Error).message;
+      return undefined;
+    }
     console.error((error as Error).message);
     await ops.close();
     process.exit(1);
@@ -72,7 +85,9 @@ console.log(
     'Content pipeline is running:',
     `  Temporal      ${address}${devServer ? ' (embedded dev server)' : ''}`,
     `  Web UI        ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
-    !codecServer
+    codecServerSkipped
+      ? `  Codec server  not started: ${codecServerSkipped}`
+      : !codecServer
       ? '  Codec server  off (PAYLOAD_ENCRYPTION=off: Temporal stores payloads in plaintext)'
       : devServer
         ? `  Codec server  ${codecServer.url} (Web UI decodes through it; CLI: --codec-endpoint ${codecServer.url})`

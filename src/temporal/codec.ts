@@ -11,7 +11,7 @@
  * codec runs outside the sandbox, so recorded histories replay with or without it.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
@@ -201,25 +201,56 @@ export function temporalDataConverter(encryption: Encryption): DataConverter {
   };
 }
 
+/** A local key file that cannot be used as it is; the message says what to do. */
+export class LocalKeyFileError extends Error {
+  override name = 'LocalKeyFileError';
+}
+
+/**
+ * Writes a key file that did not exist: its directory made if needed, readable by its owner only,
+ * and complete before anyone can see it (written aside, then linked into place, which fails if the
+ * name exists), so two processes starting together never read a half-written file.
+ */
+export function writeKeyFile(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const aside = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(aside, text, { flag: 'wx', mode: 0o600 });
+  try {
+    linkSync(aside, file);
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
 /**
  * The key file of a local setup (beside the embedded server's data): read it, or create it with a
  * new key the first time (only the owner may read it). `created` says the key is new, so the
- * caller can tell the person where it is.
+ * caller can tell the person where it is. A marker beside it (`<file>.made`, no secret in it)
+ * remembers that a key was made there: if the key file goes and the marker stays, the runs in that
+ * server's data were encrypted with the lost key, and a new one would silently read none of them,
+ * so this refuses instead.
  */
 export function localKeyFile(file: string): { keys: PayloadKey[]; created: boolean } {
+  const marker = `${file}.made`;
   let created = false;
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `# Payload encryption key of this checkout's embedded Temporal server (see docs/security.md).\n${newPayloadKeyEntry('local1')}\n`, {
-      flag: 'wx',
-      mode: 0o600,
-    });
-    created = true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  if (!existsSync(file)) {
+    if (existsSync(marker)) {
+      throw new LocalKeyFileError(
+        `${file} is gone, but the runs this checkout's Temporal server stored were encrypted with the key it held (${readFileSync(marker, 'utf8').trim()}). ` +
+          `Restore the file from a backup; or, to start afresh without those runs, delete ${path.dirname(file)}/ (the server's data goes with it).`,
+      );
+    }
+    try {
+      const entry = newPayloadKeyEntry('local1');
+      writeKeyFile(file, `# Payload encryption key of this checkout's embedded Temporal server (see docs/security.md).\n${entry}\n`);
+      writeFileSync(marker, `key "local1" made ${new Date().toISOString()}\n`);
+      created = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
   const keys = parsePayloadKeys(readFileSync(file, 'utf8'));
-  if ('problem' in keys) throw new Error(`${file} ${keys.problem}`);
+  if ('problem' in keys) throw new LocalKeyFileError(`${file} ${keys.problem} Restore it from a backup, or set PAYLOAD_KEYS.`);
   return { keys, created };
 }
 

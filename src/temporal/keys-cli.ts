@@ -9,12 +9,13 @@ import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadKeysConfig } from '../config.js';
 import { errorChain } from '../shared/error-chain.js';
-import { localKeyFile, newPayloadKeyEntry } from './codec.js';
+import { localKeyFile, newPayloadKeyEntry, writeKeyFile } from './codec.js';
 import { describeRunsNeedingKeys, rotationAdvice, runsNeedingKeys } from './keys.js';
 
 const USAGE = [
   'Usage:',
-  '  npm run keys -- new [id]   print a new key entry (id:base64) and how to rotate to it',
+  '  npm run keys -- new [id] [--out FILE]   print a new key entry (id:base64) and how to rotate to it;',
+  '                                           with --out, write it to FILE instead (created, owner-only, never overwritten)',
   '  npm run keys -- check      list running pipelines that need a key the configuration lacks (exit 1 if any)',
 ].join('\n');
 
@@ -30,7 +31,7 @@ async function check(): Promise<number> {
   // The embedded server's key file when no list is set; never created here.
   const keys = encryption.mode === 'off' ? [] : (encryption.keys ?? (existsSync(encryption.localKeyFile) ? localKeyFile(encryption.localKeyFile).keys : []));
   const keyIds = keys.map((key) => key.id);
-  const address = settings.connection.address ?? 'localhost:7233';
+  const address = settings.connection.address ?? settings.localAddress;
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...settings.connection, address });
@@ -55,16 +56,26 @@ async function check(): Promise<number> {
 
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
-  if (command === 'new' && rest.length <= 1) {
+  if (command === 'new') {
+    const outAt = rest.indexOf('--out');
+    const out = outAt >= 0 ? rest[outAt + 1] : undefined;
+    const ids = outAt >= 0 ? [...rest.slice(0, outAt), ...rest.slice(outAt + 2)] : rest;
+    if (ids.length > 1 || (outAt >= 0 && !out)) {
+      console.error(USAGE);
+      return 2;
+    }
     let entry: string;
     try {
-      entry = newPayloadKeyEntry(rest[0]);
+      entry = newPayloadKeyEntry(ids[0]);
+      // A file written here holds nothing but the key (npm's banner on stdout cannot slip in), readable by its owner only.
+      if (out) writeKeyFile(out, `${entry}\n`);
     } catch (error) {
       console.error((error as Error).message);
       return 2;
     }
     // The entry alone on stdout (so it can be piped into a secret store), the advice on stderr.
-    console.log(entry);
+    if (out) console.error(`Wrote a new key "${entry.slice(0, entry.indexOf(':'))}" to ${out} (readable by its owner only).`);
+    else console.log(entry);
     console.error(rotationAdvice(entry));
     return 0;
   }

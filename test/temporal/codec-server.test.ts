@@ -228,7 +228,7 @@ describe('npm run codec-server: its configuration', () => {
     const config = loadCodecServerConfig({ ...BASE, PAYLOAD_KEYS: keys, TEMPORAL_UI_URL: 'http://localhost:8080/ui', TEMPORAL_NAMESPACE: 'content' });
     expect(config.namespace).toBe('content');
     expect(config.encryption.keys?.map((k) => k.id)).toEqual([keyA.id]);
-    expect(config.encryption.codecServer).toEqual({ host: '127.0.0.1', port: 8234, token: undefined, corsOrigins: ['http://localhost:8080'] });
+    expect(config.encryption.codecServer).toEqual({ host: '127.0.0.1', port: 8234, token: undefined, corsOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080'] });
   });
 
   it('without keys, uses the local key file of npm start if there is one, and never makes one', () => {

@@ -4,13 +4,25 @@
  * payload or (in `required` mode) a plaintext payload meet; and the configuration refusing what
  * would store plaintext on a server other than the embedded one.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type Env } from '../../src/config.js';
-import { EncryptionCodec, encryptionFor, keyIdOf, localKeyFile, newPayloadKeyEntry, parsePayloadKeys, PayloadDecodeError } from '../../src/temporal/codec.js';
+import {
+  EncryptionCodec,
+  encryptionFor,
+  keyIdOf,
+  localKeyFile,
+  LocalKeyFileError,
+  newPayloadKeyEntry,
+  parsePayloadKeys,
+  PayloadDecodeError,
+  writeKeyFile,
+} from '../../src/temporal/codec.js';
 import { testKeyEntry, testKeys } from '../harness/keys.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'codec-unit-'));
@@ -109,6 +121,34 @@ describe('the local key file (embedded server)', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/^# /);
   });
 
+  it('refuses to replace a lost key beside the data it encrypted, saying what to do', () => {
+    const file = join(scratch, 'lost', 'payload-keys');
+    localKeyFile(file);
+    rmSync(file);
+    expect(() => localKeyFile(file)).toThrow(LocalKeyFileError);
+    expect(() => localKeyFile(file)).toThrow(/is gone, but the runs .* were encrypted with the key it held \(key "local1" made/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('a key file appears complete or not at all, and is never overwritten', () => {
+    const file = join(scratch, 'atomic', 'keys');
+    writeKeyFile(file, `${testKeyEntry('k1')}\n`);
+    expect(() => writeKeyFile(file, `${testKeyEntry('k2')}\n`)).toThrow(/EEXIST/);
+    expect(readFileSync(file, 'utf8')).toBe(`${testKeyEntry('k1')}\n`);
+    expect(readdirSync(join(scratch, 'atomic'))).toEqual(['keys']); // nothing left aside
+  });
+
+  it('`npm run keys -- new --out FILE` writes only the key, owner-only, and prints no key', async () => {
+    const file = join(scratch, 'compose', 'secrets', 'payload-keys');
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/temporal/keys-cli.ts', 'new', 'k9', '--out', file]);
+    const keys = parsePayloadKeys(readFileSync(file, 'utf8'));
+    expect(Array.isArray(keys) && keys.map((k) => k.id)).toEqual(['k9']);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(file);
+    expect(stderr).not.toContain(readFileSync(file, 'utf8').trim().slice(3));
+  });
+
   it('is not made when encryption is off', () => {
     expect(encryptionFor({ mode: 'off', keys: undefined, localKeyFile: join(scratch, 'never') })).toEqual({ mode: 'off', keys: [] });
   });
@@ -155,7 +195,7 @@ describe('configuration', () => {
   it('the embedded server uses the local key file beside its data; defaults for the codec server and IDs', () => {
     const config = loadConfig({ ...base, TEMPORAL_DEV_SERVER_DB: join(scratch, 'data', 'dev.sqlite') });
     expect(config.encryption).toMatchObject({ mode: 'on', keys: undefined, localKeyFile: join(scratch, 'data', 'payload-keys') });
-    expect(config.encryption.codecServer).toEqual({ host: '127.0.0.1', port: 8234, token: undefined, corsOrigins: ['http://localhost:8233'] });
+    expect(config.encryption.codecServer).toEqual({ host: '127.0.0.1', port: 8234, token: undefined, corsOrigins: ['http://localhost:8233', 'http://127.0.0.1:8233'] });
     expect(config.temporal.workflowIdStyle).toBe('readable');
     expect(loadConfig({ ...base, WORKFLOW_ID_STYLE: 'opaque' }).temporal.workflowIdStyle).toBe('opaque');
     expect(problems({ CODEC_CORS_ORIGINS: 'http://ui.example/path' }).map((p) => p.variable)).toEqual(['CODEC_CORS_ORIGINS']);

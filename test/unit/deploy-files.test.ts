@@ -97,6 +97,13 @@ describe('compose.yaml', () => {
       expect(services[name]?.secrets, name).toEqual(['payload-keys']);
       expect(services[name]?.environment?.PAYLOAD_KEYS_FILE, name).toBe('/run/secrets/payload-keys');
     }
+    // A PAYLOAD_KEYS in .env (env_file) would contradict the secret: the app services blank it.
+    for (const name of ['worker-1', 'worker-2', 'bot']) expect(services[name]?.environment?.PAYLOAD_KEYS, name).toBe('');
+    // No container reaches the codec server (it would decrypt for anyone who can send Host: localhost):
+    // it is alone on its network, reached only through the port published on the host's loopback.
+    const networksOf = (name: string) => (services[name] as { networks?: string[] } | undefined)?.networks;
+    expect(networksOf('codec-server')).toEqual(['codec']);
+    for (const name of Object.keys(services).filter((other) => other !== 'codec-server')) expect(networksOf(name) ?? ['default'], name).not.toContain('codec');
   });
 
   it('registers the search attributes the app queries', () => {
@@ -131,6 +138,6 @@ describe('Dockerfile', () => {
     expect(cmd).toBe('dist/worker.js');
     expect(existsSync(sourceOf(cmd!))).toBe(true);
     // The build writes the workflow bundle the compiled worker loads (src/temporal/bundle.ts).
-    expect(read('package.json')).toMatch(/"build": "tsc -p tsconfig.build.json && tsx scripts\/bundle-workflows.ts && tsx scripts\/copy-static.ts"/);
+    expect(read('package.json')).toMatch(/"build": "tsc -p tsconfig.build.json && tsx scripts\/copy-static.ts && tsx scripts\/bundle-workflows.ts"/);
   });
 });
