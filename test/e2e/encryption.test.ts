@@ -6,24 +6,18 @@
  * search above looked in the right place). And `PAYLOAD_ENCRYPTION=required` turns away a signal
  * written without the key.
  */
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEmbeddings } from '../../src/kb/embeddings.js';
-import { ingest } from '../../src/kb/ingest.js';
-import { LanceVectorStore } from '../../src/kb/store.js';
 import { researchChildWorkflowId } from '../../src/shared/ids.js';
 import { EDIT_VIEW_ID, REQUEST_CHANGES_VIEW_ID } from '../../src/slack/blocks/modals.js';
 import { EDIT_ACTION_ID, REQUEST_CHANGES_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import { approveSignal, type PipelineResult } from '../../src/workflows/messages.js';
-import { FakeOpenAI } from '../harness/fake-openai.js';
 import { waitFor } from '../harness/http.js';
 import { historyAsText, suitePayloadCodec } from '../harness/keys.js';
 import { CHANNEL, REVIEWER, startStack, type Stack } from '../harness/stack.js';
-
-const FIXTURES = join(import.meta.dirname, '../fixtures/kb');
+import { indexedCorpus } from '../harness/kb.js';
 
 /** The raw history of a run as stored (no codec), and as the codec reads it. */
 async function histories(stack: Stack, workflowId: string): Promise<{ raw: string; decoded: string }> {
@@ -42,14 +36,8 @@ describe('encrypted by default', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kb-encryption-'));
-    await cp(join(FIXTURES, 'corpus'), join(dir, 'corpus'), { recursive: true });
-    const embedder = await new FakeOpenAI().start();
-    const embeddings = makeEmbeddings({ embeddingModel: 'text-embedding-3-small', apiKey: 'sk-test', baseUrl: embedder.baseUrl }, { maxRetries: 0 });
-    const store = await LanceVectorStore.open(embeddings, { uri: join(dir, '.kb') });
-    await ingest({ store, embeddings, model: 'text-embedding-3-small', paths: ['corpus'], root: dir, binding: { everywhere: false, channels: [CHANNEL] } });
-    store.close();
-    await embedder.stop();
+    // `npm run kb -- add corpus --channel CHANNEL`, against a stand-in of its own.
+    dir = await indexedCorpus('kb-encryption-', [CHANNEL]);
     stack = await startStack({ env: { KB_URI: join(dir, '.kb'), MAX_REVISIONS: '1' } });
   });
   afterAll(async () => {

@@ -8,22 +8,17 @@
  * for in another channel, nothing of them is searched, cited or named (`--docs-only` there says
  * nothing relevant; `/research kb` there says nothing is shared with it).
  */
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEmbeddings } from '../../src/kb/embeddings.js';
-import { ingest } from '../../src/kb/ingest.js';
-import { LanceVectorStore } from '../../src/kb/store.js';
 import { researchChildWorkflowId } from '../../src/shared/ids.js';
 import { APPROVE_ACTION_ID } from '../../src/slack/blocks/pipeline.js';
 import type { PipelineResult, ResearchBundle } from '../../src/workflows/messages.js';
-import { FakeOpenAI } from '../harness/fake-openai.js';
 import { waitFor } from '../harness/http.js';
 import { blockText } from '../harness/fake-slack.js';
 import { CHANNEL, startStack, type Stack } from '../harness/stack.js';
+import { indexedCorpus } from '../harness/kb.js';
 
-const FIXTURES = join(import.meta.dirname, '../fixtures/kb');
 /** A public channel the documents are not bound to. */
 const ELSEWHERE = 'C0ELSEWHERE';
 
@@ -32,15 +27,8 @@ describe('grounding in the team documents', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kb-e2e-'));
-    await cp(join(FIXTURES, 'corpus'), join(dir, 'corpus'), { recursive: true });
-    // `npm run kb -- add corpus`, against a stand-in of its own (the vectors are deterministic).
-    const embedder = await new FakeOpenAI().start();
-    const embeddings = makeEmbeddings({ embeddingModel: 'text-embedding-3-small', apiKey: 'sk-test', baseUrl: embedder.baseUrl }, { maxRetries: 0 });
-    const store = await LanceVectorStore.open(embeddings, { uri: join(dir, '.kb') });
-    await ingest({ store, embeddings, model: 'text-embedding-3-small', paths: ['corpus'], root: dir, binding: { everywhere: false, channels: [CHANNEL] } });
-    store.close();
-    await embedder.stop();
+    // `npm run kb -- add corpus --channel CHANNEL`, against a stand-in of its own.
+    dir = await indexedCorpus('kb-e2e-', [CHANNEL]);
     stack = await startStack({ env: { KB_URI: join(dir, '.kb') } });
   });
   afterAll(async () => {

@@ -18,7 +18,8 @@ import { keyIdOf, temporalDataConverter } from '../../src/temporal/codec.js';
 import { loadHome } from '../../src/temporal/home.js';
 import { describeRunsNeedingKeys, runsNeedingKeys, warnAboutMissingKeys } from '../../src/temporal/keys.js';
 import { UNREADABLE_RUN_TOPIC } from '../../src/temporal/listing.js';
-import { Pipelines, type PipelinesOptions } from '../../src/temporal/pipelines.js';
+import type { Pipelines } from '../../src/temporal/pipelines.js';
+import { pipelinesFor } from '../../src/bot.js';
 import type { PipelineResult } from '../../src/workflows/messages.js';
 import { PayloadKeyAttribute } from '../../src/workflows/search-attributes.js';
 import { waitFor } from '../harness/http.js';
@@ -27,26 +28,9 @@ import { CHANNEL, REQUESTER, REVIEWER, startStack, type Stack } from '../harness
 
 const { temporal } = proto;
 
-/** Pipelines as the bot builds them (src/bot.ts pipelinesFor), with this test's client and options. */
-function pipelinesWith(client: Client, config: Config, extra: Partial<PipelinesOptions>): Pipelines {
-  return new Pipelines(client, {
-    taskQueue: config.temporal.taskQueue,
-    executionTimeoutMs: config.pipeline.executionTimeoutMs,
-    settings: {
-      researchTaskQueue: config.temporal.researchTaskQueue,
-      reviewTimeoutMs: config.pipeline.reviewTimeoutMs,
-      llmAttemptTimeoutMs: config.pipeline.llmAttemptTimeoutMs,
-      maxCostUsd: config.pipeline.maxCostUsd,
-      prices: config.pipeline.prices,
-      researchModel: config.openai.researchModel,
-      writerModel: config.openai.writerModel,
-      maxRevisions: config.review.maxRevisions,
-      reviewers: config.review.reviewers,
-      reminderAfterMs: config.review.reminderAfterMs,
-      searchAttributes: true,
-    },
-    ...extra,
-  });
+/** Pipelines as the bot builds them (src/bot.ts pipelinesFor), encrypting under `keyIds` (the first encrypts, and is the run's PayloadKey). */
+function pipelinesWith(client: Client, config: Config, keyIds: string[], temporal: Partial<Config['temporal']> = {}): Pipelines {
+  return pipelinesFor(client, { ...config, temporal: { ...config.temporal, ...temporal } }, { mode: 'on', keys: testKeys(...keyIds) });
 }
 
 /**
@@ -84,7 +68,7 @@ describe('payload key rotation', () => {
   });
 
   it('a run started under A is named while A is missing, shows as one unreadable row, and completes once the workers have [B, A]', async () => {
-    const pipelines = pipelinesWith(clientA, stack.config, { payloadKeyId: 'rotA', workflowIdStyle: 'opaque' });
+    const pipelines = pipelinesWith(clientA, stack.config, ['rotA'], { workflowIdStyle: 'opaque' });
     await pipelines.refreshSearchAttributes(namespace);
     const { workflowId } = await pipelines.start({ topic, requestedBy: REQUESTER, channel: CHANNEL }, { idempotencyKey: 'rotation-delivery-1', visibility: 'public' });
     expect(isPipelineWorkflowId(workflowId)).toBe(true);
@@ -127,7 +111,7 @@ describe('payload key rotation', () => {
     expect(JSON.stringify(home)).not.toContain('quokka');
     const readable = await loadHome(clientBA, REQUESTER, 0, homeOptions);
     expect(readable.recent).toEqual([expect.objectContaining({ workflowId, topic, stage: 'awaiting-review' })]);
-    const pipelinesB = pipelinesWith(clientB, stack.config, { payloadKeyId: 'rotB' });
+    const pipelinesB = pipelinesWith(clientB, stack.config, ['rotB']);
     await pipelinesB.refreshSearchAttributes(namespace);
     expect(await pipelinesB.listRunning(REQUESTER, CHANNEL)).toEqual([expect.objectContaining({ workflowId, topic: UNREADABLE_RUN_TOPIC, unreadable: true })]);
     // What buttons and `/research cancel|publish` check: requester and channel still known (from search attributes), the key named.
@@ -139,7 +123,7 @@ describe('payload key rotation', () => {
     await stack.workers!.shutdown();
     stack.dataConverter = temporalDataConverter({ mode: 'on', keys: testKeys('rotB', 'rotA') });
     await stack.startWorkers();
-    const delivery = await pipelinesWith(clientBA, stack.config, { payloadKeyId: 'rotB' }).review(workflowId, 'approved', REVIEWER);
+    const delivery = await pipelinesWith(clientBA, stack.config, ['rotB', 'rotA']).review(workflowId, 'approved', REVIEWER);
     expect(delivery).toEqual({ delivered: true });
     const result = (await clientBA.workflow.getHandle(workflowId).result()) as PipelineResult;
     expect(result.decision.outcome).toBe('approved');
@@ -164,7 +148,7 @@ describe('payload key rotation', () => {
 
   it('npm run keys -- check names the runs that need a key outside PAYLOAD_KEYS (exit 1), and passes once the list has it (exit 0)', async () => {
     // No worker polls this queue: the run stays open, as one waiting for review does.
-    const pipelines = pipelinesWith(clientA, stack.config, { payloadKeyId: 'rotA', taskQueue: `no-worker-${namespace}` });
+    const pipelines = pipelinesWith(clientA, stack.config, ['rotA'], { taskQueue: `no-worker-${namespace}` });
     await pipelines.refreshSearchAttributes(namespace);
     const { workflowId } = await pipelines.start({ topic: 'checked by the cli', requestedBy: REQUESTER, channel: CHANNEL });
     const check = async (keys: string) => {

@@ -4,22 +4,18 @@
  * the attempt's timeout, the draft is written from the passages and cites them, and the research
  * calls that had completed are not made again.
  */
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEmbeddings } from '../../src/kb/embeddings.js';
-import { ingest } from '../../src/kb/ingest.js';
-import { LanceVectorStore } from '../../src/kb/store.js';
 import { researchChildWorkflowId } from '../../src/shared/ids.js';
 import { blockText } from '../harness/fake-slack.js';
-import { FakeOpenAI, type Step } from '../harness/fake-openai.js';
+import type { Step } from '../harness/fake-openai.js';
 import { completedActivities as completedOf } from '../harness/failures.js';
 import { waitFor } from '../harness/http.js';
 import { startWorkerProcess, type ProductProcess } from '../harness/processes.js';
 import { CHANNEL, startStack, type Stack } from '../harness/stack.js';
+import { indexedCorpus } from '../harness/kb.js';
 
-const FIXTURES = join(import.meta.dirname, '../fixtures/kb');
 const LLM_ATTEMPT_TIMEOUT = '6s';
 /** Longer than the test: the embedding call stays in flight until its worker dies. */
 const IN_FLIGHT_MS = 300_000;
@@ -30,14 +26,8 @@ describe('worker killed during retrieval', () => {
   const workers: ProductProcess[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kb-crash-'));
-    await cp(join(FIXTURES, 'corpus'), join(dir, 'corpus'), { recursive: true });
-    const embedder = await new FakeOpenAI().start();
-    const embeddings = makeEmbeddings({ embeddingModel: 'text-embedding-3-small', apiKey: 'sk-test', baseUrl: embedder.baseUrl }, { maxRetries: 0 });
-    const store = await LanceVectorStore.open(embeddings, { uri: join(dir, '.kb') });
-    await ingest({ store, embeddings, model: 'text-embedding-3-small', paths: ['corpus'], root: dir, binding: { everywhere: false, channels: [CHANNEL] } });
-    store.close();
-    await embedder.stop();
+    // `npm run kb -- add corpus --channel CHANNEL`, against a stand-in of its own.
+    dir = await indexedCorpus('kb-crash-', [CHANNEL]);
     stack = await startStack({ withoutWorkers: true, env: { LLM_ATTEMPT_TIMEOUT, KB_URI: join(dir, '.kb') } });
   });
   afterAll(async () => {

@@ -1,0 +1,29 @@
+/**
+ * A knowledge base for a test, as `npm run kb -- add corpus --channel …` builds it: the fixture
+ * corpus copied into a scratch folder and indexed with a stand-in embedder of its own (the vectors
+ * are deterministic), bound to `channels`. Returns the folder (the index is `<dir>/.kb`).
+ */
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeEmbeddings } from '../../src/kb/embeddings.js';
+import { ingest } from '../../src/kb/ingest.js';
+import { LanceVectorStore } from '../../src/kb/store.js';
+import { FakeOpenAI } from './fake-openai.js';
+
+const CORPUS = join(import.meta.dirname, '../fixtures/kb/corpus');
+
+export async function indexedCorpus(prefix: string, channels: string[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await cp(CORPUS, join(dir, 'corpus'), { recursive: true });
+  const embedder = await new FakeOpenAI().start();
+  try {
+    const embeddings = makeEmbeddings({ embeddingModel: 'text-embedding-3-small', apiKey: 'sk-test', baseUrl: embedder.baseUrl }, { maxRetries: 0 });
+    const store = await LanceVectorStore.open(embeddings, { uri: join(dir, '.kb') });
+    await ingest({ store, embeddings, model: 'text-embedding-3-small', paths: ['corpus'], root: dir, binding: { everywhere: false, channels } });
+    store.close();
+  } finally {
+    await embedder.stop();
+  }
+  return dir;
+}
