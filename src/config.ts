@@ -345,6 +345,13 @@ const originList = variable((value) => {
   return bad.length ? new Problem(`has entries that are not origins such as http://localhost:8233: ${bad.join(', ')}.`) : origins.map((origin) => origin.replace(/\/$/, ''));
 });
 
+/** The payload-key variables, read alike by the bot and workers, the codec server and `npm run keys`. */
+const KEY_VARIABLES = {
+  PAYLOAD_ENCRYPTION: encryptionMode,
+  PAYLOAD_KEYS: payloadKeys,
+  PAYLOAD_KEYS_FILE: payloadKeysFile,
+};
+
 /** The knowledge-base variables, shared by every process and the `npm run kb` command. */
 const KB_VARIABLES = {
   KB_URI: raw,
@@ -402,9 +409,7 @@ function envSchema(role: Role, socketMode: boolean) {
     PUBLISH_CHANNEL: idList(/^[CG][A-Z0-9]{2,}$/),
     WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(0, 1_000_000),
     WORKER_SHUTDOWN_GRACE: duration,
-    PAYLOAD_ENCRYPTION: encryptionMode,
-    PAYLOAD_KEYS: payloadKeys,
-    PAYLOAD_KEYS_FILE: payloadKeysFile,
+    ...KEY_VARIABLES,
     WORKFLOW_ID_STYLE: workflowIdStyle,
     CODEC_SERVER_HOST: listenHost,
     CODEC_SERVER_PORT: port,
@@ -420,6 +425,14 @@ function helpFor(variable: string): string {
   if (variable.endsWith('PORT')) return HELP.PORT;
   if (/TIMEOUT|_AFTER$|_TTL$/.test(variable)) return HELP.DURATION;
   return 'See README.md → Configuration.';
+}
+
+/** What a schema refused, one problem per variable, each with where to get a good value. */
+function schemaProblems(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): ConfigProblem[] {
+  return issues.map((issue) => {
+    const name = String(issue.path[0]);
+    return { variable: name, problem: issue.message, help: helpFor(name) };
+  });
 }
 
 /** Slack's Web API base must end with a slash, or method names are appended to the last path segment. */
@@ -529,10 +542,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all', options: 
   const parsed = envSchema(role, socketMode).safeParse(env);
   const problems: ConfigProblem[] = parsed.success
     ? []
-    : parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      return { variable: name, problem: issue.message, help: helpFor(name) };
-    });
+    : schemaProblems(parsed.error.issues);
   const connect: ClientConnectConfig | ConfigProblem = options.ownTemporalServer ? { connectionOptions: {} } : temporalConnection(env);
   if ('problem' in connect) problems.push(connect);
   if (parsed.success) problems.push(...unpricedModels(parsed.data), ...timingProblems(parsed.data));
@@ -666,9 +676,7 @@ export function loadCodecServerConfig(env: Env = process.env, exists: (file: str
     TEMPORAL_DEV_SERVER_DB: raw,
     TEMPORAL_DEV_SERVER_PORT: port,
     TEMPORAL_DEV_SERVER_UI_PORT: port,
-    PAYLOAD_ENCRYPTION: encryptionMode,
-    PAYLOAD_KEYS: payloadKeys,
-    PAYLOAD_KEYS_FILE: payloadKeysFile,
+    ...KEY_VARIABLES,
     CODEC_SERVER_HOST: listenHost,
     CODEC_SERVER_PORT: port,
     CODEC_SERVER_TOKEN: raw,
@@ -677,10 +685,7 @@ export function loadCodecServerConfig(env: Env = process.env, exists: (file: str
   const parsed = schema.safeParse(env);
   const problems: ConfigProblem[] = parsed.success
     ? []
-    : parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      return { variable: name, problem: issue.message, help: helpFor(name) };
-    });
+    : schemaProblems(parsed.error.issues);
   const connect = temporalConnection(env);
   if ('problem' in connect) problems.push(connect);
   if (!parsed.success || 'problem' in connect) throw new ConfigError(problems);
@@ -727,10 +732,7 @@ export function loadKbConfig(env: Env = process.env, needsApi = true): KbConfig 
   const schema = z.object({ OPENAI_API_KEY: required(needsApi), OPENAI_BASE_URL: httpUrl, ...KB_VARIABLES });
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      return { variable: name, problem: issue.message, help: helpFor(name) };
-    }));
+    throw new ConfigError(schemaProblems(parsed.error.issues));
   }
   return kbFrom(parsed.data, parsed.data.OPENAI_API_KEY, parsed.data.OPENAI_BASE_URL);
 }
@@ -749,12 +751,12 @@ export function loadTemporalConfig(env: Env = process.env): Pick<TemporalConfig,
  */
 export function loadKeysConfig(env: Env = process.env): Pick<TemporalConfig, 'connection' | 'namespace'> & { encryption: Pick<EncryptionConfig, 'mode' | 'keys' | 'localKeyFile'>; localAddress: string } {
   const parsed = z
-    .object({ PAYLOAD_ENCRYPTION: encryptionMode, PAYLOAD_KEYS: payloadKeys, PAYLOAD_KEYS_FILE: payloadKeysFile, TEMPORAL_DEV_SERVER_DB: raw, TEMPORAL_DEV_SERVER_PORT: port })
+    .object({ ...KEY_VARIABLES, TEMPORAL_DEV_SERVER_DB: raw, TEMPORAL_DEV_SERVER_PORT: port })
     .safeParse(env);
   const connect = temporalConnection(env);
   const problems: ConfigProblem[] = parsed.success
     ? []
-    : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), problem: issue.message, help: helpFor(String(issue.path[0])) }));
+    : schemaProblems(parsed.error.issues);
   if ('problem' in connect) problems.push(connect);
   if (parsed.success && !('problem' in connect)) problems.push(...encryptionProblems(parsed.data, connect.connectionOptions.address));
   if (!parsed.success || 'problem' in connect || problems.length) throw new ConfigError(problems);
