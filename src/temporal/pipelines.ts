@@ -229,6 +229,10 @@ export class Pipelines {
     const suffix = idempotencyKey === undefined ? (this.options.suffix ?? randomSuffix)() : suffixFor(idempotencyKey);
     const workflowId =
       this.options.workflowIdStyle === 'opaque' ? opaquePipelineWorkflowId(opaqueToken(idempotencyKey), now, suffix) : pipelineWorkflowId(request.topic, now, suffix);
+    // The first start after the bot came up must not beat the check: a run started without its
+    // attributes is listed to no one, for good. (A check that fails, or misses the deadline, is
+    // asked again next time; this start then goes without them, as before the check answered.)
+    if (this.options.settings.searchAttributes && this.searchAttributesKnown === undefined) await this.refreshSearchAttributes(this.client.options.namespace);
     try {
       await this.call(() => this.client.workflow.start(contentPipeline, {
         workflowId,
@@ -433,8 +437,8 @@ export class Pipelines {
 
   /** Asks the server (once it answers) whether all of SEARCH_ATTRIBUTES are registered. */
   refreshSearchAttributes(namespace: string): Promise<void> {
-    this.searchAttributesCheck ??= this.client.connection.operatorService
-      .listSearchAttributes({ namespace })
+    this.searchAttributesCheck ??= this.client
+      .withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () => this.client.connection.operatorService.listSearchAttributes({ namespace }))
       .then((response) => {
         const names = Object.keys(response.customAttributes ?? {});
         const missing = SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !names.includes(name));

@@ -46,8 +46,7 @@ describe('a namespace without the PayloadKey search attribute', () => {
   });
   afterAll(async () => connection?.close());
 
-  it('starts runs with the other attributes (lists keep working) and without PayloadKey', async () => {
-    const pipelines = new Pipelines(client, {
+  const pipelinesFor = () => new Pipelines(client, {
       taskQueue: `no-worker-${namespace}`,
       executionTimeoutMs: 3_600_000,
       settings: {
@@ -56,6 +55,9 @@ describe('a namespace without the PayloadKey search attribute', () => {
       },
       payloadKeyId: 'oldA',
     });
+
+  it('starts runs with the other attributes (lists keep working) and without PayloadKey', async () => {
+    const pipelines = pipelinesFor();
     await pipelines.refreshSearchAttributes(namespace);
     expect(pipelines.missingSearchAttributes).toEqual([]);
     expect(pipelines.payloadKeyAttributeMissing).toBe(true);
@@ -64,6 +66,19 @@ describe('a namespace without the PayloadKey search attribute', () => {
       const names = (await client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.getAll().map((pair) => pair.key.name);
       expect(names).toEqual(expect.arrayContaining(['RequestedBy', 'Stage', 'Channel', 'ChannelVisibility']));
       expect(names).not.toContain('PayloadKey');
+    } finally {
+      await client.workflow.getHandle(workflowId).terminate('test over');
+    }
+  });
+
+  it('the first start after the bot came up waits for the attribute check instead of starting a run listed to no one', async () => {
+    // The bot asks at startup without waiting; a /research in that moment used to start bare.
+    const pipelines = pipelinesFor();
+    const { workflowId } = await pipelines.start({ topic: 'first after boot', requestedBy: 'U0REQUESTER', channel: 'C0CHANNEL' });
+    try {
+      const attributes = (await client.workflow.getHandle(workflowId).describe()).typedSearchAttributes;
+      expect(attributes.getAll().map((pair) => pair.key.name)).toEqual(expect.arrayContaining(['RequestedBy', 'Channel', 'ChannelVisibility']));
+      expect(attributes.getAll().find((pair) => pair.key.name === 'Channel')?.value).toBe('C0CHANNEL');
     } finally {
       await client.workflow.getHandle(workflowId).terminate('test over');
     }
