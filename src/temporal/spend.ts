@@ -1,0 +1,71 @@
+/**
+ * The client side of the spend account (src/workflows/spend-account.ts): reserve before an LLM call,
+ * settle after it, read usage for views. Plain functions over an injected Client (made with the
+ * project's data converter, so reservations are encrypted like every other payload).
+ *
+ * Reserve and settle use update-with-start with workflowIdConflictPolicy USE_EXISTING: the first
+ * caller in a workspace creates its account, everyone else reaches the running one, and no separate
+ * "create the account" step can be forgotten. The Update ID is the reservation ID (settle's is
+ * `settle-<id>`), so a retried call is answered the same instead of counting twice.
+ */
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { spendAccount } from '../workflows/spend-account.js';
+import {
+  reserveUpdate,
+  settleUpdate,
+  settleUpdateId,
+  spendAccountWorkflowId,
+  usageQuery,
+  type ReserveRequest,
+  type ReserveResult,
+  type SettleRequest,
+  type SettleResult,
+  type SpendUsage,
+} from '../workflows/spend-messages.js';
+
+export interface SpendAccountOptions {
+  /** Task queue of a worker that has the spend account workflow (the content-pipeline queue). */
+  taskQueue: string;
+  /** Continue-as-new threshold for an account this call creates (tests force it small). */
+  maxUpdatesPerRun?: number;
+}
+
+function startOperation(teamId: string, options: SpendAccountOptions) {
+  return new WithStartWorkflowOperation(spendAccount, {
+    workflowId: spendAccountWorkflowId(teamId),
+    taskQueue: options.taskQueue,
+    args: [{ teamId, ...(options.maxUpdatesPerRun === undefined ? {} : { maxUpdatesPerRun: options.maxUpdatesPerRun }) }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+}
+
+/** Reserves a call's worst case: granted, or refused naming the limit, what is used and when it resets. */
+export async function reserveSpend(client: Client, request: ReserveRequest & { teamId: string }, options: SpendAccountOptions): Promise<ReserveResult> {
+  const { teamId, ...reserve } = request;
+  return client.workflow.executeUpdateWithStart(reserveUpdate, {
+    updateId: reserve.reservationId,
+    args: [reserve],
+    startWorkflowOperation: startOperation(teamId, options),
+  });
+}
+
+/** Records a call's actual cost and releases its reservation (idempotent by reservation ID). */
+export async function settleSpend(client: Client, request: SettleRequest & { teamId: string }, options: SpendAccountOptions): Promise<SettleResult> {
+  const { teamId, ...settle } = request;
+  return client.workflow.executeUpdateWithStart(settleUpdate, {
+    updateId: settleUpdateId(settle.reservationId),
+    args: [settle],
+    startWorkflowOperation: startOperation(teamId, options),
+  });
+}
+
+/** The workspace's usage from its account (exact, not a visibility scan); undefined before its first reservation. */
+export async function readUsage(client: Client, teamId: string): Promise<SpendUsage | undefined> {
+  try {
+    return await client.workflow.getHandle(spendAccountWorkflowId(teamId)).query(usageQuery);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
