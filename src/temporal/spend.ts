@@ -31,6 +31,14 @@ export interface SpendAccountOptions {
   maxUpdatesPerRun?: number;
 }
 
+/**
+ * At most this many Updates from one process in flight to one account (spendAccountFor). The server
+ * takes at most 10 in flight per workflow execution; past that it refuses and the SDK backs off, and
+ * measured here (bench/spend-account.ts) throughput falls from ~190 to ~20 Updates/s. 4 leaves room for
+ * two worker processes plus the odd retry; more processes than that call for batching (docs/design/spend-account.md).
+ */
+export const DEFAULT_MAX_IN_FLIGHT_PER_ACCOUNT = 4;
+
 function startOperation(teamId: string, options: SpendAccountOptions) {
   return new WithStartWorkflowOperation(spendAccount, {
     workflowId: spendAccountWorkflowId(teamId),
@@ -68,4 +76,45 @@ export async function readUsage(client: Client, teamId: string): Promise<SpendUs
     if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;
   }
+}
+
+/** A queue per account: at most `limit` calls running, the rest wait their turn in order. */
+function accountGates(limit: number) {
+  const gates = new Map<string, { running: number; waiting: Array<() => void> }>();
+  return async <T>(teamId: string, work: () => Promise<T>): Promise<T> => {
+    let gate = gates.get(teamId);
+    if (!gate) gates.set(teamId, (gate = { running: 0, waiting: [] }));
+    const held = gate;
+    if (held.running >= limit) await new Promise<void>((resolve) => held.waiting.push(resolve));
+    else held.running += 1;
+    try {
+      return await work();
+    } finally {
+      const next = held.waiting.shift();
+      if (next) next(); // the slot passes straight to the next caller
+      else {
+        held.running -= 1;
+        if (held.running === 0) gates.delete(teamId);
+      }
+    }
+  };
+}
+
+export interface SpendAccount {
+  reserve(request: ReserveRequest & { teamId: string }): Promise<ReserveResult>;
+  settle(request: SettleRequest & { teamId: string }): Promise<SettleResult>;
+  usage(teamId: string): Promise<SpendUsage | undefined>;
+}
+
+/**
+ * What an LLM activity will be given (one per worker process, over the worker's Client): reserve and
+ * settle with this process's Updates to each account kept under the server's in-flight limit.
+ */
+export function spendAccountFor(client: Client, options: SpendAccountOptions & { maxInFlightPerAccount?: number }): SpendAccount {
+  const gated = accountGates(options.maxInFlightPerAccount ?? DEFAULT_MAX_IN_FLIGHT_PER_ACCOUNT);
+  return {
+    reserve: (request) => gated(request.teamId, () => reserveSpend(client, request, options)),
+    settle: (request) => gated(request.teamId, () => settleSpend(client, request, options)),
+    usage: (teamId) => readUsage(client, teamId),
+  };
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { readUsage, reserveSpend, settleSpend, type SpendAccountOptions } from '../../src/temporal/spend.js';
+import { readUsage, reserveSpend, settleSpend, spendAccountFor, type SpendAccountOptions } from '../../src/temporal/spend.js';
 import { spendAccountWorkflowId, type ReserveRequest, type SpendCeilings } from '../../src/workflows/spend-messages.js';
 import { recordingActivities, startWorkflowEnv, type WorkflowTestEnv } from '../harness/workflow-env.js';
 import { sleep } from '../harness/http.js';
@@ -177,11 +177,15 @@ describe('spend account', () => {
     await terminate(teamId);
   });
 
-  it('grants at most the ceiling to 100 concurrent reserves against a ceiling that fits 10', async () => {
+  it.each([
+    ['straight to the server (past its 10 Updates in flight, refused and retried)', false],
+    ['through spendAccountFor (a few in flight per process)', true],
+  ])('grants at most the ceiling to 100 concurrent reserves against a ceiling that fits 10: %s', async (_how, viaGate) => {
     const teamId = newTeam();
     const ceilings = { teamDailyUsd: 1 };
+    const account = spendAccountFor(client, options);
     const requests = Array.from({ length: 100 }, (_, i) => request(teamId, { ceilings, userId: `U${i}` }));
-    const results = await Promise.all(requests.map((r) => reserveSpend(client, r, options)));
+    const results = await Promise.all(requests.map((r) => (viaGate ? account.reserve(r) : reserveSpend(client, r, options))));
     const granted = results.filter((r) => r.status === 'granted');
     const refused = results.filter((r) => r.status === 'refused');
     expect(granted.length + refused.length).toBe(100);
