@@ -48,24 +48,59 @@ function startOperation(teamId: string, options: SpendAccountOptions) {
   });
 }
 
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_FAILED_PRECONDITION = 9;
+const GRPC_UNAVAILABLE = 14;
+const RETRY_ATTEMPTS = 8;
+
+/**
+ * Errors a burst of Updates to one workflow produces that a retry cures (seen here, bench/spend-account.ts):
+ * past the 10-in-flight limit the server refuses (RESOURCE_EXHAUSTED); when concurrent Updates race for
+ * the workflow's speculative task, it answers "workflow update was aborted" (UNAVAILABLE) or "Workflow
+ * Task in failed state" (FAILED_PRECONDITION) though no task failed in the history. Retrying is safe:
+ * the Update ID makes it the same Update.
+ */
+export function isTransientUpdateError(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === GRPC_RESOURCE_EXHAUSTED || code === GRPC_UNAVAILABLE) return true;
+  return code === GRPC_FAILED_PRECONDITION && typeof message === 'string' && message.includes('Workflow Task in failed state');
+}
+
+async function withRetries<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (attempt >= RETRY_ATTEMPTS || !isTransientUpdateError(error)) throw error;
+      // Jittered exponential backoff (25 ms … ~1.6 s), so a burst does not retry in step.
+      const delay = Math.min(2_000, 25 * 2 ** attempt) * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 /** Reserves a call's worst case: granted, or refused naming the limit, what is used and when it resets. */
 export async function reserveSpend(client: Client, request: ReserveRequest & { teamId: string }, options: SpendAccountOptions): Promise<ReserveResult> {
   const { teamId, ...reserve } = request;
-  return client.workflow.executeUpdateWithStart(reserveUpdate, {
-    updateId: reserve.reservationId,
-    args: [reserve],
-    startWorkflowOperation: startOperation(teamId, options),
-  });
+  return withRetries(() =>
+    client.workflow.executeUpdateWithStart(reserveUpdate, {
+      updateId: reserve.reservationId,
+      args: [reserve],
+      startWorkflowOperation: startOperation(teamId, options),
+    }),
+  );
 }
 
 /** Records a call's actual cost and releases its reservation (idempotent by reservation ID). */
 export async function settleSpend(client: Client, request: SettleRequest & { teamId: string }, options: SpendAccountOptions): Promise<SettleResult> {
   const { teamId, ...settle } = request;
-  return client.workflow.executeUpdateWithStart(settleUpdate, {
-    updateId: settleUpdateId(settle.reservationId),
-    args: [settle],
-    startWorkflowOperation: startOperation(teamId, options),
-  });
+  return withRetries(() =>
+    client.workflow.executeUpdateWithStart(settleUpdate, {
+      updateId: settleUpdateId(settle.reservationId),
+      args: [settle],
+      startWorkflowOperation: startOperation(teamId, options),
+    }),
+  );
 }
 
 /** The workspace's usage from its account (exact, not a visibility scan); undefined before its first reservation. */

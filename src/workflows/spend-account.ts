@@ -23,19 +23,28 @@ export async function spendAccount(input: SpendAccountInput): Promise<never> {
   const book: SpendBookState = input.state ?? emptySpendBook();
   const maxUpdates = input.maxUpdatesPerRun ?? DEFAULT_MAX_UPDATES_PER_RUN;
   let handled = 0;
-  // The expiry the main loop's timer is armed for; a reserve expiring sooner wakes the loop to re-arm.
+  // When the main loop's timer fires; a reserve that needs it sooner wakes the loop to re-arm.
   let armedFor: number | undefined;
   let wake = false;
+
+  // Defined before setHandler: registering a handler runs the Updates already buffered (update-with-start's first one).
+  // The earliest expiry, or the next local midnight, so the day (and month) roll over on time even when
+  // nobody reserves: usage read by App Home is then the new day's, not yesterday's.
+  const nextWakeAt = () => {
+    const expiry = nextExpiry(book);
+    const dayEnds = book.periods?.dayResetsAt;
+    if (expiry === undefined) return dayEnds;
+    return dayEnds === undefined ? expiry : Math.min(expiry, dayEnds);
+  };
+  const shouldContinue = () => handled >= maxUpdates || workflowInfo().continueAsNewSuggested;
 
   setHandler(
     reserveUpdate,
     (request) => {
       handled += 1;
       const result = reserve(book, request, Date.now());
-      if (result.status === 'granted') {
-        const expiresAt = Date.parse(result.expiresAt);
-        if (armedFor === undefined || expiresAt < armedFor) wake = true;
-      }
+      const next = nextWakeAt();
+      if (next !== undefined && (armedFor === undefined || next < armedFor)) wake = true;
       return result;
     },
     {
@@ -60,15 +69,13 @@ export async function spendAccount(input: SpendAccountInput): Promise<never> {
   );
   setHandler(usageQuery, () => usageOf(book, input.teamId, Date.now()));
 
-  const shouldContinue = () => handled >= maxUpdates || workflowInfo().continueAsNewSuggested;
-
   for (;;) {
-    const expiry = nextExpiry(book);
-    armedFor = expiry;
+    const wakeAt = nextWakeAt();
+    armedFor = wakeAt;
     wake = false;
-    // Sleeps until the earliest reservation expires, a sooner one arrives, or it is time to continue as new.
-    // Workflow time only: Date.now() in workflow code is the time of the current workflow task.
-    const timeout = expiry === undefined ? undefined : Math.max(1, expiry - Date.now());
+    // Sleeps until the earliest reservation expires or the day ends, a sooner one arrives, or it is time to
+    // continue as new. Workflow time only: Date.now() in workflow code is the time of the current workflow task.
+    const timeout = wakeAt === undefined ? undefined : Math.max(1, wakeAt - Date.now());
     if (timeout === undefined) await condition(() => wake || shouldContinue());
     else await condition(() => wake || shouldContinue(), timeout);
     const now = Date.now();

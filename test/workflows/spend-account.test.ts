@@ -88,6 +88,16 @@ describe('spend account', () => {
     await terminate(teamId);
   });
 
+  it('keeps days in SPEND_TIMEZONE inside the workflow sandbox (Intl with IANA zones)', async () => {
+    const teamId = newTeam();
+    const refused = await reserveSpend(client, request(teamId, { timeZone: 'Asia/Kolkata', ceilings: { teamDailyUsd: 0 } }), options);
+    // Midnight in Kolkata (UTC+5:30) is 18:30 UTC.
+    expect(refused).toMatchObject({ status: 'refused', limit: 'team-daily' });
+    if (refused.status === 'refused') expect(refused.resetsAt).toMatch(/T18:30:00\.000Z$/);
+    expect((await readUsage(client, teamId))?.timeZone).toBe('Asia/Kolkata');
+    await terminate(teamId);
+  });
+
   it('holds each person to the user daily ceiling while others still get theirs', async () => {
     const teamId = newTeam();
     const ceilings = { teamDailyUsd: 10, userDailyUsd: 0.2 };
