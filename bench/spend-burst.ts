@@ -2,7 +2,7 @@
  * A burst straight at a brand-new spend account (`npx tsx bench/spend-burst.ts [callers]`), without
  * spendAccountFor's per-process gate: BURST concurrent reserves through update-with-start, then what the
  * callers got and whether any workflow task failed in the account's history. Kept as a reproduction:
- * on 2026-12-03 one run in about six of 300 callers showed a workflow task failing with
+ * on 2026-12-03 about one run in three with 300 callers showed a workflow task failing with
  * "[TMPRL1100] Nondeterminism error: Update machine does not handle this event: TimerStarted" and the
  * account stopped answering (docs/design/spend-account.md → What is left). Gated callers never showed it.
  */
