@@ -2,6 +2,7 @@
  * The only module that reads the environment. It validates everything once, at startup, with one
  * zod schema, and reports every missing or malformed variable together, each with where to get it.
  */
+import { DEFAULT_SPEND_TIMEZONE, isValidTimeZone } from './shared/spend-periods.js';
 import { loadClientConfigProfile, loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { deadlineMarginMs, formatDuration, parseDuration } from './shared/duration.js';
@@ -104,6 +105,26 @@ export interface PipelineConfig {
   executionTimeoutMs: number;
 }
 
+/**
+ * Spend ceilings per workspace (issue 21), held by the spend account (src/workflows/spend-account.ts):
+ * every LLM call reserves its worst case against them first. All unset = no ceilings and no account
+ * traffic at all (the per-run MAX_COST_USD still applies).
+ */
+export interface SpendConfig {
+  /** TEAM_DAILY_USD: the workspace's spend per day (SPEND_TIMEZONE's days). */
+  teamDailyUsd: number | undefined;
+  /** TEAM_MONTHLY_USD: the workspace's spend per calendar month. */
+  teamMonthlyUsd: number | undefined;
+  /** USER_DAILY_USD: one requester's spend per day. */
+  userDailyUsd: number | undefined;
+  /** MAX_RUNNING_PER_USER: pipelines one person may have running (a draft waiting for review counts). */
+  maxRunningPerUser: number | undefined;
+  /** SPEND_TIMEZONE: the IANA zone whose midnight starts a day and a month (default UTC). */
+  timeZone: string;
+  /** True when any of the ceilings above is set. */
+  enabled: boolean;
+}
+
 export interface WorkerConfig {
   /**
    * Workflows a worker keeps in memory between tasks (Temporal's sticky cache); undefined =
@@ -139,6 +160,7 @@ export interface Config {
   temporal: TemporalConfig;
   encryption: EncryptionConfig;
   pipeline: PipelineConfig;
+  spend: SpendConfig;
   review: ReviewConfig;
   worker: WorkerConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -192,6 +214,11 @@ const HELP = {
   METRICS_HOST:
     'The address /metrics, /healthz and /readyz listen on: 127.0.0.1 (the default, this machine only), 0.0.0.0 (every interface, e.g. in a container scraped from outside it), or one interface\'s IP address.',
   MAX_COST_USD: 'A positive number of US dollars, e.g. 0.50, or "off" to run without a budget guard.',
+  TEAM_DAILY_USD: 'A number of US dollars, e.g. 20, the whole workspace may spend per day. Leave unset for no daily ceiling.',
+  TEAM_MONTHLY_USD: 'A number of US dollars, e.g. 300, the whole workspace may spend per calendar month. Leave unset for no monthly ceiling.',
+  USER_DAILY_USD: 'A number of US dollars, e.g. 5, one person\'s requests may spend per day. Leave unset for no per-person ceiling.',
+  MAX_RUNNING_PER_USER: 'A whole number from 1 to 1000: pipelines one person may have running at once. Leave unset for no limit.',
+  SPEND_TIMEZONE: 'An IANA time zone such as UTC, Europe/Berlin or America/New_York: where days and months of the spend ceilings start.',
   REVIEWERS:
     'Comma-separated Slack user IDs (U…, W…) and/or user-group IDs (S…): profile → ⋯ → Copy member ID; user groups: the group page URL. Leave empty to let anyone in the channel decide.',
   MAX_REVISIONS: 'A whole number from 0 to 10.',
@@ -282,6 +309,13 @@ const budget = variable((value) =>
       ? Number(value)
       : new Problem(`is not a positive number of US dollars or "off": "${value}".`),
 );
+
+/** A spend ceiling in USD (0 is allowed: nothing may be spent). */
+const ceiling = variable((value) =>
+  /^\d+(\.\d+)?$/.test(value) && Number(value) <= 1_000_000 ? Number(value) : new Problem(`is not a number of US dollars from 0 to 1000000: "${value}".`),
+);
+
+const timeZone = variable((value) => (isValidTimeZone(value) ? value : new Problem(`is not an IANA time zone: "${value}".`)));
 
 const wholeNumber = (min: number, max: number) =>
   variable((value) =>
@@ -398,6 +432,11 @@ function envSchema(role: Role, socketMode: boolean) {
     TEMPORAL_DEV_SERVER_PORT: port,
     TEMPORAL_DEV_SERVER_UI_PORT: port,
     MAX_COST_USD: budget,
+    TEAM_DAILY_USD: ceiling,
+    TEAM_MONTHLY_USD: ceiling,
+    USER_DAILY_USD: ceiling,
+    MAX_RUNNING_PER_USER: wholeNumber(1, 1000),
+    SPEND_TIMEZONE: timeZone,
     MODEL_PRICES: prices,
     REVIEW_TIMEOUT: duration,
     LLM_ATTEMPT_TIMEOUT: duration,
@@ -586,6 +625,14 @@ export function loadConfig(env: Env = process.env, role: Role = 'all', options: 
       reviewTimeoutMs: v.REVIEW_TIMEOUT ?? parseDuration('72h')!,
       llmAttemptTimeoutMs: v.LLM_ATTEMPT_TIMEOUT ?? parseDuration('90s')!,
       executionTimeoutMs: v.PIPELINE_TIMEOUT ?? parseDuration('4d')!,
+    },
+    spend: {
+      teamDailyUsd: v.TEAM_DAILY_USD,
+      teamMonthlyUsd: v.TEAM_MONTHLY_USD,
+      userDailyUsd: v.USER_DAILY_USD,
+      maxRunningPerUser: v.MAX_RUNNING_PER_USER,
+      timeZone: v.SPEND_TIMEZONE ?? DEFAULT_SPEND_TIMEZONE,
+      enabled: [v.TEAM_DAILY_USD, v.TEAM_MONTHLY_USD, v.USER_DAILY_USD, v.MAX_RUNNING_PER_USER].some((value) => value !== undefined),
     },
     review: {
       reviewers: v.REVIEWERS ?? [],

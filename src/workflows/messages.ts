@@ -20,6 +20,11 @@ export interface PipelineRequest {
   requestedBy: string;
   /** Slack channel ID the command came from; the thread lives there. */
   channel: string;
+  /**
+   * The Slack workspace (team ID) the command came from: whose spend account the run's LLM calls
+   * reserve from (src/workflows/spend-account.ts). Absent in runs started before spend ceilings.
+   */
+  teamId?: string;
   /** `/research <topic> --docs-only`: write from the team's documents alone, no model research. */
   docsOnly?: boolean;
   /**

@@ -15,6 +15,8 @@ const toUsd = (micros: number) => micros / MICROS;
 
 /** How long a closed reservation is remembered (a retried reserve or settle after continue-as-new is answered the same). */
 export const CLOSED_RETENTION_MS = 60 * 60 * 1000;
+/** How long an admitted pipeline counts as running without the caller seeing it (visibility lags a start by a moment). */
+export const ADMISSION_MEMORY_MS = 10 * 60 * 1000;
 /** The longest ttl a reserve may ask for. */
 export const MAX_RESERVATION_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -57,6 +59,8 @@ export interface SpendBookState {
   closed: Record<string, ClosedReservation>;
   counts: { granted: number; refused: number; settled: number; expired: number };
   totalSpentMicros: number;
+  /** Pipelines admitted in the last ADMISSION_MEMORY_MS, by workflow ID (absent in books from before admissions). */
+  admitted?: Record<string, { userId: string; at: number }>;
 }
 
 export function emptySpendBook(): SpendBookState {
@@ -70,6 +74,7 @@ export function emptySpendBook(): SpendBookState {
     closed: {},
     counts: { granted: 0, refused: 0, settled: 0, expired: 0 },
     totalSpentMicros: 0,
+    admitted: {},
   };
 }
 
@@ -91,6 +96,12 @@ export function reserveProblem(request: ReserveRequest, book: SpendBookState, ti
   for (const key of ['teamDailyUsd', 'teamMonthlyUsd', 'userDailyUsd'] as const) {
     const value = request.ceilings[key];
     if (value !== undefined && !finiteNonNegative(value)) return `ceilings.${key} must be a non-negative number or absent`;
+  }
+  if (request.drawFrom !== undefined && !ID_PATTERN.test(request.drawFrom)) return 'drawFrom must be 1-200 letters, digits or ._:@-';
+  if (request.runningCheck !== undefined) {
+    const check = request.runningCheck;
+    if (!check || !Number.isInteger(check.limit) || check.limit < 1) return 'runningCheck.limit must be a whole number from 1';
+    if (!Array.isArray(check.running) || check.running.length > 10_000 || check.running.some((id) => typeof id !== 'string')) return 'runningCheck.running must be a list of workflow IDs';
   }
   if (request.timeZone !== undefined && !timeZoneValid(request.timeZone)) return `timeZone "${String(request.timeZone).slice(0, 64)}" is not an IANA time zone`;
   // The same ID with other terms is a caller's bug, not a retry: refuse it rather than answer for a different call.
@@ -124,6 +135,9 @@ export function rollTo(book: SpendBookState, now: number, timeZone: string = boo
   for (const [id, closed] of Object.entries(book.closed)) {
     if (now - closed.closedAt > CLOSED_RETENTION_MS) delete book.closed[id];
   }
+  for (const [id, admitted] of Object.entries(book.admitted ?? {})) {
+    if (now - admitted.at > ADMISSION_MEMORY_MS) delete book.admitted![id];
+  }
 }
 
 /** Open reservations that still count at `now` in the current day / month. */
@@ -152,6 +166,19 @@ export function reserve(book: SpendBookState, request: ReserveRequest, now: numb
 
   const periods = book.periods!;
   const amount = toMicros(request.amountUsd);
+  if (request.runningCheck) {
+    const running = new Set(request.runningCheck.running);
+    for (const [workflowId, admitted] of Object.entries(book.admitted ?? {})) if (admitted.userId === request.userId) running.add(workflowId);
+    running.delete(request.workflowId);
+    if (running.size >= request.runningCheck.limit) {
+      book.counts.refused += 1;
+      return { status: 'refused', reservationId: request.reservationId, limit: 'user-running', running: running.size, maxRunning: request.runningCheck.limit };
+    }
+  }
+  // What an open hold of the same person still has is already counted: only the rest asks the ceilings.
+  const hold = request.drawFrom === undefined ? undefined : book.open[request.drawFrom];
+  const fromHold = hold && hold.userId === request.userId && hold.expiresAt > now ? Math.min(hold.amountMicros, amount) : 0;
+  const asked = amount - fromHold;
   const checks: Array<{ limit: SpendLimit; ceiling: number | undefined; used: () => number; resetsAt: number }> = [
     { limit: 'team-daily', ceiling: request.ceilings.teamDailyUsd, used: () => book.day.teamMicros + openIn(book, now, 'day'), resetsAt: periods.dayResetsAt },
     { limit: 'team-monthly', ceiling: request.ceilings.teamMonthlyUsd, used: () => book.month.teamMicros + openIn(book, now, 'month'), resetsAt: periods.monthResetsAt },
@@ -166,7 +193,7 @@ export function reserve(book: SpendBookState, request: ReserveRequest, now: numb
     if (check.ceiling === undefined) continue;
     const used = check.used();
     const ceiling = toMicros(check.ceiling);
-    if (used + amount > ceiling) {
+    if (asked > 0 && used + asked > ceiling) {
       book.counts.refused += 1;
       return {
         status: 'refused',
@@ -189,8 +216,19 @@ export function reserve(book: SpendBookState, request: ReserveRequest, now: numb
     day: periods.day,
     month: periods.month,
   };
+  if (hold && fromHold > 0) {
+    // Moved, not added: the new reservation counts in the period the hold was granted in.
+    open.day = hold.day;
+    open.month = hold.month;
+    hold.amountMicros -= fromHold;
+    if (hold.amountMicros === 0) {
+      delete book.open[hold.id];
+      book.closed[hold.id] = { userId: hold.userId, amountMicros: 0, expiresAt: hold.expiresAt, day: hold.day, month: hold.month, outcome: 'settled', actualMicros: 0, closedAt: now };
+    }
+  }
   book.open[open.id] = open;
   book.counts.granted += 1;
+  if (request.runningCheck) (book.admitted ??= {})[request.workflowId] = { userId: request.userId, at: now };
   return grantedResult(open, open.id);
 }
 

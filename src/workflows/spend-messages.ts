@@ -25,6 +25,16 @@ export interface SpendCeilings {
 
 export type SpendLimit = 'team-daily' | 'team-monthly' | 'user-daily';
 
+/** Admission of a new pipeline: at most `limit` running per person (MAX_RUNNING_PER_USER). */
+export interface RunningCheck {
+  limit: number;
+  /**
+   * The requester's pipelines the caller saw running (a visibility list, which lags a start by a
+   * moment); the account adds those it admitted recently, so a burst of starts cannot slip through.
+   */
+  running: string[];
+}
+
 export interface ReserveRequest {
   /** Unique per LLM call (also the Update ID, so a retried reserve is answered the same). */
   reservationId: string;
@@ -39,6 +49,14 @@ export interface ReserveRequest {
   ttlMs: number;
   /** IANA zone of days and months (SPEND_TIMEZONE); UTC when absent. */
   timeZone?: string;
+  /**
+   * An open reservation of the same person (a pipeline's admission hold) this call draws from first:
+   * what the hold still has is moved to this reservation without asking the ceilings again, so the
+   * first step of an admitted run cannot be refused for money others spent since.
+   */
+  drawFrom?: string;
+  /** Only when admitting a pipeline (`workflowId` is the new run's). */
+  runningCheck?: RunningCheck;
 }
 
 export type ReserveResult =
@@ -53,7 +71,18 @@ export type ReserveResult =
       requestedUsd: number;
       /** When the limit's period ends (ISO 8601). */
       resetsAt: string;
+    }
+  | {
+      status: 'refused';
+      reservationId: string;
+      limit: 'user-running';
+      /** The person's pipelines running (or admitted a moment ago), this one not counted. */
+      running: number;
+      maxRunning: number;
     };
+
+/** A refusal for money (not for running pipelines). */
+export type SpendRefusal = Extract<ReserveResult, { status: 'refused'; resetsAt: string }>;
 
 export interface SettleRequest {
   reservationId: string;

@@ -68,4 +68,55 @@ describe('spend book', () => {
     expect(reserve(book, request('m', { amountUsd: 0.2, ceilings: { userDailyUsd: 0.1 } }), now)).toMatchObject({ limit: 'user-daily' });
     expect(reserve(book, request('m', { amountUsd: 0.2, ceilings: {} }), now)).toMatchObject({ status: 'granted' });
   });
+
+  it('a pipeline admitted with a hold draws its first calls from it, even when others filled the ceiling meanwhile', () => {
+    const book = emptySpendBook();
+    const now = at('2026-12-03T12:00:00Z');
+    const ceilings = { teamDailyUsd: 0.5 };
+    // Admission holds the first step's worst case (three calls of 0.1).
+    expect(reserve(book, request('run1:admission', { amountUsd: 0.3, ceilings, workflowId: 'run1' }), now).status).toBe('granted');
+    // Someone else takes what is left.
+    expect(reserve(book, request('other', { userId: 'U2', amountUsd: 0.2, ceilings }), now).status).toBe('granted');
+    expect(reserve(book, request('other2', { userId: 'U2', amountUsd: 0.01, ceilings }), now)).toMatchObject({ status: 'refused', limit: 'team-daily' });
+    // The admitted run's three calls are granted from its hold; moving never counts twice.
+    for (const call of ['facts', 'examples', 'stats']) {
+      expect(reserve(book, request(`run1:${call}`, { amountUsd: 0.1, ceilings, drawFrom: 'run1:admission' }), now).status).toBe('granted');
+    }
+    expect(usageOf(book, 'T1', now).team.day).toEqual({ spentUsd: 0, reservedUsd: 0.5 });
+    expect(book.open['run1:admission']).toBeUndefined(); // used up
+    // A fourth call has nothing left to draw: it asks the ceiling like any other.
+    expect(reserve(book, request('run1:writing', { amountUsd: 0.1, ceilings, drawFrom: 'run1:admission' }), now)).toMatchObject({ status: 'refused', limit: 'team-daily', usedUsd: 0.5 });
+  });
+
+  it('a call bigger than what its hold has asks the ceilings only for the rest; another person cannot draw from the hold', () => {
+    const book = emptySpendBook();
+    const now = at('2026-12-03T12:00:00Z');
+    const ceilings = { teamDailyUsd: 0.35 };
+    expect(reserve(book, request('hold', { amountUsd: 0.3, ceilings }), now).status).toBe('granted');
+    expect(reserve(book, request('big', { amountUsd: 0.35, ceilings, drawFrom: 'hold' }), now).status).toBe('granted');
+    expect(usageOf(book, 'T1', now).team.day.reservedUsd).toBeCloseTo(0.35, 10);
+    const book2 = emptySpendBook();
+    expect(reserve(book2, request('hold', { amountUsd: 0.3, ceilings }), now).status).toBe('granted');
+    expect(reserve(book2, request('theirs', { userId: 'U2', amountUsd: 0.1, ceilings, drawFrom: 'hold' }), now)).toMatchObject({ status: 'refused', limit: 'team-daily' });
+  });
+
+  it('counts running pipelines as those seen plus those admitted a moment ago, so a burst cannot slip past MAX_RUNNING_PER_USER', () => {
+    const book = emptySpendBook();
+    const now = at('2026-12-03T12:00:00Z');
+    const admit = (workflowId: string, running: string[], userId = 'U1') =>
+      reserve(book, request(`${workflowId}:admission`, { workflowId, userId, amountUsd: 0.01, ceilings: {}, runningCheck: { limit: 2, running } }), now);
+    // Nobody has seen anything yet (visibility lags): the account's own memory holds the line.
+    expect(admit('run1', []).status).toBe('granted');
+    expect(admit('run2', []).status).toBe('granted');
+    expect(admit('run3', [])).toMatchObject({ status: 'refused', limit: 'user-running', running: 2, maxRunning: 2 });
+    expect(admit('other-person', [], 'U2').status).toBe('granted');
+    // A retry of an admitted run is answered the same, not counted against itself.
+    expect(admit('run1', ['run1', 'run2']).status).toBe('granted');
+    // Later, visibility shows what runs; admissions are forgotten after ten minutes.
+    const later = now + 11 * 60_000;
+    const admitLater = (workflowId: string, running: string[]) =>
+      reserve(book, request(`${workflowId}:admission`, { workflowId, amountUsd: 0.01, ceilings: {}, runningCheck: { limit: 2, running } }), later);
+    expect(admitLater('run4', ['run2']).status).toBe('granted'); // run1 finished meanwhile
+    expect(admitLater('run5', ['run2'])).toMatchObject({ status: 'refused', limit: 'user-running', running: 2 });
+  });
 });
