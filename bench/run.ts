@@ -21,6 +21,7 @@ import { BenchStack, SIGNING_SECRET, type PortInfo, type WorkerInfo } from './li
 import { median, round, roundSummary, summarize, type Summary } from './lib/stats.js';
 import { bareSignalWorkflow, releaseSignal } from './workflows/bare-signal.js';
 import { homeMembershipFigure, type HomeMembershipFigure } from './home-membership.js';
+import { spendAccountFigure, type SpendAccountFigure } from './spend-account.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -51,6 +52,7 @@ const settings = {
   llmLatencyMs: envInt('BENCH_LLM_LATENCY_MS', 1_000),
   /** The product processes encrypt payloads as deployed; 'off' measures what the codec costs (issue 20). */
   payloadEncryption: (process.env.BENCH_PAYLOAD_ENCRYPTION === 'off' ? 'off' : 'on') as 'on' | 'off',
+  spend: (process.env.BENCH_SPEND === 'on' ? 'on' : 'off') as 'on' | 'off',
   ackWarmup: envInt('BENCH_ACK_WARMUP', 30),
   ackSequential: envInt('BENCH_ACK_SEQUENTIAL', 1000),
   ackConcurrency: envInt('BENCH_ACK_CONCURRENCY', 100),
@@ -77,7 +79,7 @@ const settings = {
   /** Figure 9: chunks in the knowledge base, and retrievals timed against it. */
   kbChunks: envInt('BENCH_KB_CHUNKS', 10_000),
   kbQueries: envInt('BENCH_KB_QUERIES', 200),
-  only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,9,10').split(',').map((s) => Number(s.trim())).filter(Boolean)),
+  only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,9,10,11').split(',').map((s) => Number(s.trim())).filter(Boolean)),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
   /** WORKER_MAX_CACHED_WORKFLOWS of the worker; empty = Temporal's default. */
   workerMaxCachedWorkflows: process.env.BENCH_WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_WORKER_MAX_CACHED_WORKFLOWS,
@@ -99,6 +101,7 @@ const stack = new BenchStack({
   log,
   runtime: settings.runtime,
   encryption: settings.payloadEncryption,
+  spend: settings.spend,
   ...(settings.cpuProfile ? { cpuProfDir: path.join(benchDir, 'profiles') } : {}),
 });
 const requests = new SlackRequests(SIGNING_SECRET, () => stack.slack.fake.url);
@@ -725,10 +728,19 @@ interface Figures {
   waiting?: Awaited<ReturnType<typeof waitingFigure>>;
   kb?: Awaited<ReturnType<typeof kbFigure>>;
   home?: HomeMembershipFigure;
+  spend?: SpendAccountFigure;
 }
 
 function rowsOf(f: Figures): Row[] {
   const rows: Row[] = [];
+  if (f.spend) {
+    const sp = f.spend;
+    rows.push({ figure: '11 spend', measure: `added per LLM call p50/p99: reserve + settle, one caller (${sp.latency.calls} calls)`, value: `${sp.latency.pairMs.p50}/${sp.latency.pairMs.p99} ms (reserve ${sp.latency.reserveMs.p50}/${sp.latency.reserveMs.p99} ms)`, target: '' });
+    for (const point of sp.throughput) {
+      rows.push({ figure: '11 spend', measure: `reservations/s, one account, ${point.callers} callers (reserve + settle each)`, value: `${point.reservationsPerSecond}/s (pair p50 ${point.pairMs.p50} ms${point.errors ? `, ${point.errors} errors` : ''})`, target: '' });
+    }
+    rows.push({ figure: '11 spend', measure: "account history events per reservation (the pipeline's gain none)", value: String(sp.eventsPerReservation), target: '' });
+  }
   if (f.home) {
     const h = f.home;
     const measure = `App Home p50/p90, ${h.runs} runs, viewer in ${h.conversations} conversations`;
@@ -878,6 +890,8 @@ async function main(): Promise<void> {
     if (settings.only.has(9)) figures.kb = await kbFigure();
     // Its own Temporal server and stand-in Slack (src/temporal/home.ts against 400 listed runs).
     if (settings.only.has(10)) figures.home = await homeMembershipFigure();
+    // Its own Temporal server and worker: the spend account alone (what every LLM call adds when ceilings are set).
+    if (settings.only.has(11)) figures.spend = await spendAccountFigure({ sequential: 100, callerCounts: [1, 4, 10, 20], perCallerSeconds: 4, ungated: false });
     if (settings.only.has(7)) {
       // The product's processes are stopped: the peer's figures are the peer's alone.
       await stopProduct();
@@ -936,7 +950,7 @@ async function main(): Promise<void> {
     log('\nPartial run (BENCH_ONLY): bench/results.json left as it was (set BENCH_RESULTS=<file> to write one).');
   }
   console.log(
-    `\nContent pipeline benchmark — ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${process.version}, ${settings.runtime} processes, payload encryption ${settings.payloadEncryption}, ${results.durationSeconds} s\n`,
+    `\nContent pipeline benchmark — ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${process.version}, ${settings.runtime} processes, payload encryption ${settings.payloadEncryption}, spend ceilings ${settings.spend}, ${results.durationSeconds} s\n`,
   );
   console.log(table(rows));
   const ourKinds = figures.paths?.historyByKind;

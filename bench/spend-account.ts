@@ -1,6 +1,6 @@
 /**
- * The spend account's cost (issue 21), printed on its own (`npx tsx bench/spend-account.ts`; not yet a
- * figure of bench/run.ts): against an in-memory Temporal dev server and one worker on this machine,
+ * The spend account's cost (issue 21): figure 11 of `npm run bench` (BENCH_ONLY=11 alone; `npx tsx
+ * bench/spend-account.ts` prints it with more points, ungated callers too): against an in-memory Temporal dev server and one worker on this machine,
  * with payloads encrypted as in production,
  *   1. the latency one LLM call gains: reserve, settle and the pair, one caller at a time;
  *   2. reservations per second one account sustains with n concurrent callers, each doing
@@ -10,6 +10,8 @@
  * The pipeline's own history is untouched by any of this: reservations are the activity's business.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { ensureTemporalCli } from '../src/temporal/cli.js';
@@ -20,11 +22,16 @@ import { readUsage, reserveSpend, settleSpend, spendAccountFor, DEFAULT_MAX_IN_F
 import { spendAccountWorkflowId } from '../src/workflows/spend-messages.js';
 import { round, roundSummary, summarize } from './lib/stats.js';
 
-const SEQUENTIAL = Number(process.env.SPEND_BENCH_SEQUENTIAL ?? 200);
-const CALLER_COUNTS = (process.env.SPEND_BENCH_CALLERS ?? '1,4,10,20,40').split(',').map(Number);
-const PER_CALLER_SECONDS = Number(process.env.SPEND_BENCH_SECONDS ?? 8);
+export interface SpendAccountFigureOptions {
+  /** Reserve + settle pairs timed one at a time. */
+  sequential: number;
+  /** Concurrent callers per throughput point (gated; counts above 10 are also run ungated when `ungated`). */
+  callerCounts: number[];
+  perCallerSeconds: number;
+  ungated: boolean;
+}
 
-async function main() {
+export async function spendAccountFigure({ sequential: SEQUENTIAL, callerCounts: CALLER_COUNTS, perCallerSeconds: PER_CALLER_SECONDS, ungated: withUngated }: SpendAccountFigureOptions) {
   const cliPath = await ensureTemporalCli({ env: process.env });
   const [temporal, bundle] = await Promise.all([startDevServer({ cliPath, port: 0, headless: true, logLevel: 'error' }), bundleWorkflows()]);
   const keys = parsePayloadKeys(`bench:${randomBytes(32).toString('base64')}`) as PayloadKey[];
@@ -73,7 +80,7 @@ async function main() {
 
     // 2. Throughput with concurrent callers, a fresh account each time.
     const throughput = [];
-    const runs = [...CALLER_COUNTS.map((callers) => ({ callers, gate: 'gated' as const })), ...CALLER_COUNTS.filter((n) => n > 10).map((callers) => ({ callers, gate: 'ungated' as const }))];
+    const runs = [...CALLER_COUNTS.map((callers) => ({ callers, gate: 'gated' as const })), ...CALLER_COUNTS.filter((n) => withUngated && n > 10).map((callers) => ({ callers, gate: 'ungated' as const }))];
     for (const { callers, gate } of runs) {
       const via = gate === 'gated' ? gated : ungated;
       const teamId = `TBENCH${callers}X${randomUUID().slice(0, 6)}`;
@@ -105,7 +112,7 @@ async function main() {
         accountCountedSettled: usage?.counts.settled,
       });
     }
-    console.log(JSON.stringify({ machine: { cpus: (await import('node:os')).cpus().length }, latency, eventsPerReservation, updatesInCurrentRun: updatesInRun, throughput }, null, 2));
+    return { latency, eventsPerReservation, updatesInCurrentRun: updatesInRun, throughput };
   } finally {
     worker.shutdown();
     await running;
@@ -115,4 +122,14 @@ async function main() {
   }
 }
 
-await main();
+export type SpendAccountFigure = Awaited<ReturnType<typeof spendAccountFigure>>;
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const figure = await spendAccountFigure({
+    sequential: Number(process.env.SPEND_BENCH_SEQUENTIAL ?? 200),
+    callerCounts: (process.env.SPEND_BENCH_CALLERS ?? '1,4,10,20,40').split(',').map(Number),
+    perCallerSeconds: Number(process.env.SPEND_BENCH_SECONDS ?? 8),
+    ungated: true,
+  });
+  console.log(JSON.stringify({ machine: { cpus: cpus().length }, ...figure }, null, 2));
+}

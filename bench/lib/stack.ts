@@ -45,7 +45,16 @@ export interface StackOptions {
   runtime: 'compiled' | 'tsx';
   /** BENCH_PAYLOAD_ENCRYPTION: 'on' (as deployed: a key made for the run) or 'off' (to measure the codec's cost). */
   encryption: 'on' | 'off';
+  /**
+   * BENCH_SPEND: 'on' sets spend ceilings far above what a run spends (every LLM call reserves and
+   * settles with the workspace's spend account, every /research is admitted through it, nothing is
+   * refused), to measure what the account costs; 'off' (default): no ceilings, no account traffic.
+   */
+  spend?: 'on' | 'off';
 }
+
+/** Ceilings no bench run reaches: the account is asked on every call, and always says yes. */
+const BENCH_CEILINGS = { TEAM_DAILY_USD: '1000000', TEAM_MONTHLY_USD: '1000000', USER_DAILY_USD: '1000000' };
 
 export class BenchStack {
   readonly slack = new ObservedSlack();
@@ -131,6 +140,7 @@ export class BenchStack {
       PORT: '0',
       LOG_LEVEL: 'warn',
       ...(this.options.encryption === 'off' ? { PAYLOAD_ENCRYPTION: 'off' } : { PAYLOAD_KEYS: this.payloadKeys }),
+      ...(this.options.spend === 'on' ? BENCH_CEILINGS : {}),
       ...overrides,
     };
   }
