@@ -20,6 +20,8 @@ import { firstStepWorstCase } from '../../src/temporal/admission.js';
 import { costOf, DEFAULT_PRICES } from '../../src/shared/pricing.js';
 import { dollars } from '../../src/slack/blocks/spend.js';
 import { readUsage } from '../../src/temporal/spend.js';
+import { NEW_RESEARCH_CALLBACK_ID, newResearchModal } from '../../src/slack/blocks/home.js';
+import { DEFAULT_MAX_TOPIC_LENGTH } from '../../src/shared/topic.js';
 
 const RESEARCH_MODEL = 'gpt-4o-mini';
 const MODELS = { prices: DEFAULT_PRICES, researchModel: RESEARCH_MODEL, writerModel: 'gpt-4o' };
@@ -190,6 +192,24 @@ describe('team and personal daily ceilings', () => {
 
     await terminate(stack, [one, three]);
   }, 120_000);
+
+  it('a command Slack delivers again is admitted once (the hold is the same reservation), never held twice', async () => {
+    // USER_DAILY_USD fits one hold: a second hold for the same command would be refused.
+    const TEAM = 'T0RETRY';
+    const { id, body } = command(stack, 'redelivered spend topic', 'U0RETRY', TEAM);
+    const redelivery = { ...signedHeaders(SIGNING_SECRET, body), 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' };
+    const [first, retry] = await Promise.all([stack.postToBot(body), stack.postToBot(body, redelivery)]);
+    expect([first.status, retry.status]).toEqual([200, 200]);
+    const workflowId = await waitFor('the run', () => runsByTopic(stack).get('redelivered spend topic'));
+    // A later redelivery, then a sentinel from someone else: once the sentinel runs, the redelivery was answered.
+    expect((await stack.postToBot(body, { ...redelivery, 'x-slack-retry-num': '2' })).status).toBe(200);
+    const sentinel = command(stack, 'redelivery sentinel', 'U0OTHER', TEAM);
+    expect((await stack.postToBot(sentinel.body)).status).toBe(200);
+    const sentinelId = await waitFor('the sentinel run', () => runsByTopic(stack).get('redelivery sentinel'));
+    expect(stack.slack.responsesTo(id)).toEqual([]);
+    expect((await stack.workflowIds()).filter((w) => w.startsWith('research-redelivered-spend-topic-'))).toEqual([workflowId]);
+    await terminate(stack, [workflowId, sentinelId]);
+  }, 60_000);
 });
 
 describe('MAX_RUNNING_PER_USER', () => {
@@ -226,4 +246,60 @@ describe('MAX_RUNNING_PER_USER', () => {
     const otherRun = await waitFor('the other person\'s run', () => runsByTopic(stack).get('running topic other'));
     await terminate(stack, [...outcome.runs.values(), otherRun]);
   }, 120_000);
+
+  it('the Home modal: a refused submission stays open and says which limit, nothing starts', async () => {
+    const TEAM = 'T0TEST01'; // the stand-in's workspace, which view submissions come from
+    for (const topic of ['modal topic a', 'modal topic b']) expect((await stack.postToBot(command(stack, topic, 'U0MODAL', TEAM).body)).status).toBe(200);
+    const running = await waitFor('two runs', () => {
+      const runs = runsByTopic(stack);
+      return runs.has('modal topic a') && runs.has('modal topic b') ? [runs.get('modal topic a')!, runs.get('modal topic b')!] : undefined;
+    });
+    const response = await submitNewResearch(stack, 'modal topic c', 'U0MODAL', TEAM);
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ response_action: 'errors', errors: { topic: expect.stringContaining('you already have 2 pipelines running') } });
+    expect(runsByTopic(stack).has('modal topic c')).toBe(false);
+    await terminate(stack, running);
+  }, 60_000);
+});
+
+/** A New research modal submission from the Home tab, as Slack sends it. */
+function submitNewResearch(stack: Stack, topic: string, userId: string, teamId: string) {
+  const payload = {
+    type: 'view_submission',
+    team: { id: teamId, domain: 'test-workspace' },
+    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: teamId },
+    api_app_id: 'A0TESTAPP',
+    token: 'legacy-verification-token',
+    trigger_id: `trigger-${Date.now()}`,
+    view: {
+      id: `VSPEND${++counter}`, team_id: teamId, type: 'modal', callback_id: NEW_RESEARCH_CALLBACK_ID, private_metadata: '', blocks: newResearchModal(DEFAULT_MAX_TOPIC_LENGTH).blocks,
+      state: { values: { topic: { topic_input: { type: 'plain_text_input', value: topic } }, channel: { channel_select: { type: 'conversations_select', selected_conversation: CHANNEL } } } },
+      hash: 'h', app_id: 'A0TESTAPP', bot_id: 'BBOT0001',
+    },
+    response_urls: [],
+  };
+  return stack.postToBot(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+}
+
+describe('the spend account does not answer', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // No workers: the account workflow is created but nobody runs it, so no reserve is answered.
+    stack = await startStack({ ownNamespace: true, withoutWorkers: true, env: { TEAM_DAILY_USD: '5' } });
+  });
+  afterAll(() => stack?.stop());
+
+  it('the requester is told the limits could not be checked, and no run starts without the check', async () => {
+    const TEAM = 'T0TEST01';
+    const { id, body } = command(stack, 'unchecked topic', 'U0UNCHECKED', TEAM);
+    const [ack, modal] = await Promise.all([stack.postToBot(body), submitNewResearch(stack, 'unchecked modal topic', 'U0UNCHECKED', TEAM)]);
+    expect(ack.status).toBe(200);
+    // The modal is answered within Slack's 3 s, saying so.
+    expect(modal.json).toMatchObject({ response_action: 'errors', errors: { topic: expect.stringContaining('spending limits could not be checked') } });
+    const [reply] = await waitFor('the command\'s answer', () => (stack.slack.responsesTo(id).length ? stack.slack.responsesTo(id) : undefined), 60_000);
+    expect(reply!.response_type).toBe('ephemeral');
+    expect(reply!.text).toContain("could not check this workspace's spending limits");
+    expect(reply!.text).toContain('`/research unchecked topic`');
+    expect(await stack.workflowIds()).toEqual([]);
+  }, 90_000);
 });
