@@ -62,7 +62,7 @@ export function admissionRefusedReply(refusal: AdmissionRefusal, topic: string, 
   if (refusal.limit === 'user-running') {
     return [
       `:no_entry: Not started: you already have ${refusal.running} pipeline${refusal.running === 1 ? '' : 's'} running, and this workspace allows ${refusal.maxRunning} per person (MAX_RUNNING_PER_USER).`,
-      `Wait for one to finish, or cancel one from the bot's App Home (or \`${command} cancel <workflow-id>\`; \`${command} status\` lists yours in a channel), then send ${retry} again.`,
+      `Wait for one to finish, or cancel one with *Cancel pipeline* in its thread (the bot's App Home lists yours, each with a link to its thread; \`${command} cancel <workflow-id>\` works too), then send ${retry} again.`,
     ].join('\n');
   }
   const setting = LIMIT_SETTINGS[refusal.limit];
