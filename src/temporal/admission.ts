@@ -17,6 +17,9 @@ import type { PipelineRequest } from '../workflows/messages.js';
 import type { ReserveRequest, ReserveResult } from '../workflows/spend-messages.js';
 import type { SpendAccount } from './spend.js';
 
+/** Why a run was not admitted: a money limit, or too many pipelines running for the person. */
+export type AdmissionRefusal = Extract<ReserveResult, { status: 'refused' }>;
+
 /** How long an admission hold counts if no step draws from it (a run that never got going). */
 export const ADMISSION_TTL_MS = 15 * 60 * 1000;
 

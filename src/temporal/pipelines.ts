@@ -11,8 +11,7 @@ import { republishArticle } from '../workflows/republish.js';
 import { NOT_THE_RUNS_CHANNEL } from '../workflows/publication.js';
 import { describeRun, listRuns, UNREADABLE_RUN_TOPIC } from './listing.js';
 import { PayloadDecodeError } from './codec.js';
-import { admit, type AdmissionOptions } from './admission.js';
-import type { AdmissionRefusal } from '../slack/blocks/spend.js';
+import { admit, type AdmissionOptions, type AdmissionRefusal } from './admission.js';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   approveEditedSignal,

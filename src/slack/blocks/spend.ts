@@ -6,10 +6,11 @@
  */
 import type { SpendConfig } from '../../config.js';
 import { formatBudget } from '../../shared/pricing.js';
-import type { ReserveResult, SpendLimit, SpendUsage } from '../../workflows/spend-messages.js';
+import type { SpendLimit, SpendUsage } from '../../workflows/spend-messages.js';
+import type { AdmissionRefusal } from '../../temporal/admission.js';
 import { userText } from './text.js';
 
-export type AdmissionRefusal = Extract<ReserveResult, { status: 'refused' }>;
+export type { AdmissionRefusal };
 
 /** The setting that sets each limit, named so the person can ask for the right change. */
 export const LIMIT_SETTINGS: Record<SpendLimit | 'user-running', string> = {
