@@ -16,7 +16,8 @@ import { createSlackApp } from './slack/app.js';
 import { checkPublishChannel } from './slack/publish-channel.js';
 import { trackInFlight } from './slack/in-flight.js';
 import { Pipelines } from './temporal/pipelines.js';
-import { loadHome } from './temporal/home.js';
+import { loadHome, spendLimitsOf } from './temporal/home.js';
+import { spendAccountFor, type SpendAccount } from './temporal/spend.js';
 import { exitOnConfigError, isMainModule, loadConfigOrExit, onShutdownSignal, setUpLogging, startOpsEndpoint } from './entry.js';
 import { announce, log } from './ops/log.js';
 import type { ReadinessCheck } from './ops/server.js';
@@ -30,8 +31,20 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-export function pipelinesFor(client: Client, config: Config, encryption: Encryption = encryptionFor(config.encryption)): Pipelines {
+/**
+ * The bot's view of the spend account, over its own Client (same data converter, so reservations are
+ * encrypted like every payload); undefined when no ceiling is set (no account traffic at all).
+ */
+export function spendAccountOf(client: Client, config: Config): SpendAccount | undefined {
+  return config.spend.enabled ? spendAccountFor(client, { taskQueue: config.temporal.taskQueue }) : undefined;
+}
+
+export function pipelinesFor(client: Client, config: Config, encryption: Encryption = encryptionFor(config.encryption), account: SpendAccount | undefined = spendAccountOf(client, config)): Pipelines {
   return new Pipelines(client, {
+    // Spend ceilings set: every start is admitted by the workspace's spend account first.
+    ...(account
+      ? { admission: { account, spend: config.spend, prices: config.pipeline.prices, researchModel: config.openai.researchModel, writerModel: config.openai.writerModel } }
+      : {}),
     taskQueue: config.temporal.taskQueue,
     workflowIdStyle: config.temporal.workflowIdStyle,
     // Recorded on each run (PayloadKey), so `npm run keys -- check` can tell which runs still need an old key.
@@ -87,7 +100,12 @@ export async function startBot(config: Config, address: string, options: StartBo
   const connection = Connection.lazy({ ...config.temporal.connection, address });
   const encryption = encryptionFor(config.encryption, (line) => log().warn(line));
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(encryption) });
-  const pipelines = pipelinesFor(client, config, encryption);
+  const spendAccount = spendAccountOf(client, config);
+  const pipelines = pipelinesFor(client, config, encryption, spendAccount);
+  // Usage against the ceilings, for App Home and `/research status` (exact, from the account).
+  const spendView = spendAccount
+    ? { config: config.spend, usage: (teamId: string) => spendAccount.usage(teamId), running: async (userId: string) => (await pipelines.runningIdsOf(userId)).length }
+    : undefined;
   // Runs still needing a key this bot was not given (a rotation that dropped it too early): say which.
   if (encryption.mode !== 'off') void warnAboutMissingKeys(client, encryption.keys.map((key) => key.id), log());
   void pipelines.refreshSearchAttributes(config.temporal.namespace).then(() => {
@@ -122,12 +140,14 @@ export async function startBot(config: Config, address: string, options: StartBo
     forgetChannelVisibility: visibilities.forget,
     temporalUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,
-    home: (userId, page) => loadHome(client, userId, page, {
+    home: (userId, page, teamId) => loadHome(client, userId, page, {
       reviewers: config.review.reviewers,
       groupMembers: (group) => directory.membersOf(group),
       membership: (user) => membership.conversationsOf(user),
       seesPublicChannels: publicChannelsSeen,
-    }),
+      ...(spendView ? { spend: spendView } : {}),
+    }, teamId),
+    ...(spendView ? { spendLimits: (teamId: string | undefined, userId: string) => spendLimitsOf(spendView, teamId, userId) } : {}),
     // Loaded on first use: the bot needs LanceDB only for `/research kb`.
     kb: async (channel) => (await import('./kb/stats.js')).kbStats(config.kb.uri, { channel }),
   });

@@ -60,6 +60,23 @@ export const metrics = {
     labelNames: ['method', 'error'] as const,
     registers: [registry],
   }),
+  spendReservations: new Counter({
+    name: `${PREFIX}spend_reservations_total`,
+    help: 'Spend reservations asked of the spend account, by kind (admission or call) and result (granted, or the limit that refused: team-daily, team-monthly, user-daily, user-running).',
+    labelNames: ['kind', 'result'] as const,
+    registers: [registry],
+  }),
+  spendSettledUsd: new Counter({
+    name: `${PREFIX}spend_settled_usd_total`,
+    help: 'Actual LLM spend in US dollars recorded with the spend account (settled reservations).',
+    registers: [registry],
+  }),
+  spendAccountErrors: new Counter({
+    name: `${PREFIX}spend_account_errors_total`,
+    help: 'Calls to the spend account that failed (it could not be reached or refused the request as malformed), by operation (reserve, settle).',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  }),
   ackLatency: new Histogram({
     name: `${PREFIX}ack_latency_seconds`,
     help: 'From a Slack request arriving to its acknowledgement being sent, by kind (command, action, view, event, other). Slack allows 3 s.',

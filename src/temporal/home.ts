@@ -17,6 +17,9 @@ import { HOME_PAGE_SIZE, type HomeData, type HomeRun } from '../slack/blocks/hom
 import { errorChain } from '../shared/error-chain.js';
 import { log } from '../ops/log.js';
 import { safeSlackId } from '../shared/ids.js';
+import type { SpendConfig } from '../config.js';
+import type { SpendUsage } from '../workflows/spend-messages.js';
+import { spendUsageLines, type SpendLines } from '../slack/blocks/spend.js';
 
 /** Most runs summed for the spend figures; past it the figure says "at least". */
 export const MAX_SPEND_RUNS = 2_000;
@@ -31,6 +34,26 @@ export interface HomeSourceOptions {
   /** False for Slack guests, who do not see public channels they were not added to; throws when Slack cannot say. */
   seesPublicChannels: (userId: string) => Promise<boolean>;
   now?: () => Date;
+  /**
+   * Spend ceilings (issue 21), when any is set: usage against each comes from the workspace's spend
+   * account (exact, one query) instead of summing runs from visibility.
+   */
+  spend?: {
+    config: SpendConfig;
+    usage: (teamId: string) => Promise<SpendUsage | undefined>;
+    /** The viewer's running pipelines (for MAX_RUNNING_PER_USER). */
+    running: (userId: string) => Promise<number>;
+  };
+}
+
+/** The viewer's usage against each ceiling that is set, read from the spend account. */
+export async function spendLimitsOf(spend: NonNullable<HomeSourceOptions['spend']>, teamId: string | undefined, userId: string): Promise<SpendLines[]> {
+  if (!teamId) throw new Error('the request names no Slack workspace');
+  const [usage, running] = await Promise.all([
+    spend.usage(teamId),
+    spend.config.maxRunningPerUser !== undefined ? spend.running(userId) : Promise.resolve(undefined),
+  ]);
+  return spendUsageLines(spend.config, usage, userId, running);
 }
 
 /**
@@ -100,6 +123,8 @@ async function list(client: Client, query: string, skip: number, take: number): 
   return { runs, more: false };
 }
 
+const noScan = Promise.resolve({ usd: 0, runs: 0, partial: false });
+
 async function spendSince(client: Client, since: Date): Promise<{ usd: number; runs: number; partial: boolean }> {
   let usd = 0;
   let runs = 0;
@@ -119,7 +144,7 @@ export async function mayReview(userId: string, options: HomeSourceOptions): Pro
   return false;
 }
 
-export async function loadHome(client: Client, userId: string, page: number, options: HomeSourceOptions): Promise<HomeData> {
+export async function loadHome(client: Client, userId: string, page: number, options: HomeSourceOptions, teamId?: string): Promise<HomeData> {
   const now = options.now?.() ?? new Date();
   const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -145,9 +170,18 @@ export async function loadHome(client: Client, userId: string, page: number, opt
         allowed
           ? list(client, `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running' AND Stage = 'AwaitingReview' AND ${filter}`, 0, HOME_PAGE_SIZE)
           : { runs: [], more: false }),
-      spendSince(client, today),
-      spendSince(client, month),
+      // With ceilings set, the account's figures replace the visibility scan (2 × up to 2,000 runs).
+      options.spend ? noScan : spendSince(client, today),
+      options.spend ? noScan : spendSince(client, month),
     ]);
+    const limits = options.spend
+      ? await spendLimitsOf(options.spend, teamId, userId).then(
+        (lines) => ({ lines }),
+        (error: unknown) => {
+          log().warn({ userId, teamId }, `Could not read the spend account for the Home tab: ${errorChain(error)}`);
+          return { lines: [], error: errorChain(error) };
+        })
+      : undefined;
     return {
       userId,
       page,
@@ -156,6 +190,7 @@ export async function loadHome(client: Client, userId: string, page: number, opt
       awaitingReview: awaiting.runs,
       spend: { todayUsd: todaySpend.usd, monthUsd: monthSpend.usd, todayRuns: todaySpend.runs, monthRuns: monthSpend.runs, partial: todaySpend.partial || monthSpend.partial },
       ...(membershipNote ? { membershipNote } : {}),
+      ...(limits ? { limits } : {}),
     };
   } catch (error) {
     // The Home tab shows it scrubbed (src/slack/blocks/home.ts) and points here for the rest.

@@ -11,6 +11,7 @@ import { republishArticle } from '../workflows/republish.js';
 import { NOT_THE_RUNS_CHANNEL } from '../workflows/publication.js';
 import { describeRun, listRuns, UNREADABLE_RUN_TOPIC } from './listing.js';
 import { PayloadDecodeError } from './codec.js';
+import { admit, type AdmissionOptions, type AdmissionRefusal } from './admission.js';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   approveEditedSignal,
@@ -86,6 +87,13 @@ function visibilityOf(value: unknown): { visibility?: ChannelVisibility } {
 }
 
 /**
+ * How long an admission (a visibility list and one reserve in the spend account) may take before
+ * the requester is told the check could not be made. A burst of commands queues its reserves
+ * (at most 4 in flight per account from one process: src/temporal/spend.ts), so it is generous.
+ */
+export const ADMISSION_DEADLINE_MS = 30_000;
+
+/**
  * How long a start or a signal may take before we find out why. Slack gives a command 3 s for its
  * first answer; the ack goes first, and this bounds the follow-up so that an unreachable Temporal
  * is reported promptly instead of after gRPC's own retries (the client's retry interceptor
@@ -142,6 +150,17 @@ export interface PipelinesOptions {
    * it; undefined when encryption is off (nothing is set).
    */
   payloadKeyId?: string;
+  /**
+   * Spend ceilings (issue 21): when set, every start first reserves the run's admission hold in the
+   * workspace's spend account (src/temporal/admission.ts); refused, no run starts.
+   */
+  admission?: Omit<AdmissionOptions, 'runningOf'>;
+}
+
+/** What a start did: `refused` set = the spend account refused admission and no run was started. */
+export interface StartResult {
+  workflowId: string;
+  refused?: AdmissionRefusal;
 }
 
 export type ReviewOutcome = 'approved' | 'rejected';
@@ -216,6 +235,8 @@ export interface StartOptions {
    * (Slack could not say) counts as private: listed to members only, never to everyone.
    */
   visibility?: ChannelVisibility;
+  /** How long the spend admission may take (default ADMISSION_DEADLINE_MS); a modal must be answered within Slack's 3 s. */
+  admissionDeadlineMs?: number;
 }
 
 export class Pipelines {
@@ -224,7 +245,7 @@ export class Pipelines {
     private readonly options: PipelinesOptions,
   ) {}
 
-  async start(request: PipelineRequest, { idempotencyKey, visibility = 'private' }: StartOptions = {}): Promise<{ workflowId: string }> {
+  async start(request: PipelineRequest, { idempotencyKey, visibility = 'private', admissionDeadlineMs = ADMISSION_DEADLINE_MS }: StartOptions = {}): Promise<StartResult> {
     const now = this.options.now?.() ?? new Date();
     const suffix = idempotencyKey === undefined ? (this.options.suffix ?? randomSuffix)() : suffixFor(idempotencyKey);
     const workflowId =
@@ -233,6 +254,14 @@ export class Pipelines {
     // attributes is listed to no one, for good. (A check that fails, or misses the deadline, is
     // asked again next time; this start then goes without them, as before the check answered.)
     if (this.options.settings.searchAttributes && this.searchAttributesKnown === undefined) await this.refreshSearchAttributes(this.client.options.namespace);
+    if (this.options.admission) {
+      // The hold is reserved under the ID the run then starts with: a redelivered command (same
+      // ID) is answered the same by the account and never held twice. Throws when the account
+      // cannot answer: a run never starts without the check.
+      const admission = await this.client.withDeadline(Date.now() + admissionDeadlineMs, () =>
+        admit(request, workflowId, { ...this.options.admission!, runningOf: (userId) => this.runningIdsOf(userId) }));
+      if (admission.status === 'refused') return { workflowId, refused: admission };
+    }
     try {
       await this.call(() => this.client.workflow.start(contentPipeline, {
         workflowId,
@@ -422,6 +451,25 @@ export class Pipelines {
       }
     });
     return listings.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+  }
+
+  /**
+   * IDs of every pipeline a person has running, in any channel (for MAX_RUNNING_PER_USER). Visibility
+   * lags a start by a moment; the spend account adds the runs it admitted meanwhile.
+   */
+  async runningIdsOf(userId: string): Promise<string[]> {
+    const ready = this.searchAttributesReady();
+    const query = ready
+      ? `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running' AND RequestedBy = '${safeSlackId(userId)}'`
+      : `WorkflowType = 'contentPipeline' AND ExecutionStatus = 'Running'`;
+    const ids: string[] = [];
+    for await (const run of listRuns(this.client, { query, pageSize: 100 })) {
+      // Without the attribute, the memo says whose run it is; an unreadable one cannot be placed.
+      if (!ready && (run.unreadable || ((run.memo ?? {}) as Record<string, unknown>).requestedBy !== userId)) continue;
+      ids.push(run.workflowId);
+      if (ids.length >= 10_000) break;
+    }
+    return ids;
   }
 
   // ── Search attributes: used only once the server is known to have them ────────────────────

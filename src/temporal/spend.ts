@@ -11,6 +11,7 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { spendAccount } from '../workflows/spend-account.js';
+import { metrics } from '../ops/metrics.js';
 import {
   reserveUpdate,
   settleUpdate,
@@ -148,8 +149,24 @@ export interface SpendAccount {
 export function spendAccountFor(client: Client, options: SpendAccountOptions & { maxInFlightPerAccount?: number }): SpendAccount {
   const gated = accountGates(options.maxInFlightPerAccount ?? DEFAULT_MAX_IN_FLIGHT_PER_ACCOUNT);
   return {
-    reserve: (request) => gated(request.teamId, () => reserveSpend(client, request, options)),
-    settle: (request) => gated(request.teamId, () => settleSpend(client, request, options)),
+    reserve: (request) => metered('reserve', gated(request.teamId, () => reserveSpend(client, request, options))).then((result) => {
+      // Counted here, so the bot (admissions) and every worker (calls) report to their own /metrics.
+      metrics.spendReservations.inc({ kind: request.runningCheck || request.reservationId.endsWith(':admission') ? 'admission' : 'call', result: result.status === 'granted' ? 'granted' : result.limit });
+      return result;
+    }),
+    settle: (request) => metered('settle', gated(request.teamId, () => settleSpend(client, request, options))).then((result) => {
+      if (result.status === 'settled') metrics.spendSettledUsd.inc(result.actualUsd);
+      return result;
+    }),
     usage: (teamId) => readUsage(client, teamId),
   };
+}
+
+async function metered<T>(operation: 'reserve' | 'settle', call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    metrics.spendAccountErrors.inc({ operation });
+    throw error;
+  }
 }

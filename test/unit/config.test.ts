@@ -536,3 +536,52 @@ describe('loadConfig: deadlines that fit together', () => {
     expect(() => loadConfig(env())).not.toThrow();
   });
 });
+
+describe('loadConfig: spend ceilings (TEAM_DAILY_USD, TEAM_MONTHLY_USD, USER_DAILY_USD, MAX_RUNNING_PER_USER, SPEND_TIMEZONE)', () => {
+  it('all unset: no ceilings, spend off (no account traffic), days in UTC', () => {
+    expect(loadConfig(env()).spend).toEqual({
+      teamDailyUsd: undefined,
+      teamMonthlyUsd: undefined,
+      userDailyUsd: undefined,
+      maxRunningPerUser: undefined,
+      timeZone: 'UTC',
+      enabled: false,
+    });
+  });
+
+  it('reads each setting, and any one of them switches spend on', () => {
+    const config = loadConfig(env({ TEAM_DAILY_USD: '20', TEAM_MONTHLY_USD: '300.5', USER_DAILY_USD: '0', MAX_RUNNING_PER_USER: '2', SPEND_TIMEZONE: 'Europe/Berlin' }));
+    expect(config.spend).toEqual({ teamDailyUsd: 20, teamMonthlyUsd: 300.5, userDailyUsd: 0, maxRunningPerUser: 2, timeZone: 'Europe/Berlin', enabled: true });
+    for (const [name, value] of [['TEAM_DAILY_USD', '1'], ['TEAM_MONTHLY_USD', '1'], ['USER_DAILY_USD', '1'], ['MAX_RUNNING_PER_USER', '1']] as const) {
+      expect(loadConfig(env({ [name]: value })).spend.enabled, name).toBe(true);
+    }
+    // A time zone alone sets no ceiling.
+    expect(loadConfig(env({ SPEND_TIMEZONE: 'America/New_York' })).spend.enabled).toBe(false);
+  });
+
+  it.each([
+    ['TEAM_DAILY_USD', '-1', /number of US dollars from 0 to 1000000/],
+    ['TEAM_DAILY_USD', 'ten', /number of US dollars/],
+    ['TEAM_MONTHLY_USD', '1e3', /number of US dollars/],
+    ['TEAM_MONTHLY_USD', '2000000', /from 0 to 1000000/],
+    ['USER_DAILY_USD', '$5', /number of US dollars/],
+    ['MAX_RUNNING_PER_USER', '0', /whole number from 1 to 1000/],
+    ['MAX_RUNNING_PER_USER', '2.5', /whole number/],
+    ['SPEND_TIMEZONE', 'Mars/Olympus', /IANA time zone/],
+    ['SPEND_TIMEZONE', 'CEST+2', /IANA time zone/],
+  ])('refuses %s=%s, naming the variable and what it accepts', (name, value, problem) => {
+    const error = configError(env({ [name]: value }));
+    const found = problemFor(env({ [name]: value }), name);
+    expect(found.problem).toMatch(problem);
+    expect(found.help).toMatch(/Leave unset|IANA time zone/);
+    expect(error.message).toContain(name);
+  });
+
+  it('help text says what each setting means and that unset is no limit', () => {
+    expect(problemFor(env({ TEAM_DAILY_USD: 'x' }), 'TEAM_DAILY_USD').help).toMatch(/whole workspace may spend per day.*no daily ceiling/);
+    expect(problemFor(env({ TEAM_MONTHLY_USD: 'x' }), 'TEAM_MONTHLY_USD').help).toMatch(/per calendar month.*no monthly ceiling/);
+    expect(problemFor(env({ USER_DAILY_USD: 'x' }), 'USER_DAILY_USD').help).toMatch(/one person.*per day.*no per-person ceiling/);
+    expect(problemFor(env({ MAX_RUNNING_PER_USER: 'x' }), 'MAX_RUNNING_PER_USER').help).toMatch(/running at once.*no limit/);
+    expect(problemFor(env({ SPEND_TIMEZONE: 'x' }), 'SPEND_TIMEZONE').help).toMatch(/days and months/);
+  });
+});

@@ -7,6 +7,7 @@ import type { KnownBlock, View } from '@slack/types';
 import { formatUsd } from '../../shared/pricing.js';
 import { DETAILS_ELSEWHERE, scrubDetails } from '../../shared/scrub.js';
 import { escapeMrkdwn, link, messageUrl, userText, workflowUrl } from './text.js';
+import type { SpendLines } from './spend.js';
 
 export const HOME_NEW_RESEARCH_ACTION_ID = 'home_new_research';
 export const HOME_PAGE_ACTION_ID = 'home_page';
@@ -51,6 +52,11 @@ export interface HomeData {
    * channels' runs only, and this says why and what to do.
    */
   membershipNote?: string;
+  /**
+   * Spend ceilings set (issue 21): the viewer's usage against each, from the spend account; shown
+   * instead of `spend` (which is then not counted). `error`: the account could not be read.
+   */
+  limits?: { lines: SpendLines[]; error?: string };
 }
 
 export interface HomeLinks {
@@ -107,15 +113,24 @@ export function homeView(data: HomeData, links: HomeLinks): View {
   if (data.membershipNote) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:lock: Runs in private channels and direct messages are hidden for now: I could not check which ones you are in (${escapeMrkdwn(data.membershipNote)}).` } });
   }
-  const { spend } = data;
+  const { spend, limits } = data;
   const partial = spend.partial ? ' (at least: too many runs to count them all)' : '';
-  blocks.push({
-    type: 'section',
-    fields: [
-      { type: 'mrkdwn', text: `*Team spend today*\n${formatUsd(spend.todayUsd)} · ${spend.todayRuns} run${spend.todayRuns === 1 ? '' : 's'}${partial}` },
-      { type: 'mrkdwn', text: `*This month*\n${formatUsd(spend.monthUsd)} · ${spend.monthRuns} run${spend.monthRuns === 1 ? '' : 's'}${partial}` },
-    ],
-  });
+  if (limits?.error) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:warning: Could not read this workspace's spending limits (${userText(scrubDetails(limits.error), 300)}; ${DETAILS_ELSEWHERE}). Open the Home tab again in a minute; if it persists, ask whoever runs the bot to check its Temporal workers.` } });
+  } else if (limits) {
+    // At most 10 fields per section (https://api.slack.com/reference/block-kit/blocks#section); there are at most 4.
+    blocks.push({ type: 'header', text: { type: 'plain_text', text: 'Spending limits' } });
+    blocks.push({ type: 'section', fields: limits.lines.map((line) => ({ type: 'mrkdwn' as const, text: `*${escapeMrkdwn(line.label)}*\n${line.text}` })) });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Used = spent plus what running steps hold at their worst case. A request that would pass a limit is not started.' }] });
+  } else {
+    blocks.push({
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Team spend today*\n${formatUsd(spend.todayUsd)} · ${spend.todayRuns} run${spend.todayRuns === 1 ? '' : 's'}${partial}` },
+        { type: 'mrkdwn', text: `*This month*\n${formatUsd(spend.monthUsd)} · ${spend.monthRuns} run${spend.monthRuns === 1 ? '' : 's'}${partial}` },
+      ],
+    });
+  }
   blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Drafts waiting for your review' } });
   if (data.awaitingReview.length === 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Nothing is waiting for you.' }] });
   for (const run of data.awaitingReview.slice(0, HOME_PAGE_SIZE)) blocks.push(...runBlocks(run, links));

@@ -18,6 +18,8 @@ import { afterPendingAcks } from '../after-ack.js';
 import type { ListenerDeps } from '../deps.js';
 import { parseSubcommand, runSubcommand } from './subcommands.js';
 import { errorChain } from '../../../shared/error-chain.js';
+import { SpendCheckUnavailableError } from '../../../temporal/admission.js';
+import { admissionRefusedReply, admittingReply, spendCheckUnavailableReply } from '../../blocks/spend.js';
 
 export const RESEARCH_COMMAND = '/research';
 
@@ -30,7 +32,7 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
       await ack();
       const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
       try {
-        await runSubcommand(subcommand, { command: command.command, userId: command.user_id, channelId: command.channel_id, reply }, deps);
+        await runSubcommand(subcommand, { command: command.command, userId: command.user_id, channelId: command.channel_id, ...(command.team_id || context.teamId ? { teamId: command.team_id || context.teamId } : {}), reply }, deps);
       } catch (error) {
         logger.error(`/research ${subcommand.kind} for ${command.user_id} failed: ${errorChain(error)}`);
         await reply(TEMPORAL_UNAVAILABLE_REPLY);
@@ -49,13 +51,18 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
       return;
     }
 
-    await ack({ response_type: 'ephemeral', text: startedReply(parsed.topic) + (docsOnly ? ' Grounded in your documents only (--docs-only).' : '') });
+    // With spend ceilings set, the run is admitted first: the ack says so, and a refusal follows it.
+    const started = deps.spendLimits ? admittingReply(parsed.topic) : startedReply(parsed.topic);
+    await ack({ response_type: 'ephemeral', text: started + (docsOnly ? ' Grounded in your documents only (--docs-only).' : '') });
     await afterPendingAcks();
     const retry = context.retryNum ? ` (Slack retry ${context.retryNum}${context.retryReason ? `, ${context.retryReason}` : ''})` : '';
+    const teamId = command.team_id || context.teamId;
     try {
-      const { workflowId } = await pipelines.start(
+      const { workflowId, refused } = await pipelines.start(
         {
           topic: parsed.topic, requestedBy: command.user_id, channel: command.channel_id,
+          // Whose spend account the run's calls reserve from.
+          ...(teamId ? { teamId } : {}),
           // Where the workflow tells the requester, ephemerally, if it cannot open its thread here.
           responseUrl: command.response_url, command: command.command,
           ...(context.botUserId ? { botUserId: context.botUserId } : {}),
@@ -63,10 +70,16 @@ export function registerResearchCommand(app: App, deps: ListenerDeps): void {
         },
         { idempotencyKey: commandDeliveryKey(command), visibility: await deps.channelVisibility(command.channel_id) },
       );
+      if (refused) {
+        logger.info(`Not started for ${command.user_id} in ${command.channel_id}: spend limit ${refused.limit}${retry}`);
+        await respond({ response_type: 'ephemeral', replace_original: false, text: admissionRefusedReply(refused, (command.text ?? text).trim(), command.command) });
+        return;
+      }
       logger.info(`Started ${workflowId} for ${command.user_id} in ${command.channel_id}${retry}`);
     } catch (error) {
       logger.error(`Could not start a pipeline for ${command.user_id}: ${errorChain(error)}`);
-      await respond({ response_type: 'ephemeral', replace_original: false, text: TEMPORAL_UNAVAILABLE_REPLY });
+      const reply = error instanceof SpendCheckUnavailableError ? spendCheckUnavailableReply((command.text ?? text).trim(), command.command) : TEMPORAL_UNAVAILABLE_REPLY;
+      await respond({ response_type: 'ephemeral', replace_original: false, text: reply });
     }
   });
 }

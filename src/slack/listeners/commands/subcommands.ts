@@ -8,6 +8,7 @@ import { escapeMrkdwn, link, workflowUrl } from '../../blocks/text.js';
 import { unreadableRunReply, usageHelp } from '../../blocks/replies.js';
 import { kbReply } from '../../blocks/sources.js';
 import type { ListenerDeps } from '../deps.js';
+import { spendStatusText } from '../../blocks/spend.js';
 import { mayCancel, spendersText } from '../authorization.js';
 import { channelProblem } from '../../blocks/channel-access.js';
 import { DETAILS_ELSEWHERE, scrubDetails } from '../../../shared/scrub.js';
@@ -72,6 +73,8 @@ export interface SubcommandContext {
   command: string;
   userId: string;
   channelId: string;
+  /** The Slack workspace the command came from (whose spend account `status` reads). */
+  teamId?: string;
   reply: (text: string) => Promise<unknown>;
 }
 
@@ -145,6 +148,17 @@ async function republish(workflowId: string, context: SubcommandContext, deps: L
   }
 }
 
+/** `status`'s paragraph on the viewer's usage against the spend ceilings ('' when none is set). */
+async function spendingParagraph(context: SubcommandContext, deps: ListenerDeps): Promise<string> {
+  if (!deps.spendLimits) return '';
+  try {
+    const text = spendStatusText(await deps.spendLimits(context.teamId, context.userId));
+    return text ? `\n\n${text}` : '';
+  } catch {
+    return "\n\n:warning: I could not read this workspace's spending limits just now (the spend account in Temporal did not answer); try again in a minute.";
+  }
+}
+
 export async function runSubcommand(sub: Subcommand, context: SubcommandContext, deps: ListenerDeps): Promise<void> {
   const { command, reply } = context;
   switch (sub.kind) {
@@ -158,9 +172,9 @@ export async function runSubcommand(sub: Subcommand, context: SubcommandContext,
       await reply(kbReply(deps.kb ? await deps.kb(context.channelId) : undefined, context.channelId));
       return;
     case 'status': {
-      const runs = await deps.pipelines.listRunning(context.userId, context.channelId);
+      const [runs, spending] = await Promise.all([deps.pipelines.listRunning(context.userId, context.channelId), spendingParagraph(context, deps)]);
       if (runs.length === 0) {
-        await reply(`You have no running pipelines in this channel. Start one with \`${command} <topic>\`.`);
+        await reply(`You have no running pipelines in this channel. Start one with \`${command} <topic>\`.${spending}`);
         return;
       }
       const now = Date.now();
@@ -169,7 +183,7 @@ export async function runSubcommand(sub: Subcommand, context: SubcommandContext,
           `• ${run.unreadable ? `_${escapeMrkdwn(run.topic)}_` : `*${escapeMrkdwn(run.topic)}*`}: ${run.stage}, started ${formatDuration(now - run.startTime.getTime())} ago · ` +
           `\`${run.workflowId}\` · ${link(workflowUrl(deps.temporalUiUrl, deps.namespace, run.workflowId), 'Temporal UI')}`,
       );
-      await reply([`Your running pipelines in this channel (${runs.length}):`, ...lines].join('\n'));
+      await reply([`Your running pipelines in this channel (${runs.length}):`, ...lines].join('\n') + spending);
       return;
     }
     case 'publish':

@@ -20,10 +20,15 @@ import {
 import { TEMPORAL_UNAVAILABLE_REPLY } from '../../blocks/replies.js';
 import type { ListenerDeps } from '../deps.js';
 import { workspaceUrl } from '../../workspace-url.js';
+import { admissionRefusedFieldError, SPEND_CHECK_UNAVAILABLE_FIELD_ERROR } from '../../blocks/spend.js';
+import { SpendCheckUnavailableError } from '../../../temporal/admission.js';
 
-export async function publishHome(client: Pick<WebClient, 'views' | 'auth'>, deps: ListenerDeps, userId: string, page = 0): Promise<void> {
+/** The modal's submission is answered within Slack's 3 s, so its spend admission gets less time than a command's. */
+export const MODAL_ADMISSION_DEADLINE_MS = 1_500;
+
+export async function publishHome(client: Pick<WebClient, 'views' | 'auth'>, deps: ListenerDeps, userId: string, page = 0, teamId?: string): Promise<void> {
   if (!deps.home) return;
-  const [data, url] = await Promise.all([deps.home(userId, page), workspaceUrl(client)]);
+  const [data, url] = await Promise.all([deps.home(userId, page, teamId), workspaceUrl(client)]);
   await client.views.publish({ user_id: userId, view: homeView(data, { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace, now: new Date(), workspaceUrl: url }) });
 }
 
@@ -34,10 +39,10 @@ function inputOf(values: StateValues, block: string): { value?: string | null; s
 }
 
 export function registerHome(app: App, deps: ListenerDeps): void {
-  app.event('app_home_opened', async ({ event, client, logger }) => {
+  app.event('app_home_opened', async ({ event, client, logger, context }) => {
     if (event.tab !== 'home') return;
     try {
-      await publishHome(client, deps, event.user);
+      await publishHome(client, deps, event.user, 0, context.teamId);
     } catch (error) {
       logger.error(`Could not publish the Home tab for ${event.user}: ${errorChain(error)}`);
     }
@@ -52,17 +57,17 @@ export function registerHome(app: App, deps: ListenerDeps): void {
     }
   });
 
-  app.action(new RegExp(`^${HOME_PAGE_ACTION_ID}_`), async ({ ack, body, action, client, logger }) => {
+  app.action(new RegExp(`^${HOME_PAGE_ACTION_ID}_`), async ({ ack, body, action, client, logger, context }) => {
     await ack();
     const page = Math.max(0, Math.min(Number((action as { value?: string }).value) || 0, 1_000));
     try {
-      await publishHome(client, deps, body.user.id, page);
+      await publishHome(client, deps, body.user.id, page, context.teamId);
     } catch (error) {
       logger.error(`Could not page the Home tab for ${body.user.id}: ${errorChain(error)}`);
     }
   });
 
-  app.view(NEW_RESEARCH_CALLBACK_ID, async ({ ack, view, body, client, logger }) => {
+  app.view(NEW_RESEARCH_CALLBACK_ID, async ({ ack, view, body, client, logger, context }) => {
     const values = view.state.values as StateValues;
     const parsed = readResearchCommand(inputOf(values, NEW_RESEARCH_TOPIC_BLOCK).value ?? '', DEFAULT_MAX_TOPIC_LENGTH);
     const channel = inputOf(values, NEW_RESEARCH_CHANNEL_BLOCK).selected_conversation ?? undefined;
@@ -83,16 +88,25 @@ export function registerHome(app: App, deps: ListenerDeps): void {
       await ack({ response_action: 'errors', errors: { [NEW_RESEARCH_CHANNEL_BLOCK]: 'Pick a public channel or a conversation you are in.' } });
       return;
     }
+    // The workspace (whose spend account admits the run): the view's, else the request's.
+    const teamId = view.team_id || body.team?.id || context.teamId;
     try {
       // The view's ID identifies this submission: a resubmission of the same view reaches the same run.
-      const { workflowId } = await deps.pipelines.start({ topic: parsed.topic, requestedBy: userId, channel }, { idempotencyKey: `home\n${view.id}`, visibility });
+      const { workflowId, refused } = await deps.pipelines.start({ topic: parsed.topic, requestedBy: userId, channel, ...(teamId ? { teamId } : {}) }, { idempotencyKey: `home\n${view.id}`, visibility, admissionDeadlineMs: MODAL_ADMISSION_DEADLINE_MS });
+      if (refused) {
+        // The modal stays open with the topic as typed, and says which limit and when it resets.
+        logger.info(`Not started for ${userId} from the Home tab: spend limit ${refused.limit}`);
+        await ack({ response_action: 'errors', errors: { [NEW_RESEARCH_TOPIC_BLOCK]: admissionRefusedFieldError(refused) } });
+        return;
+      }
       await ack();
       logger.info(`Started ${workflowId} for ${userId} in ${channel} from the Home tab`);
     } catch (error) {
       logger.error(`Could not start a pipeline from the Home tab for ${userId}: ${errorChain(error)}`);
-      await ack({ response_action: 'errors', errors: { [NEW_RESEARCH_TOPIC_BLOCK]: TEMPORAL_UNAVAILABLE_REPLY.slice(0, 150) } });
+      const reason = error instanceof SpendCheckUnavailableError ? SPEND_CHECK_UNAVAILABLE_FIELD_ERROR : TEMPORAL_UNAVAILABLE_REPLY.slice(0, 150);
+      await ack({ response_action: 'errors', errors: { [NEW_RESEARCH_TOPIC_BLOCK]: reason } });
       return;
     }
-    await publishHome(client, deps, userId).catch((error: unknown) => logger.warn(`Could not refresh the Home tab for ${userId}: ${errorChain(error)}`));
+    await publishHome(client, deps, userId, 0, teamId).catch((error: unknown) => logger.warn(`Could not refresh the Home tab for ${userId}: ${errorChain(error)}`));
   });
 }
