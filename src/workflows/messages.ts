@@ -98,6 +98,20 @@ export interface RealWorldExample {
 
 export interface ResearchInput {
   topic: string;
+  /** Who pays for the call (spend ceilings); absent in runs without a workspace: no reservation. */
+  spend?: SpendPayer;
+}
+
+/**
+ * Whose spend account an LLM call reserves from (src/activities/spend.ts): the run's workspace and
+ * requester, and the run's admission hold, which its first calls draw from. A payload field only:
+ * the pipeline's history gains no event for a reservation.
+ */
+export interface SpendPayer {
+  teamId: string;
+  userId: string;
+  /** `${pipelineWorkflowId}:admission`. */
+  holdId: string;
 }
 
 export type { EvidenceReport, Grounding, GroundingCard, Passage, RetrieveContextInput, StatementCheck };
