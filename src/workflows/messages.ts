@@ -142,6 +142,8 @@ export interface Decision {
   reason?: string;
   /** Set on `expired` when the run reached its own deadline (just before PIPELINE_TIMEOUT), not a review window's end. */
   deadline?: boolean;
+  /** Set on `stopped` at a workspace spend ceiling: which one, in words ("the team's daily spend ceiling ($20.00, TEAM_DAILY_USD)"). */
+  ceiling?: string;
   /** Set when the reviewer approved their own edit of the draft. */
   edit?: { charactersChanged: number; originalLength: number; editedLength: number };
 }

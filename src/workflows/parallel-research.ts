@@ -31,7 +31,8 @@ export async function parallelResearchWorkflow(input: ParallelResearchInput): Pr
   // Activities run on this workflow's own task queue (the research queue), the proxies' default.
   const { researchTopic, findExamples, getStatistics } = llmActivities(input.llmAttemptTimeoutMs ?? DEFAULT_SETTINGS.llmAttemptTimeoutMs);
   const parentId = workflowInfo().parent?.workflowId;
-  const request = { topic: input.topic };
+  // Who pays (spend ceilings) rides in each call's input: no event of its own in history.
+  const request = { topic: input.topic, ...(input.spend ? { spend: input.spend } : {}) };
 
   // Patch `progress-at-task-end` (December 2026). Before it, each step but the last to finish
   // signalled the parent as it completed; steps that finished in the same workflow task then

@@ -18,6 +18,7 @@ import { readUsage, spendAccountFor, type SpendAccount } from '../../src/tempora
 import { spendAccountWorkflowId, type SpendCeilings } from '../../src/workflows/spend-messages.js';
 import type { SpendPayer } from '../../src/workflows/messages.js';
 import { FakeOpenAI } from '../harness/fake-openai.js';
+import { runActivityIn } from '../harness/activity-env.js';
 import { recordingActivities, startWorkflowEnv, type WorkflowTestEnv } from '../harness/workflow-env.js';
 
 const openai = new FakeOpenAI();
@@ -69,7 +70,7 @@ async function failureOf(run: Promise<unknown>): Promise<ApplicationFailure> {
 describe('LLM activities under spend ceilings', () => {
   it('reserve the call\'s worst case first, then settle what it actually cost', async () => {
     const { teamId, activities, workflowId, payer, attempt } = setUp({ teamDailyUsd: 1 });
-    const result = await attempt(1).run(activities.researchTopic, { topic: 'vector clocks', spend: payer });
+    const result = await runActivityIn(attempt(1), activities.researchTopic, { topic: 'vector clocks', spend: payer });
     expect(openai.count('researchTopic')).toBe(1);
     const usage = (await readUsage(wf.env.client, teamId))!;
     const actual = costOf(result.usage, DEFAULT_PRICES)!;
@@ -88,7 +89,7 @@ describe('LLM activities under spend ceilings', () => {
 
   it('refused: SpendCeilingReached (not retried) with the limit, what is used and when it resets; the model is not called', async () => {
     const { teamId, activities, payer, attempt } = setUp({ teamDailyUsd: 0.0001 });
-    const failure = await failureOf(attempt(1).run(activities.writeArticle, {
+    const failure = await failureOf(runActivityIn(attempt(1), activities.writeArticle, {
       topic: 'idempotency keys', research: { facts: 'f', examples: [], statistics: 's' }, spend: payer,
     }));
     expect(failure.type).toBe(SPEND_CEILING_REACHED);
@@ -106,7 +107,7 @@ describe('LLM activities under spend ceilings', () => {
 
   it('a per-person ceiling refuses that person only', async () => {
     const { activities, payer, attempt } = setUp({ userDailyUsd: 0.0001 });
-    const failure = await failureOf(attempt(1).run(activities.getStatistics, { topic: 'x', spend: payer }));
+    const failure = await failureOf(runActivityIn(attempt(1), activities.getStatistics, { topic: 'x', spend: payer }));
     expect((failure.details?.[0] as { limit: string }).limit).toBe('user-daily');
     expect(openai.completions).toHaveLength(0);
   });
@@ -114,14 +115,14 @@ describe('LLM activities under spend ceilings', () => {
   it('a call that fails before the model answers settles 0; the retry reserves anew and settles its own cost', async () => {
     const { teamId, activities, payer, attempt } = setUp({ teamDailyUsd: 1 });
     openai.script('getStatistics', { status: 500 });
-    const failure = await failureOf(attempt(1).run(activities.getStatistics, { topic: 'x', spend: payer }));
+    const failure = await failureOf(runActivityIn(attempt(1), activities.getStatistics, { topic: 'x', spend: payer }));
     expect(failure.type).toBe(LlmFailure.ServerError);
     let usage = (await readUsage(wf.env.client, teamId))!;
     expect(usage.openReservations).toEqual([]);
     expect(usage.team.day.spentUsd).toBe(0);
     expect(usage.counts).toMatchObject({ granted: 1, settled: 1 });
 
-    const result = await attempt(2).run(activities.getStatistics, { topic: 'x', spend: payer });
+    const result = await runActivityIn(attempt(2), activities.getStatistics, { topic: 'x', spend: payer });
     usage = (await readUsage(wf.env.client, teamId))!;
     expect(usage.counts).toMatchObject({ granted: 2, settled: 2 });
     expect(usage.team.day.spentUsd).toBeCloseTo(costOf(result.usage, DEFAULT_PRICES)!, 6);
@@ -130,7 +131,7 @@ describe('LLM activities under spend ceilings', () => {
 
   it('no payer (a run from before spend ceilings) or spend off: no reservation at all', async () => {
     const { teamId, activities, attempt } = setUp({ teamDailyUsd: 0 });
-    await attempt(1).run(activities.researchTopic, { topic: 'x' });
+    await runActivityIn(attempt(1), activities.researchTopic, { topic: 'x' });
     expect(openai.count('researchTopic')).toBe(1);
     expect(await readUsage(wf.env.client, teamId)).toBeUndefined();
   });
