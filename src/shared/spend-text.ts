@@ -2,7 +2,7 @@
  * Words for a workspace spend ceiling (TEAM_DAILY_USD, TEAM_MONTHLY_USD, USER_DAILY_USD), shared by
  * the workflow (which records them in history with the decision) and the Slack blocks. Pure.
  */
-import { formatUsd } from './money.js';
+import { formatBudget } from './money.js';
 
 /**
  * A spend ceiling refused a step's call. Allow never raises a ceiling: it means "wait for the reset,
@@ -27,5 +27,5 @@ export const CEILING_NAMES: Record<CeilingQuestion['limit'], { name: string; set
 /** "the team's daily spend ceiling ($20.00, TEAM_DAILY_USD)". */
 export function ceilingText(ceiling: Pick<CeilingQuestion, 'limit' | 'limitUsd'>): string {
   const names = CEILING_NAMES[ceiling.limit];
-  return `${names.name} (${formatUsd(ceiling.limitUsd)}, ${names.setting})`;
+  return `${names.name} (${formatBudget(ceiling.limitUsd)}, ${names.setting})`;
 }

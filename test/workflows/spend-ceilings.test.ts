@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 let counter = 0;
-async function start(topic: string, plan: { times: number; resetInMs: number }, cap = '2m') {
+async function start(topic: string, plan: { times: number; resetInMs: number }, cap: '2m' | '90s' = '2m') {
   refuse.set(topic, plan);
   return t.env.client.workflow.start(contentPipeline, {
     workflowId: `research-spend-${++counter}-${Date.now()}`,
@@ -84,7 +84,7 @@ describe('a spend ceiling reached mid-run', () => {
     expect(answers.map((c) => c.input)).toContainEqual(expect.objectContaining({ answer: 'allow', by: 'U1', increaseUsd: 0 }));
     expect(callsFor('writeArticle:refused', 'wait')).toHaveLength(1);
     expect(callsFor('writeArticle', 'wait')).toHaveLength(1);
-    const tellUser = recorded.calls.filter((c) => c.name === 'tellUser' && (c.input as { userId?: string }).userId === 'U9');
+    const tellUser = recorded.calls.filter((c) => c.name === 'tellUser' && (c.input as { user?: string }).user === 'U9');
     expect(tellUser.length).toBeGreaterThanOrEqual(1);
     await handle.signal(approveSignal, { userId: 'U2' });
     const result = await handle.result();
