@@ -35,7 +35,7 @@ import { finishArticle } from '../shared/grounding.js';
 import { refuseOverBudget, type CallBudget } from './estimates.js';
 import { toLlmFailure, unusableOutput, withUsage } from './llm-errors.js';
 import { MAX_OUTPUT_TOKENS } from '../shared/pricing.js';
-import { callWorstCase, withReservation, type SpendDeps } from './spend.js';
+import { callWorstCase, repairWorstCase, withReservation, type ReserveMore, type SpendDeps } from './spend.js';
 
 /** A chat model plus the name we price it by (the provider may answer with a dated variant). */
 export interface ChatModelHandle {
@@ -340,6 +340,8 @@ export async function completeStructured<T>(
   prompt: PromptMessages,
   spec: StructuredOutputSpec,
   schema: z.ZodType<T>,
+  /** Called before the repair call with what has been billed so far (spend ceilings reserve it); throws to stop. */
+  beforeRepair?: (billedSoFar: LlmUsage) => Promise<void>,
 ): Promise<LlmResult<T>> {
   const ledger = new CallLedger(handle.name);
   const messages = toMessages(prompt);
@@ -365,6 +367,7 @@ export async function completeStructured<T>(
           usage,
         );
       }
+      await beforeRepair?.(usage);
       messages.push(new AIMessage(text), new HumanMessage(repairPrompt(parsed.problem)));
     }
   });
@@ -378,10 +381,12 @@ export function createLlmActivities({ research, writer, spend }: LlmActivityDeps
     handle: ChatModelHandle,
     prompt: PromptMessages,
     maxOutput: number,
-    call: () => Promise<T>,
-    structured = false,
+    call: (reserveMore: ReserveMore) => Promise<T>,
   ): Promise<T> =>
-    withReservation(spend, payer, step, () => callWorstCase(handle.name, prompt, maxOutput, spend!.prices, structured), call);
+    withReservation(spend, payer, step, () => callWorstCase(handle.name, prompt, maxOutput, spend!.prices), call);
+  /** A structured call's repair reserves its own worst case first (refused: not called, the first call's tokens kept). */
+  const repairReserver = (handle: ChatModelHandle, prompt: PromptMessages, maxOutput: number, reserveMore: ReserveMore) =>
+    (billed: LlmUsage) => reserveMore(spend ? repairWorstCase(handle.name, prompt, maxOutput, spend.prices) : 0, billed);
 
   return {
     async researchTopic({ topic, spend: payer }: ResearchInput): Promise<LlmResult<string>> {
@@ -393,7 +398,7 @@ export function createLlmActivities({ research, writer, spend }: LlmActivityDeps
       const prompt = examplesPrompt(topic);
       return reserved(
         payer, 'findExamples', research, prompt, MAX_OUTPUT_TOKENS.research,
-        () => completeStructured('findExamples', research, prompt, EXAMPLES_OUTPUT, examplesSchema), true,
+        (more) => completeStructured('findExamples', research, prompt, EXAMPLES_OUTPUT, examplesSchema, repairReserver(research, prompt, MAX_OUTPUT_TOKENS.research, more)),
       );
     },
 
@@ -414,7 +419,7 @@ export function createLlmActivities({ research, writer, spend }: LlmActivityDeps
       const prompt = evidencePrompt(article, passages);
       return reserved(
         payer, 'checkEvidence', writer, prompt, MAX_OUTPUT_TOKENS.writer,
-        () => completeStructured('checkEvidence', writer, prompt, EVIDENCE_OUTPUT, evidenceSchema), true,
+        (more) => completeStructured('checkEvidence', writer, prompt, EVIDENCE_OUTPUT, evidenceSchema, repairReserver(writer, prompt, MAX_OUTPUT_TOKENS.writer, more)),
       );
     },
 

@@ -38,17 +38,27 @@ export const RESERVATION_TTL_MARGIN_MS = 60_000;
 /** Tokens of the repair message a structured call may add (repairPrompt's text plus the parse problem). */
 const REPAIR_PROMPT_TOKENS = 400;
 
+/** Down to whole micro-dollars (the account's unit): a run's calls then never ask more than its admission hold, which is their sum. */
+const floorMicros = (usd: number) => Math.floor(usd * 1_000_000) / 1_000_000;
+
 /**
- * The worst case of one activity's model calls: the prompt uncached plus a full answer; a structured
- * call may make one repair call carrying the first answer, counted too. Undefined when unpriced.
+ * The worst case of one model call: the prompt uncached plus a full answer (the same formula as
+ * worstCaseOf in estimates.ts, which the bot's admission hold and the per-run budget use, so a run's
+ * research calls add up to its hold). Undefined when unpriced.
  */
-export function callWorstCase(model: string, prompt: PromptMessages, maxOutput: number, prices: PriceTable, structured = false): number | undefined {
-  const promptTokens = estimatePromptTokens(prompt.system, prompt.user);
-  const first = worstCaseCost(model, promptTokens, maxOutput, prices);
-  if (!structured || first === undefined) return first;
-  const repair = worstCaseCost(model, promptTokens + maxOutput + REPAIR_PROMPT_TOKENS, maxOutput, prices);
-  return repair === undefined ? undefined : first + repair;
+export function callWorstCase(model: string, prompt: PromptMessages, maxOutput: number, prices: PriceTable): number | undefined {
+  const cost = worstCaseCost(model, estimatePromptTokens(prompt.system, prompt.user), maxOutput, prices);
+  return cost === undefined ? undefined : floorMicros(cost);
 }
+
+/** The worst case of a structured call's one repair call: the prompt, the first answer and the repair message, and a full answer. */
+export function repairWorstCase(model: string, prompt: PromptMessages, maxOutput: number, prices: PriceTable): number | undefined {
+  const cost = worstCaseCost(model, estimatePromptTokens(prompt.system, prompt.user) + maxOutput + REPAIR_PROMPT_TOKENS, maxOutput, prices);
+  return cost === undefined ? undefined : floorMicros(cost);
+}
+
+/** Asks the account for a further call within the same activity (a structured call's repair); throws SpendCeilingReached when refused. */
+export type ReserveMore = (worstCaseUsd: number | undefined, billedSoFar: LlmUsage) => Promise<void>;
 
 /** The usage a call reports: its result's, or the billed calls a failure carries. */
 function usageAfter(outcome: { value: { usage: LlmUsage } } | { error: unknown }): LlmUsage | undefined {
@@ -56,12 +66,14 @@ function usageAfter(outcome: { value: { usage: LlmUsage } } | { error: unknown }
   return outcome.error instanceof ApplicationFailure ? usageOfFailure(outcome.error.details) : undefined;
 }
 
-function refusalFailure(step: string, refusal: SpendRefusal): ApplicationFailure {
+function refusalFailure(step: string, refusal: SpendRefusal, billed?: LlmUsage): ApplicationFailure {
   return ApplicationFailure.create({
     type: SPEND_CEILING_REACHED,
     message: `${step}: the ${refusal.limit} spend ceiling of $${refusal.limitUsd.toFixed(2)} would be passed ($${refusal.usedUsd.toFixed(4)} used, this call up to $${refusal.requestedUsd.toFixed(4)}); resets ${refusal.resetsAt}. Not called.`,
     nonRetryable: true,
-    details: [refusal],
+    // The tokens of calls already made in this attempt ride along (as every LLM failure's do), so
+    // they are counted by the run and settled with the account.
+    details: [billed ? { ...refusal, usage: billed } : refusal],
   });
 }
 
@@ -75,32 +87,45 @@ export async function withReservation<T extends { usage: LlmUsage }>(
   payer: SpendPayer | undefined,
   step: string,
   worstCaseUsd: () => number | undefined,
-  call: () => Promise<T>,
+  call: (reserveMore: ReserveMore) => Promise<T>,
 ): Promise<T> {
-  if (!deps || !payer) return call();
+  if (!deps || !payer) return call(async () => undefined);
   const info = Context.current().info;
   const workflowId = info.workflowExecution?.workflowId ?? 'no-workflow';
   const reservationId = `${workflowId}:${info.activityId}:${info.attempt}`;
   // An unpriced model cannot be bounded: it reserves nothing and is charged nothing (its usage still shows per run).
   const amountUsd = worstCaseUsd() ?? 0;
-  const granted = await deps.account.reserve({
+  const ask = (id: string, amount: number) => deps.account.reserve({
     teamId: payer.teamId,
     userId: payer.userId,
     workflowId,
-    reservationId,
-    amountUsd,
+    reservationId: id,
+    amountUsd: amount,
     ceilings: deps.ceilings,
     ttlMs: (info.startToCloseTimeoutMs ?? 0) + RESERVATION_TTL_MARGIN_MS,
     timeZone: deps.timeZone,
     drawFrom: payer.holdId,
   });
+  const granted = await ask(reservationId, amountUsd);
   if (granted.status === 'refused') {
     if (granted.limit === 'user-running') throw new Error(`${step}: unexpected running-pipelines refusal for a call`);
     throw refusalFailure(step, granted);
   }
+  // Further calls of this attempt (a repair) reserve on their own, settled at 0: the first
+  // reservation settles what every call of the attempt cost.
+  const extra: string[] = [];
+  const reserveMore: ReserveMore = async (worstCase, billedSoFar) => {
+    const id = `${reservationId}:more${extra.length + 1}`;
+    const more = await ask(id, worstCase ?? 0);
+    if (more.status === 'refused') {
+      if (more.limit === 'user-running') throw new Error(`${step}: unexpected running-pipelines refusal for a call`);
+      throw refusalFailure(step, more, billedSoFar);
+    }
+    extra.push(id);
+  };
   let outcome: { value: T } | { error: unknown } | undefined;
   try {
-    outcome = { value: await call() };
+    outcome = { value: await call(reserveMore) };
     return outcome.value;
   } catch (error) {
     outcome = { error };
@@ -108,11 +133,13 @@ export async function withReservation<T extends { usage: LlmUsage }>(
   } finally {
     const usage = outcome ? usageAfter(outcome) : undefined;
     const actualUsd = usage ? costOf(usage, deps.prices) ?? 0 : 0;
-    try {
-      await deps.account.settle({ teamId: payer.teamId, reservationId, actualUsd });
-    } catch (error) {
-      // The reservation then counts at its worst case until it expires: over-counted for a while, never lost.
-      Context.current().log.warn('Could not settle a spend reservation; it will expire', { reservationId, error: String(error) });
+    for (const [id, cost] of [[reservationId, actualUsd] as const, ...extra.map((id) => [id, 0] as const)]) {
+      try {
+        await deps.account.settle({ teamId: payer.teamId, reservationId: id, actualUsd: cost });
+      } catch (error) {
+        // The reservation then counts at its worst case until it expires: over-counted for a while, never lost.
+        Context.current().log.warn('Could not settle a spend reservation; it will expire', { reservationId: id, error: String(error) });
+      }
     }
   }
 }

@@ -10,10 +10,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLlmActivities } from '../../src/activities/llm.js';
-import { callWorstCase, RESERVATION_TTL_MARGIN_MS, type SpendDeps } from '../../src/activities/spend.js';
+import { callWorstCase, repairWorstCase, RESERVATION_TTL_MARGIN_MS, type SpendDeps } from '../../src/activities/spend.js';
 import { SPEND_CEILING_REACHED, LlmFailure } from '../../src/shared/failure-types.js';
 import { costOf, DEFAULT_PRICES, MAX_OUTPUT_TOKENS } from '../../src/shared/pricing.js';
-import { keyFactsPrompt } from '../../src/shared/prompts.js';
+import { examplesPrompt, keyFactsPrompt, statisticsPrompt } from '../../src/shared/prompts.js';
+import { worstCaseOf } from '../../src/activities/estimates.js';
 import { readUsage, spendAccountFor, type SpendAccount } from '../../src/temporal/spend.js';
 import { spendAccountWorkflowId, type SpendCeilings } from '../../src/workflows/spend-messages.js';
 import type { SpendPayer } from '../../src/workflows/messages.js';
@@ -151,5 +152,33 @@ describe('LLM activities under spend ceilings', () => {
     expect(after.team.day.reservedUsd).toBe(0);
     expect(after.openReservations).toEqual([]);
     expect(RESERVATION_TTL_MARGIN_MS).toBe(60_000);
+  });
+
+  it('a structured call\'s repair reserves its own worst case first; refused, it is not made and the first call is still settled', async () => {
+    const first = callWorstCase('gpt-4o-mini', examplesPrompt('CRDTs'), MAX_OUTPUT_TOKENS.research, DEFAULT_PRICES)!;
+    const repair = repairWorstCase('gpt-4o-mini', examplesPrompt('CRDTs'), MAX_OUTPUT_TOKENS.research, DEFAULT_PRICES)!;
+    // Room for the first call, not for the repair.
+    const { teamId, activities, payer, attempt } = setUp({ teamDailyUsd: first + repair / 2 });
+    openai.script('findExamples', { content: '{"first_example": {"title": "cut' });
+    const failure = await failureOf(runActivityIn(attempt(1), activities.findExamples, { topic: 'CRDTs', spend: payer }));
+    expect(failure.type).toBe(SPEND_CEILING_REACHED);
+    expect(openai.count('findExamples')).toBe(1);
+    const billed = (failure.details?.[0] as { usage?: { totalTokens: number } }).usage;
+    expect(billed?.totalTokens).toBeGreaterThan(0);
+    const usage = (await readUsage(wf.env.client, teamId))!;
+    expect(usage.openReservations).toEqual([]);
+    expect(usage.team.day.spentUsd).toBeCloseTo(costOf(billed as never, DEFAULT_PRICES)!, 6);
+    expect(usage.counts).toMatchObject({ granted: 1, refused: 1 });
+  });
+
+  it('a run\'s three research calls ask exactly what the bot\'s admission hold (worstCaseOf research) holds, never more', () => {
+    const topic = 'vector clocks';
+    const calls = [keyFactsPrompt(topic), examplesPrompt(topic), statisticsPrompt(topic)].map((p) => callWorstCase('gpt-4o-mini', p, MAX_OUTPUT_TOKENS.research, DEFAULT_PRICES)!);
+    const hold = worstCaseOf({ step: 'research', topic, model: 'gpt-4o-mini', prices: DEFAULT_PRICES })!;
+    const asked = calls.reduce((a, b) => a + b, 0);
+    // In the account's unit (micro-dollars, rounded): the calls' sum never passes the hold, and is short of it by under 3 µ$.
+    const micros = (usd: number) => Math.round(usd * 1e6);
+    expect(calls.reduce((sum, c) => sum + micros(c), 0)).toBeLessThanOrEqual(micros(hold));
+    expect(hold - asked).toBeLessThan(3e-6);
   });
 });
