@@ -16,7 +16,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { SPEND_CEILING_REACHED, usageOfFailure } from '../shared/failure-types.js';
-import { costOf, estimatePromptTokens, worstCaseCost, type PriceTable } from '../shared/pricing.js';
+import { costOf, estimatePromptTokens, formatBudget, formatUsd, worstCaseCost, type PriceTable } from '../shared/pricing.js';
 import type { PromptMessages } from '../shared/prompts.js';
 import type { SpendAccount } from '../temporal/spend.js';
 import type { SpendCeilings, SpendRefusal } from '../workflows/spend-messages.js';
@@ -69,7 +69,7 @@ function usageAfter(outcome: { value: { usage: LlmUsage } } | { error: unknown }
 function refusalFailure(step: string, refusal: SpendRefusal, billed?: LlmUsage): ApplicationFailure {
   return ApplicationFailure.create({
     type: SPEND_CEILING_REACHED,
-    message: `${step}: the ${refusal.limit} spend ceiling of $${refusal.limitUsd.toFixed(2)} would be passed ($${refusal.usedUsd.toFixed(4)} used, this call up to $${refusal.requestedUsd.toFixed(4)}); resets ${refusal.resetsAt}. Not called.`,
+    message: `${step}: the ${refusal.limit} spend ceiling of ${formatBudget(refusal.limitUsd)} would be passed (${formatUsd(refusal.usedUsd)} used, this call up to ${formatUsd(refusal.requestedUsd)}); resets ${refusal.resetsAt}. Not called.`,
     nonRetryable: true,
     // The tokens of calls already made in this attempt ride along (as every LLM failure's do), so
     // they are counted by the run and settled with the account.
