@@ -10,7 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPEND_CEILING_REACHED } from '../../src/shared/failure-types.js';
 import { contentPipeline } from '../../src/workflows/content-pipeline.js';
-import { approveSignal, budgetSignal, statusQuery, type Stage } from '../../src/workflows/messages.js';
+import { approveSignal, budgetSignal, requestChangesSignal, statusQuery, type Stage } from '../../src/workflows/messages.js';
 import type { SpendRefusal } from '../../src/workflows/spend-messages.js';
 import { waitFor } from '../harness/http.js';
 import { recordingActivities, startWorkflowEnv, type WorkflowTestEnv } from '../harness/workflow-env.js';
@@ -22,20 +22,23 @@ const refuse = new Map<string, { times: number; resetInMs: number }>();
 
 beforeAll(async () => {
   recorded = recordingActivities();
-  const write = recorded.activities.writeArticle;
-  recorded.activities.writeArticle = async (input) => {
-    const plan = refuse.get(input.topic);
+  /** Refuses `name`'s call as the real activity does when the topic's plan says so (the plan is keyed by `${name}:${topic}` or the topic for writing). */
+  const refusing = <I extends { topic: string }, R>(name: string, call: (input: I) => Promise<R>) => async (input: I): Promise<R> => {
+    const plan = refuse.get(`${name}:${input.topic}`) ?? (name === 'writeArticle' ? refuse.get(input.topic) : undefined);
     if (plan && plan.times > 0) {
       plan.times -= 1;
-      recorded.calls.push({ name: 'writeArticle:refused', input });
+      recorded.calls.push({ name: `${name}:refused`, input });
       const refusal: SpendRefusal = {
         status: 'refused', reservationId: 'r', limit: 'team-daily', usedUsd: 0.98, limitUsd: 1, requestedUsd: 0.03,
         resetsAt: new Date(Date.now() + plan.resetInMs).toISOString(),
       };
       throw ApplicationFailure.create({ type: SPEND_CEILING_REACHED, message: 'refused', nonRetryable: true, details: [refusal] });
     }
-    return write(input);
+    return call(input);
   };
+  recorded.activities.writeArticle = refusing('writeArticle', recorded.activities.writeArticle);
+  recorded.activities.getStatistics = refusing('getStatistics', recorded.activities.getStatistics);
+  recorded.activities.reviseArticle = refusing('reviseArticle', recorded.activities.reviseArticle);
   t = await startWorkflowEnv(recorded.activities);
 });
 afterAll(async () => {
@@ -56,6 +59,12 @@ async function start(topic: string, plan: { times: number; resetInMs: number }, 
 const stageOf = (handle: WorkflowHandle, stage: Stage) =>
   waitFor(stage, async () => ((await handle.query(statusQuery)).stage === stage ? true : undefined));
 
+/** The budget questions asked in a run (the stage changes just before the question is posted: wait for it). */
+const questionsOf = (handle: WorkflowHandle, count = 1) => waitFor(`${count} question(s) asked`, () => {
+  const asked = recorded.calls.filter((c) => c.name === 'askBudget' && (c.input as { workflowId: string }).workflowId === handle.workflowId);
+  return asked.length >= count ? asked : undefined;
+});
+
 const callsFor = (name: string, topic: string) => recorded.calls.filter((c) => c.name === name && (c.input as { topic?: string }).topic === topic);
 
 describe('a spend ceiling reached mid-run', () => {
@@ -73,7 +82,7 @@ describe('a spend ceiling reached mid-run', () => {
   it('asks in the ceiling\'s words; Allow waits for the reset, then writes', async () => {
     const handle = await start('wait', { times: 1, resetInMs: 3_000 });
     await stageOf(handle, 'awaiting-budget');
-    const asked = recorded.calls.filter((c) => c.name === 'askBudget' && (c.input as { workflowId: string }).workflowId === handle.workflowId);
+    const asked = await questionsOf(handle);
     expect(asked).toHaveLength(1);
     expect(asked[0]!.input).toMatchObject({ step: 'writing the article', estimateUsd: 0.03, ceiling: { limit: 'team-daily', usedUsd: 0.98, limitUsd: 1, canWait: true } });
     // Someone who is neither the requester nor a reviewer changes nothing.
@@ -105,11 +114,40 @@ describe('a spend ceiling reached mid-run', () => {
   it('a reset after the run\'s deadline offers only Stop; Allow (a forged click) changes nothing but stopping', async () => {
     const handle = await start('late', { times: 1, resetInMs: 3_600_000 }, '90s');
     await stageOf(handle, 'awaiting-budget');
-    const asked = recorded.calls.find((c) => c.name === 'askBudget' && (c.input as { workflowId: string }).workflowId === handle.workflowId);
+    const [asked] = await questionsOf(handle);
     expect(asked?.input).toMatchObject({ ceiling: { canWait: false } });
     await handle.signal(budgetSignal, { answer: 'allow', userId: 'U1' });
     const result = await handle.result();
     expect(result.decision).toMatchObject({ outcome: 'stopped', by: 'U1' });
     expect(callsFor('writeArticle', 'late')).toHaveLength(0);
+  });
+
+  it('a research call refused (no admission hold left): the question comes before the draft; after the reset the research runs again', async () => {
+    refuse.set('getStatistics:research wait', { times: 1, resetInMs: 2_000 });
+    const handle = await start('research wait', { times: 0, resetInMs: 0 });
+    await stageOf(handle, 'awaiting-budget');
+    const [asked] = await questionsOf(handle);
+    expect(asked?.input).toMatchObject({ step: 'research (3 calls)', ceiling: { limit: 'team-daily', canWait: true } });
+    expect(callsFor('writeArticle', 'research wait')).toHaveLength(0);
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U2' });
+    await stageOf(handle, 'awaiting-review');
+    expect(callsFor('getStatistics:refused', 'research wait')).toHaveLength(1);
+    expect(callsFor('getStatistics', 'research wait')).toHaveLength(1);
+    await handle.signal(approveSignal, { userId: 'U2' });
+    expect((await handle.result()).decision.outcome).toBe('approved');
+  });
+
+  it('a revision refused: the question names the revision; Stop ends the run with the draft unpublished', async () => {
+    refuse.set('reviseArticle:revision stop', { times: 1, resetInMs: 3_600_000 });
+    const handle = await start('revision stop', { times: 0, resetInMs: 0 });
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(requestChangesSignal, { userId: 'U2', version: 1, feedback: 'shorter' });
+    await stageOf(handle, 'awaiting-budget');
+    const asked = await questionsOf(handle);
+    expect(asked.at(-1)?.input).toMatchObject({ step: 'revision v2', ceiling: { limit: 'team-daily' } });
+    await handle.signal(budgetSignal, { answer: 'stop', userId: 'U1' });
+    const result = await handle.result();
+    expect(result.decision).toMatchObject({ outcome: 'stopped', by: 'U1' });
+    expect(callsFor('reviseArticle', 'revision stop')).toHaveLength(0);
   });
 });
