@@ -100,6 +100,16 @@ describe('record workflow histories', () => {
       };
       throw ApplicationFailure.create({ type: SPEND_CEILING_REACHED, message: 'stand-in refusal', nonRetryable: true, details: [refusal] });
     };
+    const statistics = limited.activities.getStatistics;
+    limited.activities.getStatistics = async (input) => {
+      if (!input.topic.includes('research-wait') || refusedOnce.has(`stats:${input.topic}`)) return statistics(input);
+      refusedOnce.add(`stats:${input.topic}`);
+      const refusal: SpendRefusal = {
+        status: 'refused', reservationId: 'r', limit: 'user-daily', usedUsd: 0.5, limitUsd: 0.5, requestedUsd: 0.001,
+        resetsAt: new Date(Date.now() + 3_000).toISOString(),
+      };
+      throw ApplicationFailure.create({ type: SPEND_CEILING_REACHED, message: 'stand-in refusal', nonRetryable: true, details: [refusal] });
+    };
     ceiling = await startWorkflowEnv(limited.activities);
   });
   afterAll(async () => {
@@ -304,6 +314,20 @@ describe('record workflow histories', () => {
     await stageOf(handle, 'awaiting-review');
     await handle.signal(approveSignal, { userId: 'U2' });
     await save('spend-wait', handle);
+  });
+
+  it('spend ceiling reached during research (a research call refused): Allow waits, the research child runs again', async () => {
+    const handle = await start(ceiling, 'spend-research-wait');
+    await stageOf(handle, 'awaiting-budget');
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U1' });
+    // Then writing is refused once too: the second question, once research is in the ledger.
+    await waitFor('the writing question', async () => {
+      const status = await handle.query(statusQuery);
+      return status.stage === 'awaiting-budget' && (status.usage?.steps.length ?? 0) >= 3 ? true : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the question is posted just after the stage changes
+    await handle.signal(budgetSignal, { answer: 'stop', userId: 'U1' });
+    await save('spend-research-wait', handle, true);
   });
 
   it('spend ceiling reached before writing: Stop', async () => {

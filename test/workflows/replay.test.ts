@@ -143,6 +143,8 @@ const KEPT = [
   'reviewers-outside.spend-ceilings.encrypted.json',
   'revision.spend-ceilings.encrypted.json',
   'spend-account.spend-ceilings.encrypted.json',
+  'spend-research-wait-parallel-research.spend-ceilings.encrypted.json',
+  'spend-research-wait.spend-ceilings.encrypted.json',
   'spend-stop.spend-ceilings.encrypted.json',
   'spend-wait.spend-ceilings.encrypted.json',
   'superseded-edit.spend-ceilings.encrypted.json',
