@@ -39,6 +39,17 @@ beforeAll(async () => {
   recorded.activities.writeArticle = refusing('writeArticle', recorded.activities.writeArticle);
   recorded.activities.getStatistics = refusing('getStatistics', recorded.activities.getStatistics);
   recorded.activities.reviseArticle = refusing('reviseArticle', recorded.activities.reviseArticle);
+  // Documents answer for topics that say so: the draft gets an evidence check, which may be refused.
+  const retrieve = recorded.activities.retrieveContext;
+  recorded.activities.retrieveContext = async (input) => (input.topic.includes('documents')
+    ? { output: { status: 'grounded' as const, passages: [{ n: 1, source: 'docs/runbook.md', section: 'On call', page: 0, text: 'Pages go to the primary.', score: 0.8 }] }, usage: { model: 'text-embedding-3-small', inputTokens: 12, outputTokens: 0, cachedInputTokens: 0, totalTokens: 12 } }
+    : retrieve(input));
+  const checkEvidence = recorded.activities.checkEvidence;
+  recorded.activities.checkEvidence = async (input) => {
+    recorded.calls.push({ name: 'checkEvidence:asked', input });
+    // The check has no topic of its own: its plan is keyed `checkEvidence:evidence`.
+    return refusing('checkEvidence', (_: { topic: string }) => checkEvidence(input))({ topic: 'evidence' });
+  };
   t = await startWorkflowEnv(recorded.activities);
 });
 afterAll(async () => {
@@ -149,5 +160,17 @@ describe('a spend ceiling reached mid-run', () => {
     const result = await handle.result();
     expect(result.decision).toMatchObject({ outcome: 'stopped', by: 'U1' });
     expect(callsFor('reviseArticle', 'revision stop')).toHaveLength(0);
+  });
+
+  it('an evidence check refused never holds the draft back: the card says which ceiling, and no question is asked', async () => {
+    refuse.set('checkEvidence:evidence', { times: 1, resetInMs: 3_600_000 });
+    const handle = await start('team documents evidence', { times: 0, resetInMs: 0 });
+    await stageOf(handle, 'awaiting-review');
+    const draft = recorded.calls.find((c) => c.name === 'postDraft' && (c.input as { workflowId: string }).workflowId === handle.workflowId);
+    expect(draft?.input).toMatchObject({ sources: { evidenceNote: "Evidence not checked: the team's daily spend ceiling ($1.00, TEAM_DAILY_USD) was reached. Read the cited sources before approving." } });
+    expect(recorded.calls.filter((c) => c.name === 'checkEvidence:asked' && (c.input as { spend?: { teamId: string } }).spend?.teamId === 'T1').length).toBeGreaterThanOrEqual(1);
+    expect(recorded.calls.filter((c) => c.name === 'askBudget' && (c.input as { workflowId: string }).workflowId === handle.workflowId)).toHaveLength(0);
+    await handle.signal(approveSignal, { userId: 'U2' });
+    expect((await handle.result()).decision.outcome).toBe('approved');
   });
 });
