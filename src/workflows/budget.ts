@@ -10,9 +10,10 @@
  * such a refusal failed the run like any failed step.
  */
 import { ActivityFailure, ApplicationFailure, condition, patched, setHandler, sleep } from '@temporalio/workflow';
-import { BUDGET_EXCEEDED, SPEND_CEILING_REACHED, type BudgetExceededDetails } from '../shared/failure-types.js';
+import { BUDGET_EXCEEDED, type BudgetExceededDetails } from '../shared/failure-types.js';
 import { ceilingText, type CeilingQuestion } from '../shared/spend-text.js';
 import type { SpendRefusal } from './spend-messages.js';
+import { SPEND_CEILINGS, spendRefusalOf } from './spend-refusal.js';
 import { formatBudget } from '../shared/money.js';
 import type { RecordBudgetAnswerInput } from '../activities/slack.js';
 import { slack } from './activities.js';
@@ -30,22 +31,7 @@ function overBudgetOf(error: unknown): BudgetExceededDetails | undefined {
   return cause.details?.[0] as BudgetExceededDetails | undefined;
 }
 
-export const SPEND_CEILINGS = 'spend-ceilings';
-
-/**
- * The refusal a SpendCeilingReached failure carries, found through the activity failure (and the
- * research child's failure around it); undefined for any other error.
- */
-export function spendRefusalOf(error: unknown): SpendRefusal | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
-    if (current instanceof ApplicationFailure) {
-      return current.type === SPEND_CEILING_REACHED ? (current.details?.[0] as SpendRefusal | undefined) : undefined;
-    }
-    current = current.cause;
-  }
-  return undefined;
-}
+export { SPEND_CEILINGS, spendRefusalOf };
 
 export class BudgetGuard {
   budgetUsd: number;

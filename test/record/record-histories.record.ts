@@ -135,10 +135,10 @@ describe('record workflow histories', () => {
     waitFor(stage, async () => ((await handle.query(statusQuery)).stage === stage ? true : undefined));
 
   /** The history as the Temporal CLI exports it (`temporal workflow show --output json`). */
-  function exportHistory(workflowId: string): string {
+  function exportHistory(workflowId: string, runId?: string): string {
     return execFileSync(
       inject('temporalCliPath'),
-      ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', workflowId, '--output', 'json'],
+      ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', workflowId, ...(runId ? ['--run-id', runId] : []), '--output', 'json'],
       { encoding: 'utf8' },
     );
   }
@@ -146,12 +146,12 @@ describe('record workflow histories', () => {
   /** `{ workflowId, history }`: replay needs the ID the workflow ran under (child IDs derive from it). */
   // Histories are only ever added (README → Changing workflow code safely): an existing file is
   // left alone unless RECORD_OVERWRITE=1 says this is the one deliberate re-recording.
-  function write(file: string, workflowId: string) {
+  function write(file: string, workflowId: string, runId?: string) {
     if (existsSync(new URL(file, OUT)) && process.env.RECORD_OVERWRITE !== '1') {
       console.log(`${file} exists: kept (RECORD_OVERWRITE=1 rewrites it)`);
       return;
     }
-    const history: unknown = JSON.parse(exportHistory(workflowId));
+    const history: unknown = JSON.parse(exportHistory(workflowId, runId));
     writeFileSync(new URL(file, OUT), `${JSON.stringify({ workflowId, history }, null, 1)}\n`);
   }
 
@@ -319,6 +319,8 @@ describe('record workflow histories', () => {
   it('spend ceiling reached during research (a research call refused): Allow waits, the research child runs again', async () => {
     const handle = await start(ceiling, 'spend-research-wait');
     await stageOf(handle, 'awaiting-budget');
+    // The research child's first run, which the refusal ended (the child is started again after the reset).
+    const refusedChild = await ceiling.env.client.workflow.getHandle(researchChildWorkflowId(handle.workflowId)).describe();
     await handle.signal(budgetSignal, { answer: 'allow', userId: 'U1' });
     // Then writing is refused once too: the second question, once research is in the ledger.
     await waitFor('the writing question', async () => {
@@ -328,6 +330,7 @@ describe('record workflow histories', () => {
     await new Promise((resolve) => setTimeout(resolve, 500)); // the question is posted just after the stage changes
     await handle.signal(budgetSignal, { answer: 'stop', userId: 'U1' });
     await save('spend-research-wait', handle, true);
+    write(`spend-research-refused-parallel-research.${GENERATION}.${STORAGE}.json`, refusedChild.workflowId, refusedChild.runId);
   });
 
   it('spend ceiling reached before writing: Stop', async () => {

@@ -143,6 +143,7 @@ const KEPT = [
   'reviewers-outside.spend-ceilings.encrypted.json',
   'revision.spend-ceilings.encrypted.json',
   'spend-account.spend-ceilings.encrypted.json',
+  'spend-research-refused-parallel-research.spend-ceilings.encrypted.json',
   'spend-research-wait-parallel-research.spend-ceilings.encrypted.json',
   'spend-research-wait.spend-ceilings.encrypted.json',
   'spend-stop.spend-ceilings.encrypted.json',
