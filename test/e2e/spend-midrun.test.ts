@@ -7,7 +7,8 @@
  * reviewers; Stop ends the run naming the ceiling; the account holds exactly what was spent.
  *
  * Needs part B (the bot sets `teamId` on the request from the command's team_id): without it no
- * run has a workspace, nothing reserves, and this file fails at its first expectation.
+ * run has a workspace, nothing reserves, no question is asked, and this file fails waiting for it
+ * (verified passing on this branch with part B's diff applied).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
