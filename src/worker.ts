@@ -18,6 +18,7 @@ import { activityObserver, type ActivityObservation } from './ops/activity-metri
 import { meteredSlackFetch } from './ops/metrics.js';
 import { homeRefresher } from './ops/home-refresh.js';
 import { loadHome } from './temporal/home.js';
+import { spendAccountFor } from './temporal/spend.js';
 import { Client } from '@temporalio/client';
 import { conversationsOf, MEMBERSHIP_LOOKUP_MS, seesPublicChannels, within } from './slack/membership.js';
 import { announce, log } from './ops/log.js';
@@ -98,7 +99,24 @@ export function buildActivityDeps(config: Config, temporal?: Client): ActivityDe
     }),
   });
   const slack = slackWebClient(config);
+  // Spend ceilings on: every LLM call reserves from its workspace's account, over this worker's own
+  // Client (the project's data converter, so reservations are encrypted like every payload).
+  const spend = config.spend.enabled && temporal
+    ? {
+        spend: {
+          account: spendAccountFor(temporal, { taskQueue: config.temporal.taskQueue }),
+          ceilings: {
+            ...(config.spend.teamDailyUsd === undefined ? {} : { teamDailyUsd: config.spend.teamDailyUsd }),
+            ...(config.spend.teamMonthlyUsd === undefined ? {} : { teamMonthlyUsd: config.spend.teamMonthlyUsd }),
+            ...(config.spend.userDailyUsd === undefined ? {} : { userDailyUsd: config.spend.userDailyUsd }),
+          },
+          timeZone: config.spend.timeZone,
+          prices: config.pipeline.prices,
+        },
+      }
+    : {};
   return {
+    ...spend,
     research: chatModel(config.openai.researchModel, MAX_OUTPUT_TOKENS.research),
     writer: chatModel(config.openai.writerModel, MAX_OUTPUT_TOKENS.writer),
     slack,

@@ -18,6 +18,7 @@ import type {
   RealWorldExample,
   ResearchBundle,
   ResearchInput,
+  SpendPayer,
 } from '../workflows/messages.js';
 import {
   articlePrompt,
@@ -33,6 +34,8 @@ import { LlmFailure } from '../shared/failure-types.js';
 import { finishArticle } from '../shared/grounding.js';
 import { refuseOverBudget, type CallBudget } from './estimates.js';
 import { toLlmFailure, unusableOutput, withUsage } from './llm-errors.js';
+import { MAX_OUTPUT_TOKENS } from '../shared/pricing.js';
+import { callWorstCase, repairWorstCase, withReservation, type ReserveMore, type SpendDeps } from './spend.js';
 
 /** A chat model plus the name we price it by (the provider may answer with a dated variant). */
 export interface ChatModelHandle {
@@ -43,6 +46,8 @@ export interface ChatModelHandle {
 export interface LlmActivityDeps {
   research: ChatModelHandle;
   writer: ChatModelHandle;
+  /** Spend ceilings (config.spend): absent = off, no call reserves. */
+  spend?: SpendDeps;
 }
 
 export interface WriteArticleInput {
@@ -50,6 +55,8 @@ export interface WriteArticleInput {
   research: Omit<ResearchBundle, 'usage'>;
   /** The run's remaining budget: the call is refused (BudgetExceededError) before the model is asked if it could cost more. */
   budget?: CallBudget;
+  /** Who pays (spend ceilings); absent: no reservation. */
+  spend?: SpendPayer;
 }
 
 export interface ReviseArticleInput extends WriteArticleInput {
@@ -117,6 +124,8 @@ const examplesSchema = z
 export interface CheckEvidenceInput {
   article: string;
   passages: Passage[];
+  /** Who pays (spend ceilings); absent: no reservation. */
+  spend?: SpendPayer;
 }
 
 /** The evidence check's answer, in strict mode's subset (every property required, no extras). */
@@ -331,6 +340,8 @@ export async function completeStructured<T>(
   prompt: PromptMessages,
   spec: StructuredOutputSpec,
   schema: z.ZodType<T>,
+  /** Called before the repair call with what has been billed so far (spend ceilings reserve it); throws to stop. */
+  beforeRepair?: (billedSoFar: LlmUsage) => Promise<void>,
 ): Promise<LlmResult<T>> {
   const ledger = new CallLedger(handle.name);
   const messages = toMessages(prompt);
@@ -356,39 +367,66 @@ export async function completeStructured<T>(
           usage,
         );
       }
+      await beforeRepair?.(usage);
       messages.push(new AIMessage(text), new HumanMessage(repairPrompt(parsed.problem)));
     }
   });
 }
 
-export function createLlmActivities({ research, writer }: LlmActivityDeps) {
+export function createLlmActivities({ research, writer, spend }: LlmActivityDeps) {
+  /** Reserves the call's worst case first when spend ceilings are on and the run says who pays. */
+  const reserved = <T extends { usage: LlmUsage }>(
+    payer: SpendPayer | undefined,
+    step: LlmStep,
+    handle: ChatModelHandle,
+    prompt: PromptMessages,
+    maxOutput: number,
+    call: (reserveMore: ReserveMore) => Promise<T>,
+  ): Promise<T> =>
+    withReservation(spend, payer, step, () => callWorstCase(handle.name, prompt, maxOutput, spend!.prices), call);
+  /** A structured call's repair reserves its own worst case first (refused: not called, the first call's tokens kept). */
+  const repairReserver = (handle: ChatModelHandle, prompt: PromptMessages, maxOutput: number, reserveMore: ReserveMore) =>
+    (billed: LlmUsage) => reserveMore(spend ? repairWorstCase(handle.name, prompt, maxOutput, spend.prices) : 0, billed);
+
   return {
-    async researchTopic({ topic }: ResearchInput): Promise<LlmResult<string>> {
-      return completeText('researchTopic', research, keyFactsPrompt(topic));
+    async researchTopic({ topic, spend: payer }: ResearchInput): Promise<LlmResult<string>> {
+      const prompt = keyFactsPrompt(topic);
+      return reserved(payer, 'researchTopic', research, prompt, MAX_OUTPUT_TOKENS.research, () => completeText('researchTopic', research, prompt));
     },
 
-    async findExamples({ topic }: ResearchInput): Promise<LlmResult<RealWorldExample[]>> {
-      return completeStructured('findExamples', research, examplesPrompt(topic), EXAMPLES_OUTPUT, examplesSchema);
+    async findExamples({ topic, spend: payer }: ResearchInput): Promise<LlmResult<RealWorldExample[]>> {
+      const prompt = examplesPrompt(topic);
+      return reserved(
+        payer, 'findExamples', research, prompt, MAX_OUTPUT_TOKENS.research,
+        (more) => completeStructured('findExamples', research, prompt, EXAMPLES_OUTPUT, examplesSchema, repairReserver(research, prompt, MAX_OUTPUT_TOKENS.research, more)),
+      );
     },
 
-    async getStatistics({ topic }: ResearchInput): Promise<LlmResult<string>> {
-      return completeText('getStatistics', research, statisticsPrompt(topic));
+    async getStatistics({ topic, spend: payer }: ResearchInput): Promise<LlmResult<string>> {
+      const prompt = statisticsPrompt(topic);
+      return reserved(payer, 'getStatistics', research, prompt, MAX_OUTPUT_TOKENS.research, () => completeText('getStatistics', research, prompt));
     },
 
-    async writeArticle({ topic, research: bundle, budget }: WriteArticleInput): Promise<LlmResult<string>> {
+    async writeArticle({ topic, research: bundle, budget, spend: payer }: WriteArticleInput): Promise<LlmResult<string>> {
       if (budget) refuseOverBudget({ step: 'writing', topic, model: budget.model, prices: budget.prices, research: bundle }, budget.remainingUsd);
-      const written = await completeText('writeArticle', writer, articlePrompt(topic, bundle));
+      const prompt = articlePrompt(topic, bundle);
+      const written = await reserved(payer, 'writeArticle', writer, prompt, MAX_OUTPUT_TOKENS.writer, () => completeText('writeArticle', writer, prompt));
       return { ...written, output: finishArticle(written.output, bundle.grounding) };
     },
 
     /** Sorts the draft's statements into supported by a passage, general knowledge, and unsupported. */
-    async checkEvidence({ article, passages }: CheckEvidenceInput): Promise<LlmResult<EvidenceReport>> {
-      return completeStructured('checkEvidence', writer, evidencePrompt(article, passages), EVIDENCE_OUTPUT, evidenceSchema);
+    async checkEvidence({ article, passages, spend: payer }: CheckEvidenceInput): Promise<LlmResult<EvidenceReport>> {
+      const prompt = evidencePrompt(article, passages);
+      return reserved(
+        payer, 'checkEvidence', writer, prompt, MAX_OUTPUT_TOKENS.writer,
+        (more) => completeStructured('checkEvidence', writer, prompt, EVIDENCE_OUTPUT, evidenceSchema, repairReserver(writer, prompt, MAX_OUTPUT_TOKENS.writer, more)),
+      );
     },
 
     /** A new version of the draft from the same research plus a reviewer's feedback. */
-    async reviseArticle({ topic, research: bundle, article, feedback }: ReviseArticleInput): Promise<LlmResult<string>> {
-      const revised = await completeText('reviseArticle', writer, revisionPrompt(topic, bundle, article, feedback));
+    async reviseArticle({ topic, research: bundle, article, feedback, spend: payer }: ReviseArticleInput): Promise<LlmResult<string>> {
+      const prompt = revisionPrompt(topic, bundle, article, feedback);
+      const revised = await reserved(payer, 'reviseArticle', writer, prompt, MAX_OUTPUT_TOKENS.writer, () => completeText('reviseArticle', writer, prompt));
       return { ...revised, output: finishArticle(revised.output, bundle.grounding) };
     },
   };

@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { SlackFailure } from '../shared/failure-types.js';
 import type { StatusView } from '../shared/progress.js';
 import type { Decision, UsageSummary } from '../workflows/messages.js';
-import { budgetAnsweredMessage, budgetQuestionMessage, type BudgetAnsweredInput } from '../slack/blocks/budget.js';
+import { budgetAnsweredMessage, budgetQuestionMessage, type BudgetAnsweredInput, type CeilingQuestion } from '../slack/blocks/budget.js';
 import { failureMessage, outcomeMessage } from '../slack/blocks/outcome.js';
 import {
   decidedCardMessage,
@@ -112,6 +112,8 @@ export interface AskBudgetInput extends ThreadTarget {
   spentUsd: number;
   estimateUsd: number;
   increaseUsd: number;
+  /** Asked because a workspace spend ceiling refused the call: Wait for the reset / Stop. */
+  ceiling?: CeilingQuestion;
 }
 
 export interface RecordBudgetAnswerInput extends BudgetAnsweredInput {

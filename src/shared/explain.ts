@@ -2,7 +2,7 @@
  * Turns a failure type into a sentence a Slack user can act on. Pure: used by the workflow to
  * write the failure reply, so the words are in history next to the cause.
  */
-import { LlmFailure, SlackFailure } from './failure-types.js';
+import { LlmFailure, SlackFailure, SPEND_CEILING_REACHED } from './failure-types.js';
 
 /** `--docs-only` and the team's documents hold nothing relevant to the topic. */
 export const NOTHING_RELEVANT = 'NothingRelevantInDocuments';
@@ -26,6 +26,8 @@ const EXPLANATIONS: Record<string, string> = {
   [LlmFailure.OutputTruncated]:
     'The model’s answer was cut off at its output limit, so it was not used: try a narrower topic, or a model with a larger output limit.',
   [LlmFailure.Unknown]: 'The LLM call failed on every attempt; the details are in the Temporal UI.',
+  [SPEND_CEILING_REACHED]:
+    'The workspace’s spend ceiling (TEAM_DAILY_USD, TEAM_MONTHLY_USD or USER_DAILY_USD) was reached, so the model was not called: run it again after the ceiling resets (`/research status` shows your usage), or ask an admin to raise it.',
   [SlackFailure.Auth]: 'Slack refused the bot’s token or a scope is missing: check SLACK_BOT_TOKEN and reinstall the app.',
   [SlackFailure.Channel]: 'The bot cannot post in this channel: invite it, or check the channel still exists.',
   [SlackFailure.InvalidRequest]: 'Slack rejected a message the bot built; the details are in the Temporal UI.',

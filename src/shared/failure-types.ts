@@ -53,6 +53,14 @@ export interface BudgetExceededDetails {
   remainingUsd: number;
 }
 
+/**
+ * An LLM activity asked the workspace's spend account (src/workflows/spend-account.ts) for the call's
+ * worst case and was refused: a team or per-person daily/monthly ceiling would be passed. The model
+ * was not called. Not retried: the workflow asks the requester (wait for the reset, or Stop).
+ * `details[0]` is the account's refusal (`SpendRefusal`: limit, used, limit, requested, resetsAt).
+ */
+export const SPEND_CEILING_REACHED = 'SpendCeilingReached';
+
 export const SlackFailure = {
   /** Token missing, revoked or lacking a scope. */
   Auth: 'SlackAuthError',

@@ -49,7 +49,10 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
         return executeChild(parallelResearchWorkflow, {
           workflowId: researchChildWorkflowId(workflowId),
           taskQueue: settings.researchTaskQueue,
-          args: [{ topic, channel: run.channel, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs, ...(run.docsOnly ? { docsOnly: true } : {}) }],
+          args: [{
+            topic, channel: run.channel, llmAttemptTimeoutMs: settings.llmAttemptTimeoutMs,
+            ...(run.docsOnly ? { docsOnly: true } : {}), ...(run.payer ? { spend: run.payer } : {}),
+          }],
         });
       };
       // Research usually fits the budget: it then starts beside the status message, which is off
@@ -64,7 +67,16 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
         const stop = await budget.guard('research (3 calls)', researchCost);
         if (stop) return finish(parts, stop);
       }
-      const research = await (researching ?? run.deadline.within(startResearch));
+      // A spend ceiling's refusal (the run was admitted by none, or its hold ran out) is the usual
+      // question; after the reset the research starts again.
+      let started = researching;
+      const researched = await budget.underCeilings('research (3 calls)', () => {
+        const attempt = started ?? run.deadline.within(startResearch);
+        started = undefined;
+        return attempt;
+      }, () => ledger.researchSteps().forEach((entry) => (entry.state = 'pending')));
+      if ('stop' in researched) return finish(parts, researched.stop);
+      const research = researched.value;
       // Shown with the next stage (writing, or the budget question): one status edit, not two.
       ledger.recordResearch(research);
 
@@ -81,7 +93,8 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
         ledger.begin(writing);
         status.enter('writing', 'Writing the article');
         const checked = remainingUsd === undefined ? {} : { budget: { remainingUsd, model: settings.writerModel, prices: ledger.priceTable() } };
-        return run.deadline.within(() => llmActivities(settings.llmAttemptTimeoutMs).writeArticle({ topic, research: findings, ...checked }));
+        const payer = run.payer ? { spend: run.payer } : {};
+        return run.deadline.within(() => llmActivities(settings.llmAttemptTimeoutMs).writeArticle({ topic, research: findings, ...checked, ...payer }));
       };
       let written: Awaited<ReturnType<typeof write>>;
       if (patched(BUDGET_CHECKED_IN_CALL)) {

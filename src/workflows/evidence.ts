@@ -6,7 +6,8 @@
  */
 import { isCancellation, log } from '@temporalio/workflow';
 import { llmActivities } from './activities.js';
-import type { BudgetGuard } from './budget.js';
+import { spendRefusalOf, type BudgetGuard } from './budget.js';
+import { ceilingText } from '../shared/spend-text.js';
 import { estimateCost } from './estimates.js';
 import type { CostLedger } from './ledger.js';
 import type { EvidenceReport, Grounding, GroundingCard } from './messages.js';
@@ -36,11 +37,17 @@ export class EvidenceCheck {
       return;
     }
     try {
-      const checked = await llmActivities(settings.llmAttemptTimeoutMs).checkEvidence({ article, passages });
+      const checked = await llmActivities(settings.llmAttemptTimeoutMs).checkEvidence({ article, passages, ...(this.run.payer ? { spend: this.run.payer } : {}) });
       this.ledger.addStep('checkEvidence', checked.usage, version);
       this.report = checked.output;
     } catch (error) {
       if (isCancellation(error)) throw error;
+      // A spend ceiling never holds the draft back either: the card says so, and which ceiling.
+      const refusal = spendRefusalOf(error);
+      if (refusal) {
+        this.note = `Evidence not checked: ${ceilingText(refusal)} was reached. Read the cited sources before approving.`;
+        return;
+      }
       log.warn('Evidence check failed; the draft is posted without it', { error: String(error) });
       this.note = 'Evidence not checked: the check failed (details in the Temporal UI). Read the cited sources before approving.';
     }

@@ -98,6 +98,20 @@ export interface RealWorldExample {
 
 export interface ResearchInput {
   topic: string;
+  /** Who pays for the call (spend ceilings); absent in runs without a workspace: no reservation. */
+  spend?: SpendPayer;
+}
+
+/**
+ * Whose spend account an LLM call reserves from (src/activities/spend.ts): the run's workspace and
+ * requester, and the run's admission hold, which its first calls draw from. A payload field only:
+ * the pipeline's history gains no event for a reservation.
+ */
+export interface SpendPayer {
+  teamId: string;
+  userId: string;
+  /** `${pipelineWorkflowId}:admission`. */
+  holdId: string;
 }
 
 export type { EvidenceReport, Grounding, GroundingCard, Passage, RetrieveContextInput, StatementCheck };
@@ -128,6 +142,8 @@ export interface Decision {
   reason?: string;
   /** Set on `expired` when the run reached its own deadline (just before PIPELINE_TIMEOUT), not a review window's end. */
   deadline?: boolean;
+  /** Set on `stopped` at a workspace spend ceiling: which one, in words ("the team's daily spend ceiling ($20.00, TEAM_DAILY_USD)"). */
+  ceiling?: string;
   /** Set when the reviewer approved their own edit of the draft. */
   edit?: { charactersChanged: number; originalLength: number; editedLength: number };
 }

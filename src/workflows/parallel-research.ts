@@ -8,11 +8,13 @@ import { kb, llmActivities } from './activities.js';
 import {
   researchStepSignal,
   type LlmResult,
+  type RealWorldExample,
   type ResearchBundle,
   type ResearchInput,
   type ResearchStep,
 } from './messages.js';
 import { DEFAULT_SETTINGS } from './policies.js';
+import { SPEND_CEILINGS, spendRefusalOf } from './spend-refusal.js';
 
 export const PROGRESS_AT_TASK_END = 'progress-at-task-end';
 
@@ -31,7 +33,8 @@ export async function parallelResearchWorkflow(input: ParallelResearchInput): Pr
   // Activities run on this workflow's own task queue (the research queue), the proxies' default.
   const { researchTopic, findExamples, getStatistics } = llmActivities(input.llmAttemptTimeoutMs ?? DEFAULT_SETTINGS.llmAttemptTimeoutMs);
   const parentId = workflowInfo().parent?.workflowId;
-  const request = { topic: input.topic };
+  // Who pays (spend ceilings) rides in each call's input: no event of its own in history.
+  const request = { topic: input.topic, ...(input.spend ? { spend: input.spend } : {}) };
 
   // Patch `progress-at-task-end` (December 2026). Before it, each step but the last to finish
   // signalled the parent as it completed; steps that finished in the same workflow task then
@@ -100,12 +103,23 @@ export async function parallelResearchWorkflow(input: ParallelResearchInput): Pr
     };
   }
   const reporting = atTaskEnd && parentId ? reporter() : undefined;
-  const [facts, examples, statistics, context] = await Promise.all([
+  const calls = [
     step('researchTopic', researchTopic(request)),
     step('findExamples', findExamples(request)),
     step('getStatistics', getStatistics(request)),
     retrieving,
-  ]);
+  ] as const;
+  let results: [LlmResult<string>, LlmResult<RealWorldExample[]>, LlmResult<string>, Awaited<typeof retrieving>];
+  try {
+    results = await Promise.all(calls);
+  } catch (error) {
+    // A call refused by a spend ceiling (patch `spend-ceilings`): its sibling calls are being paid
+    // for; they finish and settle their reservations before the research gives up, rather than being
+    // abandoned mid-call (an aborted call may be billed, and would be settled at 0).
+    if (spendRefusalOf(error) && patched(SPEND_CEILINGS)) await Promise.allSettled(calls);
+    throw error;
+  }
+  const [facts, examples, statistics, context] = results;
   allDone = true;
   await reporting; // no signal may be in flight when the workflow completes
 

@@ -131,9 +131,12 @@ export class ReviewLoop {
       const revising = this.ledger.addRevision(version + 1);
       this.ledger.begin(revising);
       this.status.enter('revising', `Revising after feedback from <@${userId}>`);
-      const revised = await this.run.deadline.within(() =>
-        llmActivities(settings.llmAttemptTimeoutMs).reviseArticle({ topic, research: findings, article: this.article, feedback }),
-      );
+      const payer = this.run.payer ? { spend: this.run.payer } : {};
+      const spent = await this.budget.underCeilings(`revision v${version + 1}`, () => this.run.deadline.within(() =>
+        llmActivities(settings.llmAttemptTimeoutMs).reviseArticle({ topic, research: findings, article: this.article, feedback, ...payer }),
+      ), () => (revising.state = 'pending'));
+      if ('stop' in spent) return spent.stop;
+      const revised = spent.value;
       this.ledger.record(revising, revised.usage);
       this.article = revised.output;
       this.version += 1;

@@ -4,7 +4,7 @@
  */
 import { workflowInfo } from '@temporalio/workflow';
 import { Deadline } from './deadline.js';
-import type { Decision, PipelineInput, PipelineSettings } from './messages.js';
+import type { Decision, PipelineInput, PipelineSettings, SpendPayer } from './messages.js';
 import { DEFAULT_SETTINGS } from './policies.js';
 
 export interface RunContext {
@@ -20,6 +20,11 @@ export interface RunContext {
   readonly settings: PipelineSettings;
   /** `--docs-only`: grounded in the team's documents alone. */
   readonly docsOnly: boolean;
+  /**
+   * Who pays for the run's LLM calls under spend ceilings (the workspace, the requester, the run's
+   * admission hold); absent when the request has no workspace (runs from before spend ceilings).
+   */
+  readonly payer?: SpendPayer;
   /** When the run wraps up, shortly before Temporal's hard cap: every wait ends by then. */
   readonly deadline: Deadline;
   /** Workflow time at the start (deterministic). */
@@ -33,16 +38,18 @@ export interface RunContext {
 }
 
 export function newRun(input: PipelineInput): RunContext {
+  const { workflowId } = workflowInfo();
   return {
     topic: input.topic,
     requestedBy: input.requestedBy,
     channel: input.channel,
-    workflowId: workflowInfo().workflowId,
+    workflowId,
     ...(input.responseUrl ? { responseUrl: input.responseUrl } : {}),
     ...(input.botUserId ? { botUserId: input.botUserId } : {}),
     command: input.command ?? '/research',
     settings: { ...DEFAULT_SETTINGS, ...input.settings },
     docsOnly: input.docsOnly === true,
+    ...(input.teamId ? { payer: { teamId: input.teamId, userId: input.requestedBy, holdId: admissionHoldId(workflowId) } } : {}),
     deadline: new Deadline(),
     startedAt: Date.now(),
     posted: {},
@@ -50,6 +57,11 @@ export function newRun(input: PipelineInput): RunContext {
 }
 
 /** Where thread replies go; only called once the thread exists. */
+/** The reservation the bot made for a run before starting it; the run's first calls draw from it. */
+export function admissionHoldId(workflowId: string): string {
+  return `${workflowId}:admission`;
+}
+
 export function threadOf(run: RunContext): { channel: string; threadTs: string; workflowId: string } {
   return { channel: run.channel, threadTs: run.posted.threadTs!, workflowId: run.workflowId };
 }

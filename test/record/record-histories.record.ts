@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
-import { LlmFailure, SlackFailure } from '../../src/shared/failure-types.js';
+import { LlmFailure, SlackFailure, SPEND_CEILING_REACHED } from '../../src/shared/failure-types.js';
+import { spendAccountFor } from '../../src/temporal/spend.js';
+import { spendAccountWorkflowId, type SpendRefusal } from '../../src/workflows/spend-messages.js';
 import { researchChildWorkflowId } from '../../src/shared/ids.js';
 import { contentPipeline } from '../../src/workflows/content-pipeline.js';
 import {
@@ -33,7 +35,7 @@ const OUT = new URL('../fixtures/histories/', import.meta.url);
  * have no suffix. A change behind a new patch sets this to the new ID, and recording then adds a
  * full set beside the older ones, which keep replaying through the patch's old branch.
  */
-const GENERATION = 'reviewers-by-membership';
+const GENERATION = 'spend-ceilings';
 /**
  * How the payloads in a file are stored: `encrypted` since issue 20 (the suite's test key,
  * test/harness/keys.ts), as every deployment stores them now; the replay test opens them with
@@ -50,6 +52,8 @@ describe('record workflow histories', () => {
   let grounded: WorkflowTestEnv;
   /** Research calls that take seconds: time to cancel while they run. */
   let slow: WorkflowTestEnv;
+  /** The writing call is refused once by a workspace spend ceiling (`spend-ceilings`). */
+  let ceiling: WorkflowTestEnv;
 
   beforeAll(async () => {
     mkdirSync(OUT, { recursive: true });
@@ -83,6 +87,30 @@ describe('record workflow histories', () => {
     });
     grounded = await startWorkflowEnv(documented.activities);
     slow = await startWorkflowEnv(recordingActivities({ researchDelayMs: 3_000 }).activities);
+    const limited = recordingActivities();
+    const write = limited.activities.writeArticle;
+    const refusedOnce = new Set<string>();
+    limited.activities.writeArticle = async (input) => {
+      if (refusedOnce.has(input.topic)) return write(input);
+      refusedOnce.add(input.topic);
+      // As the real activity refuses (src/activities/spend.ts): the account's refusal in the details.
+      const refusal: SpendRefusal = {
+        status: 'refused', reservationId: 'r', limit: 'team-daily', usedUsd: 0.98, limitUsd: 1, requestedUsd: 0.03,
+        resetsAt: new Date(Date.now() + (input.topic.includes('wait') ? 3_000 : 3_600_000)).toISOString(),
+      };
+      throw ApplicationFailure.create({ type: SPEND_CEILING_REACHED, message: 'stand-in refusal', nonRetryable: true, details: [refusal] });
+    };
+    const statistics = limited.activities.getStatistics;
+    limited.activities.getStatistics = async (input) => {
+      if (!input.topic.includes('research-wait') || refusedOnce.has(`stats:${input.topic}`)) return statistics(input);
+      refusedOnce.add(`stats:${input.topic}`);
+      const refusal: SpendRefusal = {
+        status: 'refused', reservationId: 'r', limit: 'user-daily', usedUsd: 0.5, limitUsd: 0.5, requestedUsd: 0.001,
+        resetsAt: new Date(Date.now() + 3_000).toISOString(),
+      };
+      throw ApplicationFailure.create({ type: SPEND_CEILING_REACHED, message: 'stand-in refusal', nonRetryable: true, details: [refusal] });
+    };
+    ceiling = await startWorkflowEnv(limited.activities);
   });
   afterAll(async () => {
     await ok?.stop();
@@ -90,13 +118,14 @@ describe('record workflow histories', () => {
     await refused?.stop();
     await grounded?.stop();
     await slow?.stop();
+    await ceiling?.stop();
   });
 
   async function start(t: WorkflowTestEnv, name: string, settings: PipelineInput['settings'] = {}, cap: number | '1m' = '1m', channel = 'C1') {
     return t.env.client.workflow.start(contentPipeline, {
       workflowId: `research-replay-${name}-20261125-abc123`,
       taskQueue: t.taskQueue,
-      args: [{ topic: `replay ${name}`, requestedBy: 'U1', channel, responseUrl: 'https://hooks.slack.test/commands/T1/1/x', botUserId: 'UBOT', command: '/research', settings: { researchTaskQueue: t.researchTaskQueue, ...settings } }],
+      args: [{ topic: `replay ${name}`, requestedBy: 'U1', channel, teamId: 'T1', responseUrl: 'https://hooks.slack.test/commands/T1/1/x', botUserId: 'UBOT', command: '/research', settings: { researchTaskQueue: t.researchTaskQueue, ...settings } }],
       workflowExecutionTimeout: cap,
       workflowIdConflictPolicy: 'TERMINATE_EXISTING',
     });
@@ -106,10 +135,10 @@ describe('record workflow histories', () => {
     waitFor(stage, async () => ((await handle.query(statusQuery)).stage === stage ? true : undefined));
 
   /** The history as the Temporal CLI exports it (`temporal workflow show --output json`). */
-  function exportHistory(workflowId: string): string {
+  function exportHistory(workflowId: string, runId?: string): string {
     return execFileSync(
       inject('temporalCliPath'),
-      ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', workflowId, '--output', 'json'],
+      ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', workflowId, ...(runId ? ['--run-id', runId] : []), '--output', 'json'],
       { encoding: 'utf8' },
     );
   }
@@ -117,12 +146,12 @@ describe('record workflow histories', () => {
   /** `{ workflowId, history }`: replay needs the ID the workflow ran under (child IDs derive from it). */
   // Histories are only ever added (README → Changing workflow code safely): an existing file is
   // left alone unless RECORD_OVERWRITE=1 says this is the one deliberate re-recording.
-  function write(file: string, workflowId: string) {
+  function write(file: string, workflowId: string, runId?: string) {
     if (existsSync(new URL(file, OUT)) && process.env.RECORD_OVERWRITE !== '1') {
       console.log(`${file} exists: kept (RECORD_OVERWRITE=1 rewrites it)`);
       return;
     }
-    const history: unknown = JSON.parse(exportHistory(workflowId));
+    const history: unknown = JSON.parse(exportHistory(workflowId, runId));
     writeFileSync(new URL(file, OUT), `${JSON.stringify({ workflowId, history }, null, 1)}\n`);
   }
 
@@ -275,5 +304,56 @@ describe('record workflow histories', () => {
     await stageOf(handle, 'awaiting-review');
     await handle.signal(approveSignal, { userId: 'U2' });
     await save('unpublished', handle);
+  });
+
+  it('spend ceiling reached before writing: Allow waits for the reset, then writes', async () => {
+    const handle = await start(ceiling, 'spend-wait', { reviewers: ['U2'] });
+    await stageOf(handle, 'awaiting-budget');
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U9' }); // refused: not the requester or a reviewer
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U1' });
+    await stageOf(handle, 'awaiting-review');
+    await handle.signal(approveSignal, { userId: 'U2' });
+    await save('spend-wait', handle);
+  });
+
+  it('spend ceiling reached during research (a research call refused): Allow waits, the research child runs again', async () => {
+    const handle = await start(ceiling, 'spend-research-wait');
+    await stageOf(handle, 'awaiting-budget');
+    // The research child's first run, which the refusal ended (the child is started again after the reset).
+    const refusedChild = await ceiling.env.client.workflow.getHandle(researchChildWorkflowId(handle.workflowId)).describe();
+    await handle.signal(budgetSignal, { answer: 'allow', userId: 'U1' });
+    // Then writing is refused once too: the second question, once research is in the ledger.
+    await waitFor('the writing question', async () => {
+      const status = await handle.query(statusQuery);
+      return status.stage === 'awaiting-budget' && (status.usage?.steps.length ?? 0) >= 3 ? true : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the question is posted just after the stage changes
+    await handle.signal(budgetSignal, { answer: 'stop', userId: 'U1' });
+    await save('spend-research-wait', handle, true);
+    write(`spend-research-refused-parallel-research.${GENERATION}.${STORAGE}.json`, refusedChild.workflowId, refusedChild.runId);
+  });
+
+  it('spend ceiling reached before writing: Stop', async () => {
+    const handle = await start(ceiling, 'spend-stop');
+    await stageOf(handle, 'awaiting-budget');
+    await handle.signal(budgetSignal, { answer: 'stop', userId: 'U1' });
+    await save('spend-stop', handle);
+  });
+
+  it('the spend account itself: grants, a settle, a refusal, an admission hold drawn from, an expiry', async () => {
+    const teamId = `TREPLAY${Date.now()}`;
+    const account = spendAccountFor(ok.env.client, { taskQueue: ok.taskQueue });
+    const base = { teamId, userId: 'U1', workflowId: 'research-replay-spend', ceilings: { teamDailyUsd: 1, userDailyUsd: 0.8 }, ttlMs: 60_000, timeZone: 'UTC' };
+    await account.reserve({ ...base, reservationId: 'research-replay-spend:admission', amountUsd: 0.2, runningCheck: { limit: 2, running: [] } });
+    await account.reserve({ ...base, reservationId: 'research-replay-spend:1:1', amountUsd: 0.1, drawFrom: 'research-replay-spend:admission' });
+    await account.settle({ teamId, reservationId: 'research-replay-spend:1:1', actualUsd: 0.02 });
+    await account.reserve({ ...base, reservationId: 'research-replay-spend:2:1', amountUsd: 0.9 }); // refused: user-daily
+    await account.reserve({ ...base, reservationId: 'research-replay-spend:3:1', amountUsd: 0.1, ttlMs: 1_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // its expiry timer fires
+    await account.settle({ teamId, reservationId: 'research-replay-spend:3:1', actualUsd: 0.01 }); // after expiry
+    await account.settle({ teamId, reservationId: 'research-replay-spend:admission', actualUsd: 0 });
+    const handle = ok.env.client.workflow.getHandle(spendAccountWorkflowId(teamId));
+    await handle.terminate('recorded');
+    write(`spend-account.${GENERATION}.${STORAGE}.json`, handle.workflowId);
   });
 });

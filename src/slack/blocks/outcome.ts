@@ -20,8 +20,10 @@ function outcomeLine(decision: Decision): string {
         : ':hourglass: *The review expired* without a decision.';
     case 'stopped':
       return decision.by
-        ? `:octagonal_sign: *Stopped* by ${userMention(decision.by)} at the budget limit.`
-        : ':octagonal_sign: *Stopped*: the budget question went unanswered.';
+        ? `:octagonal_sign: *Stopped* by ${userMention(decision.by)} at ${decision.ceiling ?? 'the budget limit'}.`
+        : decision.ceiling
+          ? `:octagonal_sign: *Stopped* at ${decision.ceiling}: nobody chose to wait for its reset.`
+          : ':octagonal_sign: *Stopped*: the budget question went unanswered.';
     case 'cancelled':
       return `:no_entry_sign: *Cancelled*${decision.by ? ` by ${userMention(decision.by)}` : ''}. Nothing more will be called or posted.`;
     case 'undeliverable':

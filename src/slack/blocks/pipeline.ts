@@ -163,7 +163,7 @@ export function supersededCardMessage(input: SupersededCardInput): SlackMessage 
 }
 
 /** Unix seconds for Slack's `<!date>` formatting, which shows each reader their own time zone. */
-function slackDate(iso: string): string {
+export function slackDate(iso: string): string {
   const seconds = Math.floor(Date.parse(iso) / 1000);
   return `<!date^${seconds}^{date_short_pretty} at {time}|${iso}>`;
 }
