@@ -57,6 +57,34 @@ export function repairWorstCase(model: string, prompt: PromptMessages, maxOutput
   return cost === undefined ? undefined : floorMicros(cost);
 }
 
+/** How long a settle may take before the attempt stops waiting (the reservation then expires instead). */
+const SETTLE_WAIT_MS = 15_000;
+
+/**
+ * Stops waiting for the account when the attempt is cancelled. A worker shutting down stops running
+ * workflow tasks, the account's included, so with a single worker the answer would never come and the
+ * shutdown would wait on this attempt for good. The Update may still land later; nothing is called
+ * without a grant, and an unsettled grant expires.
+ */
+function untilCancelled<T>(work: Promise<T>): Promise<T> {
+  const signal = Context.current().cancellationSignal;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Waits at most `ms` for `work` (settling after a cancelled call must not hold the worker either). */
+function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Asks the account for a further call within the same activity (a structured call's repair); throws SpendCeilingReached when refused. */
 export type ReserveMore = (worstCaseUsd: number | undefined, billedSoFar: LlmUsage) => Promise<void>;
 
@@ -95,7 +123,7 @@ export async function withReservation<T extends { usage: LlmUsage }>(
   const reservationId = `${workflowId}:${info.activityId}:${info.attempt}`;
   // An unpriced model cannot be bounded: it reserves nothing and is charged nothing (its usage still shows per run).
   const amountUsd = worstCaseUsd() ?? 0;
-  const ask = (id: string, amount: number) => deps.account.reserve({
+  const ask = (id: string, amount: number) => untilCancelled(deps.account.reserve({
     teamId: payer.teamId,
     userId: payer.userId,
     workflowId,
@@ -105,7 +133,7 @@ export async function withReservation<T extends { usage: LlmUsage }>(
     ttlMs: (info.startToCloseTimeoutMs ?? 0) + RESERVATION_TTL_MARGIN_MS,
     timeZone: deps.timeZone,
     drawFrom: payer.holdId,
-  });
+  }));
   const granted = await ask(reservationId, amountUsd);
   if (granted.status === 'refused') {
     if (granted.limit === 'user-running') throw new Error(`${step}: unexpected running-pipelines refusal for a call`);
@@ -135,7 +163,7 @@ export async function withReservation<T extends { usage: LlmUsage }>(
     const actualUsd = usage ? costOf(usage, deps.prices) ?? 0 : 0;
     for (const [id, cost] of [[reservationId, actualUsd] as const, ...extra.map((id) => [id, 0] as const)]) {
       try {
-        await deps.account.settle({ teamId: payer.teamId, reservationId: id, actualUsd: cost });
+        await within(deps.account.settle({ teamId: payer.teamId, reservationId: id, actualUsd: cost }), SETTLE_WAIT_MS, 'settling with the spend account');
       } catch (error) {
         // The reservation then counts at its worst case until it expires: over-counted for a while, never lost.
         Context.current().log.warn('Could not settle a spend reservation; it will expire', { reservationId: id, error: String(error) });

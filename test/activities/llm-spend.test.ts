@@ -181,4 +181,16 @@ describe('LLM activities under spend ceilings', () => {
     expect(calls.reduce((sum, c) => sum + micros(c), 0)).toBeLessThanOrEqual(micros(hold));
     expect(hold - asked).toBeLessThan(3e-6);
   });
+
+  it('a cancelled attempt stops waiting for an account that does not answer (a worker shutting down runs no account task), and calls nothing', async () => {
+    const teamId = `T${randomUUID().slice(0, 8).toUpperCase()}`;
+    const never: SpendAccount = { reserve: () => new Promise(() => undefined), settle: () => new Promise(() => undefined), usage: async () => undefined };
+    const activities = createLlmActivities({ research: model('gpt-4o-mini'), writer: model('gpt-4o'), spend: { account: never, ceilings: { teamDailyUsd: 1 }, timeZone: 'UTC', prices: DEFAULT_PRICES } });
+    const env = new MockActivityEnvironment({ activityId: '1', attempt: 1, startToCloseTimeoutMs: 5_000, workflowExecution: { workflowId: 'research-cancelled', runId: randomUUID() } });
+    const run = runActivityIn(env, activities.researchTopic, { topic: 'shutdown', spend: { teamId, userId: 'U1', holdId: 'research-cancelled:admission' } });
+    setTimeout(() => env.cancel('WORKER_SHUTDOWN'), 100);
+    const error = await run.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeDefined();
+    expect(openai.count('researchTopic')).toBe(0);
+  });
 });

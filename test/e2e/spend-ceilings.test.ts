@@ -90,7 +90,7 @@ describe('team and personal daily ceilings', () => {
   });
   afterAll(() => stack?.stop());
 
-  it('100 /research at once against a ceiling that fits 10: 10 runs start, 90 people told which limit and when it resets, no model call for them', async () => {
+  it('100 /research at once against a ceiling that fits 10 holds: at least 10 start, everyone else told which limit and when it resets, no model call for them, spend within the ceiling', async () => {
     const TEAM = 'T0BURST';
     const topics = Array.from({ length: 100 }, (_, i) => topicOf(i));
     // 100 different people, so only the team's ceiling can refuse.
@@ -108,8 +108,11 @@ describe('team and personal daily ceilings', () => {
       return runs.size + refused.length >= 100 ? { runs, refused } : undefined;
     }, 120_000);
     const admitted = commands.filter((c) => outcome.runs.has(c.topic));
-    expect(admitted).toHaveLength(10);
-    expect(outcome.refused).toHaveLength(90);
+    // Ten holds fit the ceiling. More may start later in the burst: a run's research settles at its
+    // actual cost, well under the worst case its hold took, and the difference is free again.
+    expect(admitted.length).toBeGreaterThanOrEqual(10);
+    expect(admitted.length + outcome.refused.length).toBe(100);
+    console.log(`burst of 100 against a ceiling of ten holds: ${admitted.length} admitted, ${outcome.refused.length} refused`);
     // Nobody both started and refused; the workflows are exactly the admitted runs.
     expect(outcome.refused.filter((c) => outcome.runs.has(c.topic))).toEqual([]);
     expect(await stack.workflowIds()).toEqual(admitted.map((c) => outcome.runs.get(c.topic)!).sort());
@@ -133,15 +136,16 @@ describe('team and personal daily ceilings', () => {
       admitted.every((c) => stack.openai.completions.filter((call) => call.usage && JSON.stringify(call.request).includes(c.topic)).length >= 3) || undefined, 120_000);
     expect(stack.openai.completions.filter((call) => refusedTopics.some((topic) => JSON.stringify(call.request).includes(topic)))).toEqual([]);
 
-    // The spend bound. Meaningful once the LLM activities reserve their own calls (part A): one
-    // step's worst case (the research step's three calls) is an upper bound of one call's.
+    // The spend bound. Every call reserved its worst case before calling and no reservation was
+    // granted past the ceiling, so what the model charged (counted at the stand-in) stays within
+    // the ceiling itself: tighter than "the ceiling plus one call's worst case" the issue allows.
     const spent = spentOn(stack, topics);
     expect(spent).toBeGreaterThan(0);
-    expect(spent).toBeLessThanOrEqual(TEAM_DAILY + HOLD);
+    expect(spent).toBeLessThanOrEqual(TEAM_DAILY + 1e-6);
     const usage = (await readUsage(stack.client, TEAM))!;
-    expect(usage.team.day.spentUsd).toBeLessThanOrEqual(TEAM_DAILY + HOLD);
-    expect(usage.team.day.spentUsd + usage.team.day.reservedUsd).toBeLessThanOrEqual(TEAM_DAILY + HOLD);
-    expect(usage.counts.refused).toBeGreaterThanOrEqual(90);
+    expect(usage.team.day.spentUsd).toBeLessThanOrEqual(TEAM_DAILY + 1e-6);
+    expect(usage.team.day.spentUsd + usage.team.day.reservedUsd).toBeLessThanOrEqual(TEAM_DAILY + 1e-6);
+    expect(usage.counts.refused).toBeGreaterThanOrEqual(outcome.refused.length);
 
     await terminate(stack, [...outcome.runs.values()]);
   }, 300_000);
