@@ -15,7 +15,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { SPEND_CEILING_REACHED, usageOfFailure } from '../shared/failure-types.js';
+import { LlmFailure, SPEND_CEILING_REACHED, usageOfFailure } from '../shared/failure-types.js';
 import { costOf, estimatePromptTokens, formatBudget, formatUsd, worstCaseCost, type PriceTable } from '../shared/pricing.js';
 import type { PromptMessages } from '../shared/prompts.js';
 import type { SpendAccount } from '../temporal/spend.js';
@@ -88,6 +88,27 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
 /** Asks the account for a further call within the same activity (a structured call's repair); throws SpendCeilingReached when refused. */
 export type ReserveMore = (worstCaseUsd: number | undefined, billedSoFar: LlmUsage) => Promise<void>;
 
+/**
+ * Failures the provider answered before doing any work it bills for (4xx, a 429). Any other failure
+ * without usage (a client timeout, a dropped connection, a 5xx, a cancelled attempt) may have been
+ * billed in full, so it settles at its worst case: counting too much until the day ends is the price
+ * of never counting too little.
+ */
+const NOT_BILLED = new Set<string>([
+  LlmFailure.Authentication,
+  LlmFailure.PermissionDenied,
+  LlmFailure.NotFound,
+  LlmFailure.BadRequest,
+  LlmFailure.QuotaExceeded,
+  LlmFailure.ContextOverflow,
+  LlmFailure.RateLimited,
+  SPEND_CEILING_REACHED,
+]);
+
+function knownUnbilled(error: unknown): boolean {
+  return error instanceof ApplicationFailure && typeof error.type === 'string' && NOT_BILLED.has(error.type);
+}
+
 /** The usage a call reports: its result's, or the billed calls a failure carries. */
 function usageAfter(outcome: { value: { usage: LlmUsage } } | { error: unknown }): LlmUsage | undefined {
   if ('value' in outcome) return outcome.value.usage;
@@ -120,7 +141,10 @@ export async function withReservation<T extends { usage: LlmUsage }>(
   if (!deps || !payer) return call(async () => undefined);
   const info = Context.current().info;
   const workflowId = info.workflowExecution?.workflowId ?? 'no-workflow';
-  const reservationId = `${workflowId}:${info.activityId}:${info.attempt}`;
+  // The run ID too: a workflow run again under the same ID (the research child after a ceiling's reset,
+  // a reset of the pipeline) counts its activity IDs from 1 again, and a reused ID would be answered
+  // from the account's memory of the first run's call instead of being counted.
+  const reservationId = `${workflowId}:${info.workflowExecution?.runId ?? 'no-run'}:${info.activityId}:${info.attempt}`;
   // An unpriced model cannot be bounded: it reserves nothing and is charged nothing (its usage still shows per run).
   const amountUsd = worstCaseUsd() ?? 0;
   const ask = (id: string, amount: number) => untilCancelled(deps.account.reserve({
@@ -141,7 +165,7 @@ export async function withReservation<T extends { usage: LlmUsage }>(
   }
   // Further calls of this attempt (a repair) reserve on their own, settled at 0: the first
   // reservation settles what every call of the attempt cost.
-  const extra: string[] = [];
+  const extra: Array<{ id: string; amountUsd: number }> = [];
   const reserveMore: ReserveMore = async (worstCase, billedSoFar) => {
     const id = `${reservationId}:more${extra.length + 1}`;
     const more = await ask(id, worstCase ?? 0);
@@ -149,7 +173,7 @@ export async function withReservation<T extends { usage: LlmUsage }>(
       if (more.limit === 'user-running') throw new Error(`${step}: unexpected running-pipelines refusal for a call`);
       throw refusalFailure(step, more, billedSoFar);
     }
-    extra.push(id);
+    extra.push({ id, amountUsd: worstCase ?? 0 });
   };
   let outcome: { value: T } | { error: unknown } | undefined;
   try {
@@ -160,8 +184,12 @@ export async function withReservation<T extends { usage: LlmUsage }>(
     throw error;
   } finally {
     const usage = outcome ? usageAfter(outcome) : undefined;
-    const actualUsd = usage ? costOf(usage, deps.prices) ?? 0 : 0;
-    for (const [id, cost] of [[reservationId, actualUsd] as const, ...extra.map((id) => [id, 0] as const)]) {
+    // Usage known: what it cost (a repair's tokens are in the first call's usage). Unknown: 0 only when
+    // the provider refused before working; otherwise every reservation of the attempt at its worst case.
+    const unbilled = outcome !== undefined && 'error' in outcome && knownUnbilled(outcome.error);
+    const actualUsd = usage ? costOf(usage, deps.prices) ?? 0 : unbilled ? 0 : amountUsd;
+    const settlements: Array<readonly [string, number]> = [[reservationId, actualUsd], ...extra.map((more) => [more.id, usage || unbilled ? 0 : more.amountUsd] as const)];
+    for (const [id, cost] of settlements) {
       try {
         await within(deps.account.settle({ teamId: payer.teamId, reservationId: id, actualUsd: cost }), SETTLE_WAIT_MS, 'settling with the spend account');
       } catch (error) {

@@ -15,8 +15,12 @@ const toUsd = (micros: number) => micros / MICROS;
 
 /** How long a closed reservation is remembered (a retried reserve or settle after continue-as-new is answered the same). */
 export const CLOSED_RETENTION_MS = 60 * 60 * 1000;
-/** How long an admitted pipeline counts as running without the caller seeing it (visibility lags a start by a moment). */
-export const ADMISSION_MEMORY_MS = 10 * 60 * 1000;
+/**
+ * How long an admitted pipeline counts as running though the caller did not list it: visibility lags a
+ * start by a moment (about a second on Elasticsearch), so a minute covers it, while a run cancelled or
+ * failed right after its start stops counting within that minute instead of blocking its requester.
+ */
+export const ADMISSION_MEMORY_MS = 60 * 1000;
 /** The longest ttl a reserve may ask for. */
 export const MAX_RESERVATION_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -29,6 +33,8 @@ export interface OpenReservation {
   expiresAt: number;
   day: string;
   month: string;
+  /** What was asked when granted (a hold's amount shrinks as calls draw from it; a repeat is judged on this). */
+  requestedMicros?: number;
 }
 
 export interface ClosedReservation {
@@ -40,6 +46,7 @@ export interface ClosedReservation {
   outcome: 'settled' | 'expired';
   actualMicros?: number;
   closedAt: number;
+  requestedMicros?: number;
 }
 
 interface PeriodSpend {
@@ -106,7 +113,7 @@ export function reserveProblem(request: ReserveRequest, book: SpendBookState, ti
   if (request.timeZone !== undefined && !timeZoneValid(request.timeZone)) return `timeZone "${String(request.timeZone).slice(0, 64)}" is not an IANA time zone`;
   // The same ID with other terms is a caller's bug, not a retry: refuse it rather than answer for a different call.
   const known = book.open[request.reservationId] ?? book.closed[request.reservationId];
-  if (known && (known.userId !== request.userId || known.amountMicros !== toMicros(request.amountUsd))) return `reservation ${request.reservationId} already exists with other terms`;
+  if (known && (known.userId !== request.userId || (known.requestedMicros ?? known.amountMicros) !== toMicros(request.amountUsd))) return `reservation ${request.reservationId} already exists with other terms`;
   return undefined;
 }
 
@@ -215,6 +222,7 @@ export function reserve(book: SpendBookState, request: ReserveRequest, now: numb
     expiresAt: now + request.ttlMs,
     day: periods.day,
     month: periods.month,
+    requestedMicros: amount,
   };
   if (hold && fromHold > 0) {
     // Moved, not added: the new reservation counts in the period the hold was granted in.
@@ -223,7 +231,7 @@ export function reserve(book: SpendBookState, request: ReserveRequest, now: numb
     hold.amountMicros -= fromHold;
     if (hold.amountMicros === 0) {
       delete book.open[hold.id];
-      book.closed[hold.id] = { userId: hold.userId, amountMicros: 0, expiresAt: hold.expiresAt, day: hold.day, month: hold.month, outcome: 'settled', actualMicros: 0, closedAt: now };
+      book.closed[hold.id] = { userId: hold.userId, amountMicros: 0, expiresAt: hold.expiresAt, day: hold.day, month: hold.month, outcome: 'settled', actualMicros: 0, closedAt: now, ...(hold.requestedMicros === undefined ? {} : { requestedMicros: hold.requestedMicros }) };
     }
   }
   book.open[open.id] = open;
@@ -269,6 +277,7 @@ export function settle(book: SpendBookState, request: SettleRequest, now: number
     outcome: 'settled',
     actualMicros: actual,
     closedAt: now,
+    ...(entry.requestedMicros === undefined ? {} : { requestedMicros: entry.requestedMicros }),
   };
   book.counts.settled += 1;
   return { status: 'settled', reservationId: request.reservationId, reservedUsd: toUsd(entry.amountMicros), actualUsd: toUsd(actual), afterExpiry };
@@ -280,7 +289,10 @@ export function releaseExpired(book: SpendBookState, now: number): number {
   for (const open of Object.values(book.open)) {
     if (open.expiresAt > now) continue;
     delete book.open[open.id];
-    book.closed[open.id] = { userId: open.userId, amountMicros: open.amountMicros, expiresAt: open.expiresAt, day: open.day, month: open.month, outcome: 'expired', closedAt: now };
+    book.closed[open.id] = {
+      userId: open.userId, amountMicros: open.amountMicros, expiresAt: open.expiresAt, day: open.day, month: open.month, outcome: 'expired', closedAt: now,
+      ...(open.requestedMicros === undefined ? {} : { requestedMicros: open.requestedMicros }),
+    };
     book.counts.expired += 1;
     released += 1;
   }

@@ -113,21 +113,29 @@ describe('LLM activities under spend ceilings', () => {
     expect(openai.completions).toHaveLength(0);
   });
 
-  it('a call that fails before the model answers settles 0; the retry reserves anew and settles its own cost', async () => {
+  it('a call the provider refused before working (a 400) settles 0; a 5xx may have been billed and settles its worst case; the retry reserves anew and settles its own cost', async () => {
     const { teamId, activities, payer, attempt } = setUp({ teamDailyUsd: 1 });
-    openai.script('getStatistics', { status: 500 });
-    const failure = await failureOf(runActivityIn(attempt(1), activities.getStatistics, { topic: 'x', spend: payer }));
-    expect(failure.type).toBe(LlmFailure.ServerError);
+    openai.script('getStatistics', { status: 400 });
+    const refused = await failureOf(runActivityIn(attempt(1, '7'), activities.getStatistics, { topic: 'x', spend: payer }));
+    expect(refused.type).toBe(LlmFailure.BadRequest);
     let usage = (await readUsage(wf.env.client, teamId))!;
     expect(usage.openReservations).toEqual([]);
     expect(usage.team.day.spentUsd).toBe(0);
-    expect(usage.counts).toMatchObject({ granted: 1, settled: 1 });
+
+    openai.script('getStatistics', { status: 500 });
+    const failure = await failureOf(runActivityIn(attempt(1), activities.getStatistics, { topic: 'x', spend: payer }));
+    expect(failure.type).toBe(LlmFailure.ServerError);
+    usage = (await readUsage(wf.env.client, teamId))!;
+    expect(usage.openReservations).toEqual([]);
+    const worstCase = callWorstCase('gpt-4o-mini', statisticsPrompt('x'), MAX_OUTPUT_TOKENS.research, DEFAULT_PRICES)!;
+    expect(usage.team.day.spentUsd).toBeCloseTo(worstCase, 6);
+    expect(usage.counts).toMatchObject({ granted: 2, settled: 2 });
 
     const result = await runActivityIn(attempt(2), activities.getStatistics, { topic: 'x', spend: payer });
     usage = (await readUsage(wf.env.client, teamId))!;
-    expect(usage.counts).toMatchObject({ granted: 2, settled: 2 });
-    expect(usage.team.day.spentUsd).toBeCloseTo(costOf(result.usage, DEFAULT_PRICES)!, 6);
-    expect(openai.count('getStatistics')).toBe(2);
+    expect(usage.counts).toMatchObject({ granted: 3, settled: 3 });
+    expect(usage.team.day.spentUsd).toBeCloseTo(worstCase + costOf(result.usage, DEFAULT_PRICES)!, 6);
+    expect(openai.count('getStatistics')).toBe(3);
   });
 
   it('no payer (a run from before spend ceilings) or spend off: no reservation at all', async () => {

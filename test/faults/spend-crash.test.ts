@@ -64,7 +64,7 @@ describe('worker killed while holding a spend reservation', () => {
       const open = usage?.openReservations.filter((r) => r.workflowId === childId) ?? [];
       return stack.openai.count('findExamples') === 1 && usage?.counts.settled === 2 && open.length === 1 ? open[0] : undefined;
     }, 60_000);
-    expect(held.id).toMatch(new RegExp(`^${childId}:\\d+:1$`)); // attempt 1
+    expect(held.id).toMatch(new RegExp(`^${childId}:[\\w-]+:\\d+:1$`)); // <workflow>:<run>:<activity>:<attempt 1>
     await first.kill('SIGKILL');
     expect(first.child.signalCode).toBe('SIGKILL');
 
@@ -72,20 +72,26 @@ describe('worker killed while holding a spend reservation', () => {
     await startWorker();
     const handle = stack.client.workflow.getHandle(workflowId);
     await waitFor('the draft awaiting review', async () => ((await handle.query(statusQuery)).stage === 'awaiting-review' ? true : undefined), 90_000);
-    const afterRetry = (await readUsage(stack.client, TEAM))!;
+    // Calls after the draft (the evidence check) may still be settling: wait until only the dead one is open.
+    const afterRetry = await waitFor('every call but the dead one settled', async () => {
+      const usage = await readUsage(stack.client, TEAM);
+      return usage && usage.openReservations.length === 1 ? usage : undefined;
+    }, 30_000);
     // Never lost: the dead attempt's reservation still counts, at its worst case, until it expires.
     expect(afterRetry.openReservations.map((r) => r.id)).toEqual([held.id]);
     expect(afterRetry.team.day.reservedUsd).toBeCloseTo(held.amountUsd, 6);
     expect(Date.parse(held.expiresAt)).toBeGreaterThan(Date.now());
     // Every call but the dead one was settled, once; what was settled is what the model answered:
-    // at least every step the run recorded, at most every answer the stand-in sent (a call the machine's
-    // load made time out client-side is retried, and settled at 0: nothing came back to count).
+    // at least every step the run recorded, and beyond every answer the stand-in sent only what calls
+    // the machine's load made time out client-side settled (at their worst case: they may have been billed).
     expect(afterRetry.counts).toMatchObject({ granted: afterRetry.counts.settled + 1, refused: 0 });
-    const answered = (['researchTopic', 'findExamples', 'getStatistics', 'writeArticle'] as Step[]).reduce((sum, step) => sum + answeredCost(step), 0);
+    const answered = (['researchTopic', 'findExamples', 'getStatistics', 'writeArticle', 'checkEvidence'] as Step[]).reduce((sum, step) => sum + answeredCost(step), 0);
+    const answers = stack.openai.completions.filter((c) => c.usage).length;
+    const unanswered = Math.max(0, afterRetry.counts.settled - answers);
     const recorded = (await handle.query(statusQuery)).usage?.costUsd ?? 0;
     expect(recorded).toBeGreaterThan(0);
     expect(afterRetry.team.day.spentUsd).toBeGreaterThanOrEqual(recorded - 1e-6);
-    expect(afterRetry.team.day.spentUsd).toBeLessThanOrEqual(answered + 1e-6);
+    expect(afterRetry.team.day.spentUsd).toBeLessThanOrEqual(answered + unanswered * 0.05 + 1e-6);
 
     // Past its expiry it no longer counts, and nothing was charged for it.
     const expired = await waitFor('the dead reservation expired', async () => {

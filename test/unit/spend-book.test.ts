@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptySpendBook, nextExpiry, releaseExpired, reserve, settle, usageOf } from '../../src/workflows/spend-book.js';
+import { emptySpendBook, nextExpiry, releaseExpired, reserve, reserveProblem, settle, usageOf } from '../../src/workflows/spend-book.js';
 import type { ReserveRequest } from '../../src/workflows/spend-messages.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -112,11 +112,26 @@ describe('spend book', () => {
     expect(admit('other-person', [], 'U2').status).toBe('granted');
     // A retry of an admitted run is answered the same, not counted against itself.
     expect(admit('run1', ['run1', 'run2']).status).toBe('granted');
-    // Later, visibility shows what runs; admissions are forgotten after ten minutes.
-    const later = now + 11 * 60_000;
+    // Later, visibility shows what runs; admissions are forgotten after a minute (a run cancelled
+    // right after its start must not block its requester for long).
+    const later = now + 61_000;
     const admitLater = (workflowId: string, running: string[]) =>
       reserve(book, request(`${workflowId}:admission`, { workflowId, amountUsd: 0.01, ceilings: {}, runningCheck: { limit: 2, running } }), later);
     expect(admitLater('run4', ['run2']).status).toBe('granted'); // run1 finished meanwhile
     expect(admitLater('run5', ['run2'])).toMatchObject({ status: 'refused', limit: 'user-running', running: 2 });
+  });
+
+  it('a repeated admission of a hold that calls already drew from is answered the same, not taken for other terms', () => {
+    const book = emptySpendBook();
+    const now = at('2026-12-03T12:00:00Z');
+    const hold = request('run1:admission', { amountUsd: 0.3, workflowId: 'run1', ceilings: { teamDailyUsd: 1 } });
+    expect(reserve(book, hold, now).status).toBe('granted');
+    expect(reserve(book, request('run1:facts', { amountUsd: 0.1, ceilings: { teamDailyUsd: 1 }, drawFrom: 'run1:admission' }), now).status).toBe('granted');
+    expect(reserveProblem(hold, book, () => true)).toBeUndefined();
+    expect(reserve(book, hold, now).status).toBe('granted');
+    // Drawn to nothing (closed), still the same terms.
+    for (const call of ['examples', 'stats']) reserve(book, request(`run1:${call}`, { amountUsd: 0.1, ceilings: { teamDailyUsd: 1 }, drawFrom: 'run1:admission' }), now);
+    expect(reserveProblem(hold, book, () => true)).toBeUndefined();
+    expect(reserveProblem({ ...hold, amountUsd: 0.2 }, book, () => true)).toContain('other terms');
   });
 });
