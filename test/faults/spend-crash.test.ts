@@ -75,16 +75,18 @@ describe('worker killed while holding a spend reservation', () => {
     // Calls after the draft (the evidence check) may still be settling: wait until only the dead one is open.
     const afterRetry = await waitFor('every call but the dead one settled', async () => {
       const usage = await readUsage(stack.client, TEAM);
-      return usage && usage.openReservations.length === 1 ? usage : undefined;
+      return usage && usage.openReservations.filter((r) => !r.id.endsWith(':admission')).length === 1 ? usage : undefined;
     }, 30_000);
     // Never lost: the dead attempt's reservation still counts, at its worst case, until it expires.
-    expect(afterRetry.openReservations.map((r) => r.id)).toEqual([held.id]);
-    expect(afterRetry.team.day.reservedUsd).toBeCloseTo(held.amountUsd, 6);
+    expect(afterRetry.openReservations.map((r) => r.id).filter((id) => !id.endsWith(':admission'))).toEqual([held.id]);
+    expect(afterRetry.team.day.reservedUsd).toBeCloseTo(held.amountUsd, 5); // (plus any micro-dollars left in the hold)
     expect(Date.parse(held.expiresAt)).toBeGreaterThan(Date.now());
     // Every call but the dead one was settled, once; what was settled is what the model answered:
     // at least every step the run recorded, and beyond every answer the stand-in sent only what calls
     // the machine's load made time out client-side settled (at their worst case: they may have been billed).
-    expect(afterRetry.counts).toMatchObject({ granted: afterRetry.counts.settled + 1, refused: 0 });
+    // Granted beyond settled: the dead call, and the run's admission hold (drawn from by the research
+    // calls, closed once drawn to nothing, never settled itself).
+    expect(afterRetry.counts).toMatchObject({ granted: afterRetry.counts.settled + 2, refused: 0 });
     const answered = (['researchTopic', 'findExamples', 'getStatistics', 'writeArticle', 'checkEvidence'] as Step[]).reduce((sum, step) => sum + answeredCost(step), 0);
     const answers = stack.openai.completions.filter((c) => c.usage).length;
     const unanswered = Math.max(0, afterRetry.counts.settled - answers);
@@ -96,9 +98,9 @@ describe('worker killed while holding a spend reservation', () => {
     // Past its expiry it no longer counts, and nothing was charged for it.
     const expired = await waitFor('the dead reservation expired', async () => {
       const usage = await readUsage(stack.client, TEAM);
-      return usage && usage.openReservations.length === 0 ? usage : undefined;
+      return usage && usage.openReservations.every((r) => r.id.endsWith(':admission')) ? usage : undefined;
     }, Math.max(0, Date.parse(held.expiresAt) - Date.now()) + 30_000);
-    expect(expired.team.day.reservedUsd).toBe(0);
+    expect(expired.team.day.reservedUsd).toBeLessThan(1e-5); // at most micro-dollars left in the hold
     expect(expired.team.day.spentUsd).toBe(afterRetry.team.day.spentUsd); // nothing charged for the expired one
     expect(expired.counts.expired).toBe(1);
     await handle.terminate('test done');
