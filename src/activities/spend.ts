@@ -15,7 +15,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { LlmFailure, SPEND_CEILING_REACHED, usageOfFailure } from '../shared/failure-types.js';
+import { LLM_FAILURES_BEFORE_WORK, LlmFailure, SPEND_CEILING_REACHED, usageOfFailure } from '../shared/failure-types.js';
 import { costOf, estimatePromptTokens, formatBudget, formatUsd, worstCaseCost, type PriceTable } from '../shared/pricing.js';
 import type { PromptMessages } from '../shared/prompts.js';
 import type { SpendAccount } from '../temporal/spend.js';
@@ -94,16 +94,7 @@ export type ReserveMore = (worstCaseUsd: number | undefined, billedSoFar: LlmUsa
  * billed in full, so it settles at its worst case: counting too much until the day ends is the price
  * of never counting too little.
  */
-const NOT_BILLED = new Set<string>([
-  LlmFailure.Authentication,
-  LlmFailure.PermissionDenied,
-  LlmFailure.NotFound,
-  LlmFailure.BadRequest,
-  LlmFailure.QuotaExceeded,
-  LlmFailure.ContextOverflow,
-  LlmFailure.RateLimited,
-  SPEND_CEILING_REACHED,
-]);
+const NOT_BILLED = new Set<string>([...LLM_FAILURES_BEFORE_WORK, LlmFailure.RateLimited, SPEND_CEILING_REACHED]);
 
 function knownUnbilled(error: unknown): boolean {
   return error instanceof ApplicationFailure && typeof error.type === 'string' && NOT_BILLED.has(error.type);

@@ -74,14 +74,19 @@ export const SlackFailure = {
   Unavailable: 'SlackUnavailableError',
 } as const;
 
-/** Failure types that no retry can fix: listed in retry policies as well, as a second guard. */
-export const NON_RETRYABLE_LLM_FAILURES: string[] = [
+/** The provider refused the request before doing any work (nothing billed), and a retry cannot help. */
+export const LLM_FAILURES_BEFORE_WORK: string[] = [
   LlmFailure.Authentication,
   LlmFailure.PermissionDenied,
   LlmFailure.NotFound,
   LlmFailure.BadRequest,
   LlmFailure.QuotaExceeded,
   LlmFailure.ContextOverflow,
+];
+
+/** Failure types that no retry can fix: listed in retry policies as well, as a second guard. */
+export const NON_RETRYABLE_LLM_FAILURES: string[] = [
+  ...LLM_FAILURES_BEFORE_WORK,
   LlmFailure.OutputInvalid,
   LlmFailure.Refusal,
   LlmFailure.OutputTruncated,
