@@ -9,14 +9,15 @@ import { formatBudget } from '../../shared/pricing.js';
 import type { SpendLimit, SpendUsage } from '../../workflows/spend-messages.js';
 import type { AdmissionRefusal } from '../../temporal/admission.js';
 import { userText } from './text.js';
+import { CEILING_NAMES } from '../../shared/spend-text.js';
 
 export type { AdmissionRefusal };
 
 /** The setting that sets each limit, named so the person can ask for the right change. */
 export const LIMIT_SETTINGS: Record<SpendLimit | 'user-running', string> = {
-  'team-daily': 'TEAM_DAILY_USD',
-  'team-monthly': 'TEAM_MONTHLY_USD',
-  'user-daily': 'USER_DAILY_USD',
+  'team-daily': CEILING_NAMES['team-daily'].setting,
+  'team-monthly': CEILING_NAMES['team-monthly'].setting,
+  'user-daily': CEILING_NAMES['user-daily'].setting,
   'user-running': 'MAX_RUNNING_PER_USER',
 };
 
@@ -42,9 +43,7 @@ export function dollars(amount: number): string {
  * (https://api.slack.com/reference/surfaces/formatting#date-formatting); the fallback is UTC.
  */
 export function slackDateToken(iso: string): string {
-  const ms = Date.parse(iso);
-  const fallback = `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${fallback}>`;
+  return `<!date^${Math.floor(Date.parse(iso) / 1000)}^{date_short_pretty} at {time}|${plainDate(iso)}>`;
 }
 
 /** The plain-text form (a modal's error text shows no date tokens). */
