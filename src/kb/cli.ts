@@ -293,7 +293,7 @@ export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env
         if (tty) process.stderr.write('\n');
         out(`About to embed ${n(plan.chunks)} chunks, ~${n(plan.tokens)} tokens, ~${dollars(plan.tokens, model)} (${model}) from ${n(plan.files)} file(s) (tokens ${plan.estimator}).`);
       },
-      confirm: async (plan) => {
+      confirm: async () => {
         if (parsed.yes) return true;
         if (!prompt.interactive) {
           noTerminal = true;

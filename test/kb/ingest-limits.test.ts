@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseKbArgs, runKb, type KbPrompt } from '../../src/kb/cli.js';
 import { makeEmbeddings } from '../../src/kb/embeddings.js';
-import { estimateTokens, ingest, nodeFs, type IngestFs, type IngestOptions } from '../../src/kb/ingest.js';
+import { estimateTokens, ingest, nodeFs, type IngestFs, type IngestOptions, type LoadSections } from '../../src/kb/ingest.js';
 import { DEFAULT_FILE_LIMITS, DEFAULT_RUN_LIMITS, type FileLimitName } from '../../src/kb/limits.js';
 import { loadSections, UnreadableFileError } from '../../src/kb/loaders.js';
 import { LanceVectorStore } from '../../src/kb/store.js';
@@ -199,7 +199,7 @@ describe('kb add against hostile folders and files', () => {
         fileLimits: { ...DEFAULT_FILE_LIMITS, maxChars: 300 },
         loadSections: async (path, data, limits) => {
           if (path.endsWith('zephyr-runbook.txt')) throw new OverLimitError(path, 'maxChars', reason);
-          return loadSections(path, data, limits as never);
+          return (loadSections as LoadSections)(path, data, limits);
         },
       });
       expect(report.skipped).toEqual([
