@@ -214,7 +214,12 @@ function hashOf(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toLocaleString('en', { maximumFractionDigits: 1 })} MB`;
+/** 1.5 MB, 600 KB, 12 bytes. */
+function mb(bytes: number): string {
+  const figure = (value: number) => value.toLocaleString('en', { maximumFractionDigits: 1 });
+  if (bytes >= 1024 * 1024) return `${figure(bytes / 1024 / 1024)} MB`;
+  return bytes >= 1024 ? `${figure(bytes / 1024)} KB` : `${bytes} bytes`;
+}
 
 /** Bytes on disk over the limit: the size is checked on the open file before reading, and the read stops one byte past the limit (a file growing meanwhile). */
 class TooLargeError extends Error {}
@@ -224,15 +229,20 @@ async function readBounded(fs: IngestFs, path: string, maxBytes: number): Promis
   try {
     const { size } = await handle.stat();
     if (size > maxBytes) throw new TooLargeError(`${mb(size)} on disk, over the ${mb(maxBytes)} limit (raise it with --max-file-mb N)`);
-    const buffer = Buffer.alloc(Math.min(size, maxBytes) + 1);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+    // Read to the end, whatever the size said (a file still growing, or one that does not know its size), but never past the limit.
+    const parts: Buffer[] = [];
+    let total = 0;
+    let want = size + 1;
+    for (;;) {
+      const buffer = Buffer.alloc(Math.min(Math.max(want, 64 * 1024), maxBytes + 1 - total));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, total);
       if (bytesRead === 0) break;
-      filled += bytesRead;
+      parts.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw new TooLargeError(`more than ${mb(maxBytes)} on disk, over the limit (raise it with --max-file-mb N)`);
+      want = 64 * 1024;
     }
-    if (filled > maxBytes) throw new TooLargeError(`more than ${mb(maxBytes)} on disk, over the limit (raise it with --max-file-mb N)`);
-    return buffer.subarray(0, filled);
+    return Buffer.concat(parts, total);
   } finally {
     await handle.close();
   }
@@ -300,7 +310,13 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     const collections = [...known, ...planned];
     let isFolder: boolean;
     try {
-      isFolder = (await fs.stat(absolute)).isDirectory();
+      const info = await fs.stat(absolute);
+      isFolder = info.isDirectory();
+      if (!isFolder && !info.isFile()) {
+        // A pipe or a device: opening one can wait forever, reading one may never end.
+        report.skipped.push({ path, reason: 'not a regular file or folder', kind: 'unparseable' });
+        continue;
+      }
     } catch (error) {
       const holder = collectionHolding(known, absolute);
       if (!isGone(error)) {

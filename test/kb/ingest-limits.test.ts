@@ -8,6 +8,7 @@
  * This machine runs tests as root, so permissions cannot make EACCES: the file system is injected
  * for EACCES/EIO, and a real symbolic link loop gives a real ELOOP through the real CLI.
  */
+import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,10 +185,37 @@ describe('kb add against hostile folders and files', () => {
       const { report, records } = await run(['docs'], { fs: watching, fileLimits: { ...DEFAULT_FILE_LIMITS, maxFileBytes: 600 } });
       const big = ['docs/zephyr-metrics.pdf', 'docs/zephyr-onboarding.docx', 'docs/zephyr-runbook.txt'];
       expect(report.skipped.map((s) => s.path).sort()).toEqual(big);
-      expect(report.skipped.every((s) => s.kind === 'limit' && /over the 0 MB limit \(raise it with --max-file-mb N\)/.test(s.reason))).toBe(true);
+      expect(report.skipped.every((s) => s.kind === 'limit' && /^[\d.,]+ (bytes|KB) on disk, over the 600 bytes limit \(raise it with --max-file-mb N\)$/.test(s.reason))).toBe(true);
       expect(reads.filter((p) => big.some((b) => p.endsWith(b.slice('docs/'.length))))).toEqual([]);
       expect(report.removed.sort()).toEqual(big);
       expect(records).toEqual(ALL.filter((p) => !big.includes(`docs/${p}`)));
+    });
+
+    it('a file that says it is empty but never ends is read only to one byte past the limit; a pipe given is not opened', async () => {
+      let served = 0;
+      const endless: IngestFs = {
+        ...nodeFs,
+        open: async (path, flags) => {
+          if (!path.endsWith('zephyr-runbook.txt')) return nodeFs.open(path, flags);
+          return {
+            stat: async () => ({ size: 0 }),
+            close: async () => {},
+            read: async (buffer, offset, length) => {
+              buffer.fill(0x61, offset, offset + length);
+              served += length;
+              return { bytesRead: length };
+            },
+          };
+        },
+      };
+      const { report } = await run(['docs'], { fs: endless, fileLimits: { ...DEFAULT_FILE_LIMITS, maxFileBytes: 100_000 } });
+      expect(report.skipped).toEqual([{ path: 'docs/zephyr-runbook.txt', reason: 'more than 97.7 KB on disk, over the limit (raise it with --max-file-mb N)', kind: 'limit' }]);
+      expect(served).toBe(100_001);
+      expect(report.added).toHaveLength(6);
+
+      execFileSync('mkfifo', [join(dir, 'pipe.md')]);
+      const pipe = await run(['pipe.md']);
+      expect(pipe.report.skipped).toEqual([{ path: 'pipe.md', reason: 'not a regular file or folder', kind: 'unparseable' }]);
     });
 
     it('a file the loader stops at a limit (OverLimitError) is skipped with its reason and loses its old chunks; one over --max-chars too', async () => {
