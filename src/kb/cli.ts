@@ -177,20 +177,31 @@ export interface KbPrompt {
   ask(question: string): Promise<string>;
 }
 
-const terminalPrompt: KbPrompt = {
-  interactive: process.stdin.isTTY === true,
-  ask: (question) =>
-    new Promise((done) => {
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
-      let answered = false;
-      rl.on('close', () => { if (!answered) done(''); });
-      rl.question(question, (answer) => {
-        answered = true;
-        rl.close();
-        done(answer);
-      });
-    }),
-};
+/** Asks on `input` (interactive only when it is a terminal), writing the question to `output`. */
+export function streamPrompt(input: NodeJS.ReadableStream & { isTTY?: boolean }, output: NodeJS.WritableStream): KbPrompt {
+  return {
+    interactive: input.isTTY === true,
+    ask: (question) => askOn(input, output, question),
+  };
+}
+
+function askOn(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, question: string): Promise<string> {
+  return new Promise((done) => {
+    const rl = createInterface({ input, output });
+    let answered = false;
+    // Input that ends before an answer (Ctrl-D, a closed pipe) is a no, never a wait.
+    rl.on('close', () => {
+      if (!answered) done('');
+    });
+    rl.question(question, (answer) => {
+      answered = true;
+      rl.close();
+      done(answer);
+    });
+  });
+}
+
+const terminalPrompt = streamPrompt(process.stdin, process.stderr);
 
 function largestFiles(plan: IngestPlan): string {
   return plan.largest.map((f) => `${f.path} (~${n(f.tokens)} tokens)`).join(', ');

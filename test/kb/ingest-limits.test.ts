@@ -11,9 +11,10 @@
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseKbArgs, runKb, type KbPrompt } from '../../src/kb/cli.js';
+import { parseKbArgs, runKb, streamPrompt, type KbPrompt } from '../../src/kb/cli.js';
 import { makeEmbeddings } from '../../src/kb/embeddings.js';
 import { estimateTokens, ingest, nodeFs, type IngestFs, type IngestOptions, type LoadSections } from '../../src/kb/ingest.js';
 import { DEFAULT_FILE_LIMITS, DEFAULT_RUN_LIMITS, type FileLimitName } from '../../src/kb/limits.js';
@@ -270,8 +271,8 @@ describe('kb add against hostile folders and files', () => {
     });
 
     it('above --ask-above-tokens with no terminal and no --yes it refuses naming --yes, and never waits for input', async () => {
-      // The default prompt: stdin under vitest is not a terminal.
-      const { code, text } = await cli(['add', 'docs', '--channel', 'C0KB', '--ask-above-tokens', '10']);
+      const noTerminal: KbPrompt = { interactive: false, ask: () => Promise.reject(new Error('asked with no terminal')) };
+      const { code, text } = await cli(['add', 'docs', '--channel', 'C0KB', '--ask-above-tokens', '10'], noTerminal);
       expect(code).toBe(1);
       expect(text).toContain('there is no terminal to ask on. Run it again with --yes to embed. Nothing was embedded or removed.');
       expect(openai.embeddings).toEqual([]);
@@ -280,6 +281,21 @@ describe('kb add against hostile folders and files', () => {
       expect(yes.code).toBe(0);
       const billed = openai.embeddings.reduce((sum, e) => sum + e.tokens, 0);
       expect(yes.text).toMatch(new RegExp(`Embedded \\d+ chunks, ${billed.toLocaleString('en')} tokens billed \\(estimated ~[\\d,]+\\)`));
+    });
+
+    it('the prompt on a stream is interactive only on a terminal, and input that ends is a no, not a wait', async () => {
+      const piped = new PassThrough();
+      expect(streamPrompt(piped, new PassThrough()).interactive).toBe(false);
+      const terminal = Object.assign(new PassThrough(), { isTTY: true });
+      const prompt = streamPrompt(terminal, new PassThrough());
+      expect(prompt.interactive).toBe(true);
+      const yes = prompt.ask('Continue? [y/N] ');
+      terminal.write('y\n');
+      expect(await yes).toBe('y');
+      const ended = Object.assign(new PassThrough(), { isTTY: true });
+      const answer = streamPrompt(ended, new PassThrough()).ask('Continue? [y/N] ');
+      ended.end();
+      expect(await answer).toBe('');
     });
 
     it('on a terminal it asks: "y" embeds, anything else changes nothing', async () => {
