@@ -333,7 +333,8 @@ export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env
     }
     out(`Added ${report.added.length}, updated ${report.updated.length}, unchanged ${report.unchanged.length}, removed ${report.removed.length}, skipped ${report.skipped.length}.`);
     out(`Embedded ${report.chunks} chunks, ${n(report.tokens)} tokens billed (estimated ~${n(report.plan?.tokens ?? 0)}), ${dollars(report.tokens, model)} (${model}) into ${config.uri}.`);
-    for (const s of report.skipped) out(`  ✗ skipped ${s.path}: ${s.reason}`);
+    const removed = new Set(report.removed);
+    for (const s of report.skipped) out(`  ✗ skipped ${s.path}: ${s.reason}${removed.has(s.path) ? ' — what was indexed of it is removed' : ''}`);
     return report.skipped.length ? 2 : 0;
   } catch (error) {
     out(`kb ${parsed.kind} failed: ${(error as Error).message}\nRun the same command again: finished files are kept, the rest is redone.`);

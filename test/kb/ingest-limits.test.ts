@@ -238,6 +238,14 @@ describe('kb add against hostile folders and files', () => {
       expect(report.removed.sort()).toEqual(['docs/gardening.md', 'docs/zephyr-runbook.txt']);
       expect(records).not.toContain('zephyr-runbook.txt');
       expect(records).not.toContain('gardening.md');
+
+      // Through the CLI: the skipped file is named with its reason, and that its old version is gone.
+      await writeFile(join(dir, 'docs', 'gardening.md'), '# Tomatoes\n\nWater them.');
+      expect((await cli(['add', 'docs', '--channel', 'C0KB'])).code).toBe(0);
+      await writeFile(join(dir, 'docs', 'gardening.md'), `# Tomatoes\n\n${'Water them in the morning. '.repeat(20)}`);
+      const { code, text } = await cli(['add', 'docs', '--channel', 'C0KB', '--max-chars', '300']);
+      expect(code).toBe(2);
+      expect(text).toContain('✗ skipped docs/gardening.md: 539 characters of text, over the 300 limit (raise it with --max-chars N) — what was indexed of it is removed');
     });
 
     it('the limits reach the loader as the flags set them', async () => {
