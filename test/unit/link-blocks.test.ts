@@ -31,6 +31,13 @@ describe('links on the draft card', () => {
     expect(text).toContain(':warning: not in any source');
     expect(text).toContain('the label names *docs.company.com*');
     expect(text).not.toMatch(/<https?:/); // no Slack link markup at all
+    expect(text).toContain('Approving publishes exactly these.');
+    // Once decided, the card still lists them, without the call to approve.
+    const decided = decidedCardMessage({ ...base, article, links: { known: [] }, decision: { outcome: 'rejected', by: 'U1', at: '2026-12-03T10:00:00Z', version: 1 } });
+    accepted(decided.blocks);
+    const decidedText = (decided.blocks.find((b) => b.block_id === 'links') as { text: { text: string } }).text.text;
+    expect(decidedText).toContain('*Links in this draft (1)*');
+    expect(decidedText).not.toContain('Approving');
   });
 
   it('a sourced link is listed without a warning; a run without known URLs says it was not checked', () => {

@@ -73,11 +73,12 @@ function removedNote(check: LinkCheck | undefined): string | undefined {
 }
 
 /**
- * The links section for a card showing `article`. `check.known` absent: the run's sources were not
+ * The links section for a card showing `article` (`awaitingReview`: the card with the buttons, which
+ * says that approving publishes exactly these). `check.known` absent: the run's sources were not
  * collected (a draft written before link checks), so nothing is marked as sourced or not and the
  * card says so. No links and nothing removed: no blocks.
  */
-export function linkBlocks(article: string, check: LinkCheck | undefined): KnownBlock[] {
+export function linkBlocks(article: string, check: LinkCheck | undefined, { awaitingReview = false } = {}): KnownBlock[] {
   const known = check?.known ? new Set(check.known) : undefined;
   const rows = rowsOf(article, known);
   const note = removedNote(check);
@@ -89,7 +90,7 @@ export function linkBlocks(article: string, check: LinkCheck | undefined): Known
       known ? (unsourced ? `${unsourced} not in any source` : 'all in the sources') : 'not checked against the sources (written before link checks)',
       ...(phishy ? [`${phishy} with a label naming another site`] : []),
     ].join(' · ');
-    const heading = `:link: *Links in this draft (${rows.length})* · ${summary}. Approving publishes exactly these.`;
+    const heading = `:link: *Links in this draft (${rows.length})* · ${summary}${awaitingReview ? '. Approving publishes exactly these.' : ''}`;
     let text = heading;
     let listed = 0;
     for (const row of rows.slice(0, MAX_LINKS_LISTED)) {

@@ -135,7 +135,7 @@ export function draftCardMessage(input: DraftCardInput): SlackMessage {
     blocks: [
       ...articleBlocks(input),
       ...groundingBlocks(input.sources, input.article),
-      ...linkBlocks(input.article, input.links),
+      ...linkBlocks(input.article, input.links, { awaitingReview: true }),
       usageContext(input),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `${note}${where}` }] },
       reviewActions(input),
