@@ -32,7 +32,7 @@ import {
 } from '../shared/prompts.js';
 import { LlmFailure } from '../shared/failure-types.js';
 import { finishArticle } from '../shared/grounding.js';
-import { checkDraftLinks, type LinkCheck, type LinkPolicy } from '../shared/links.js';
+import { checkDraftLinks, type LinkCheck, type LinkPolicy, type SourceText } from '../shared/links.js';
 import { refuseOverBudget, type CallBudget } from './estimates.js';
 import { toLlmFailure, unusableOutput, withUsage } from './llm-errors.js';
 import { MAX_OUTPUT_TOKENS } from '../shared/pricing.js';
@@ -59,13 +59,13 @@ export interface WrittenDraft extends LlmResult<string> {
   links?: LinkCheck;
 }
 
-/** Every text of the run's sources a link may come from: the research results and the passages (text and source name). */
-export function sourceTextsOf(bundle: Omit<ResearchBundle, 'usage'>): string[] {
+/** Every text of the run's sources a link may come from, with where it came from: the research results and the passages (text and source name). */
+export function sourceTextsOf(bundle: Omit<ResearchBundle, 'usage'>): SourceText[] {
   return [
-    bundle.facts,
-    bundle.statistics,
-    ...bundle.examples.flatMap((e) => [e.title, e.description]),
-    ...(bundle.grounding?.passages ?? []).flatMap((p) => [p.text, p.source]),
+    { text: bundle.facts, from: 'research (key facts)' },
+    { text: bundle.statistics, from: 'research (statistics)' },
+    ...bundle.examples.flatMap((e) => [{ text: e.title, from: 'research (examples)' }, { text: e.description, from: 'research (examples)' }]),
+    ...(bundle.grounding?.passages ?? []).flatMap((p) => [{ text: p.text, from: `[${p.n}] ${p.source}` }, { text: p.source, from: `[${p.n}] ${p.source}` }]),
   ];
 }
 

@@ -333,27 +333,47 @@ export const MAX_KNOWN_URLS = 300;
 export const MAX_KNOWN_URL_CHARS = 2_048;
 export const MAX_KNOWN_TOTAL_CHARS = 32_000;
 
+/** A text of the run's sources and where it came from, as the card names it ("research", "[2] corpus/guide.md"). */
+export interface SourceText {
+  text: string;
+  from: string;
+}
+
+/** Longest source name kept beside a known URL. */
+const MAX_FROM_CHARS = 120;
+
 /**
  * The URLs the run's sources contain (research results, passages' text and source names),
- * normalised, deduplicated, capped. A URL past the cap counts as unknown: the card then warns
- * about a link it could have vouched for, never the other way round.
+ * normalised, deduplicated, capped, each with the first source it was found in. A URL past the cap
+ * counts as unknown: the card then warns about a link it could have vouched for, never the other
+ * way round.
  */
-export function knownUrlsIn(texts: string[]): string[] {
-  const known = new Set<string>();
+export function knownSourcesIn(sources: SourceText[]): { known: string[]; from: string[] } {
+  const known: string[] = [];
+  const from: string[] = [];
+  const seen = new Set<string>();
   let total = 0;
-  for (const text of texts) {
+  for (const source of sources) {
+    const text = source.text;
     const candidates = extractLinks(text).map((link) => link.url);
     // A source name may itself be an address (a document added from a URL).
     if (/^(?:https?:\/\/|www\.)\S+$/i.test(text.trim())) candidates.push(text.trim());
     for (const url of candidates) {
       const normal = normalizeUrl(url);
-      if (!normal || normal.length > MAX_KNOWN_URL_CHARS || known.has(normal)) continue;
-      if (known.size >= MAX_KNOWN_URLS || total + normal.length > MAX_KNOWN_TOTAL_CHARS) return [...known];
-      known.add(normal);
-      total += normal.length;
+      if (!normal || normal.length > MAX_KNOWN_URL_CHARS || seen.has(normal)) continue;
+      if (known.length >= MAX_KNOWN_URLS || total + normal.length > MAX_KNOWN_TOTAL_CHARS) return { known, from };
+      seen.add(normal);
+      known.push(normal);
+      from.push(source.from.slice(0, MAX_FROM_CHARS));
+      total += normal.length + Math.min(source.from.length, MAX_FROM_CHARS);
     }
   }
-  return [...known];
+  return { known, from };
+}
+
+/** The known URLs of plain texts (no source names). */
+export function knownUrlsIn(texts: string[]): string[] {
+  return knownSourcesIn(texts.map((text) => ({ text, from: '' }))).known;
 }
 
 /** True when the link's target is among the known URLs. */
@@ -372,6 +392,8 @@ export const LINK_POLICIES: readonly LinkPolicy[] = ['show', 'strip-unsourced'];
  */
 export interface LinkCheck {
   known?: string[];
+  /** Where each known URL was found, by index ("research", "[2] corpus/guide.md"); absent in older drafts. */
+  from?: string[];
   policy?: LinkPolicy;
   /** Links the writer removed under `strip-unsourced`: how many, and the first few domains. */
   removed?: { count: number; domains: string[] };
@@ -424,9 +446,9 @@ export function removedSummary(removed: FoundLink[]): { count: number; domains: 
  * What the writer hands the card with a draft it wrote: the known URLs of the run's sources and,
  * under `strip-unsourced`, the draft with the links no source holds replaced by their text.
  */
-export function checkDraftLinks(article: string, sourceTexts: string[], policy: LinkPolicy): { article: string; links: LinkCheck } {
-  const known = knownUrlsIn(sourceTexts);
-  if (policy !== 'strip-unsourced') return { article, links: { known, policy } };
+export function checkDraftLinks(article: string, sources: SourceText[], policy: LinkPolicy): { article: string; links: LinkCheck } {
+  const { known, from } = knownSourcesIn(sources);
+  if (policy !== 'strip-unsourced') return { article, links: { known, from, policy } };
   const { text, removed } = stripUnsourced(article, new Set(known));
-  return { article: text, links: { known, policy, ...(removed.length ? { removed: removedSummary(removed) } : {}) } };
+  return { article: text, links: { known, from, policy, ...(removed.length ? { removed: removedSummary(removed) } : {}) } };
 }

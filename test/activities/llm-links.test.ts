@@ -43,9 +43,14 @@ describe('writer link policy', () => {
     expect(written.output).toContain('[docs.company.com](https://evil.example/login)');
     expect(written.links?.policy).toBe('show');
     expect(written.links?.removed).toBeUndefined();
-    expect(new Set(written.links?.known)).toEqual(new Set([
-      'https://facts.example/report', 'https://acme.example/blog', 'https://stats.example/2026', 'https://runbook.example/zephyr', 'https://wiki.example/page',
-    ]));
+    const from = Object.fromEntries(written.links!.known!.map((url, i) => [url, written.links!.from![i]]));
+    expect(from).toEqual({
+      'https://facts.example/report': 'research (key facts)',
+      'https://stats.example/2026': 'research (statistics)',
+      'https://acme.example/blog': 'research (examples)',
+      'https://runbook.example/zephyr': '[1] https://wiki.example/page',
+      'https://wiki.example/page': '[1] https://wiki.example/page',
+    });
   });
 
   it('strip-unsourced: every planted link replaced by its text in the first draft and in a revision, sourced links kept, the count returned', async () => {

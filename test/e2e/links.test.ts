@@ -5,8 +5,10 @@
  * - LINK_POLICY unset (show): the draft card lists both links with their real domains, the planted
  *   one marked "not in any source" and as a label naming another site; approving publishes exactly
  *   the links the card listed; a reviewer's edit adds a link, and the decided card lists it.
+ * - The research answer carries a link with a lying label too (as a poisoned document would): it is
+ *   in a source, so the card names that source, and marks its label.
  * - LINK_POLICY=strip-unsourced: the planted link is gone from the draft, the card says one link was
- *   removed and why, and the published article has only the sourced link.
+ *   removed and why, and the published article has only the sourced links.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractLinks } from '../../src/shared/links.js';
@@ -18,9 +20,12 @@ import { blockText } from '../harness/fake-slack.js';
 import { CHANNEL, startStack, type Stack } from '../harness/stack.js';
 
 const SOURCED = 'https://research.example/zephyr-study';
+/** Planted by the writer (as a poisoned prompt could make it): in no source. */
 const PLANTED = 'https://evil.example/login';
-const RESEARCH = `Zephyr cut rollout failures by 40% (study: ${SOURCED}).`;
-const DRAFT = `# Zephyr\n\nFailures fell by 40% ([the study](${SOURCED})).\n\nLog in at [docs.company.com](${PLANTED}) to read more.\n`;
+/** Planted in the research answer itself (as a poisoned document would be): in a source, but its label lies. */
+const POISONED = 'https://portal-login.example/sso';
+const RESEARCH = `Zephyr cut rollout failures by 40% (study: ${SOURCED}). Staff portal: [intranet.company.com](${POISONED}).`;
+const DRAFT = `# Zephyr\n\nFailures fell by 40% ([the study](${SOURCED})).\n\nLog in at [docs.company.com](${PLANTED}) or [intranet.company.com](${POISONED}) to read more.\n`;
 
 /** The links section of a card: its text, and the URLs it lists (in code, escaped). */
 function cardLinks(message: StoredMessage | undefined): { text: string; urls: string[] } {
@@ -57,7 +62,7 @@ describe('links are the reviewer\'s decision (LINK_POLICY=show, the default)', (
     const draft = await stack.waitForDraft(threadTs);
 
     const { text, urls } = cardLinks(draft);
-    expect(text).toContain('*Links in this draft (2)* · 1 not in any source · 1 with a label naming another site');
+    expect(text).toContain('*Links in this draft (3)* · 1 not in any source · 2 with a label naming another site');
     const planted = text.split('\n').find((line) => line.includes('evil.example'))!;
     expect(planted).toContain('“docs.company.com” → *evil.example*');
     const warning = text.split('\n')[text.split('\n').indexOf(planted) + 1]!;
@@ -65,17 +70,25 @@ describe('links are the reviewer\'s decision (LINK_POLICY=show, the default)', (
     expect(warning).toContain('not in any source');
     const sourced = text.split('\n').find((line) => line.includes('research.example'))!;
     expect(sourced).toContain('“the study” → *research.example*');
+    expect(sourced).toContain('_from research (key facts)_');
     expect(text.split('\n')[text.split('\n').indexOf(sourced) + 1] ?? '').not.toContain('not in any source');
+    // The link the research answer carried is in a source, and said to be from there, but its lying label is marked.
+    const poisoned = text.split('\n').find((line) => line.includes('portal-login.example'))!;
+    expect(poisoned).toContain('“intranet.company.com” → *portal-login.example*');
+    expect(poisoned).toContain('_from research (key facts)_');
+    const poisonedWarning = text.split('\n')[text.split('\n').indexOf(poisoned) + 1]!;
+    expect(poisonedWarning).toContain('the label names *intranet.company.com*');
+    expect(poisonedWarning).not.toContain('not in any source');
 
     await stack.click(APPROVE_ACTION_ID, workflowId, draft.ts);
     const result = (await stack.client.workflow.getHandle(workflowId).result()) as PipelineResult;
     expect(result.decision.outcome).toBe('approved');
     // What is published links to exactly what the approver was shown: no more, no fewer.
     expect(urlsOf(published(stack, workflowId))).toEqual([...urls].sort());
-    expect([...urls].sort()).toEqual([PLANTED, SOURCED].sort());
+    expect([...urls].sort()).toEqual([PLANTED, POISONED, SOURCED].sort());
     // The decided card still lists them, beside who approved.
     const decided = stack.slack.message(CHANNEL, draft.ts);
-    expect(cardLinks(decided).urls.sort()).toEqual([PLANTED, SOURCED].sort());
+    expect(cardLinks(decided).urls.sort()).toEqual([PLANTED, POISONED, SOURCED].sort());
     expect(stack.slack.refusals).toEqual([]);
   });
 
@@ -119,17 +132,18 @@ describe('LINK_POLICY=strip-unsourced', () => {
     const draft = await stack.waitForDraft(threadTs);
 
     const card = blockText(draft);
-    expect(articleOn(draft)).toContain('Log in at docs.company.com to read more.');
+    expect(articleOn(draft)).toContain(`Log in at docs.company.com or [intranet.company.com](${POISONED}) to read more.`);
     expect(articleOn(draft)).not.toContain('evil.example');
     expect(card).toContain('1 link the writer added appears in no source and was removed before review (LINK_POLICY=strip-unsourced); its text is kept: evil.example');
+    // A link a poisoned source carried is not stripped (it is in a source), but stays marked for its label.
     const { text, urls } = cardLinks(draft);
-    expect(text).toContain('*Links in this draft (1)* · all in the sources');
-    expect(urls).toEqual([SOURCED]);
+    expect(text).toContain('*Links in this draft (2)* · all in the sources · 1 with a label naming another site');
+    expect(urls.sort()).toEqual([POISONED, SOURCED].sort());
 
     await stack.click(APPROVE_ACTION_ID, workflowId, draft.ts);
     const result = (await stack.client.workflow.getHandle(workflowId).result()) as PipelineResult;
     expect(result.article).not.toContain('evil.example');
-    expect(urlsOf(published(stack, workflowId))).toEqual([SOURCED]);
+    expect(urlsOf(published(stack, workflowId))).toEqual([POISONED, SOURCED].sort());
     expect(stack.slack.refusals).toEqual([]);
   });
 });

@@ -40,11 +40,13 @@ describe('links on the draft card', () => {
     expect(decidedText).not.toContain('Approving');
   });
 
-  it('a sourced link is listed without a warning; a run without known URLs says it was not checked', () => {
+  it('a sourced link is listed without a warning, with the source it came from; a run without known URLs says it was not checked', () => {
     const article = 'See [guide](https://docs.example.com/guide/).';
-    const sourced = textOf(linkBlocks(article, { known: ['https://docs.example.com/guide'] }));
+    const sourced = textOf(linkBlocks(article, { known: ['https://docs.example.com/guide'], from: ['[2] corpus/<guide>.md'] }));
     expect(sourced).toContain('all in the sources');
     expect(sourced).not.toContain('not in any source');
+    expect(sourced).toContain('_from [2] corpus/&lt;guide&gt;.md_');
+    expect(textOf(linkBlocks(article, { known: ['https://docs.example.com/guide'] }))).not.toContain('_from');
     const unchecked = textOf(linkBlocks(article, undefined));
     expect(unchecked).toContain('not checked against the sources');
     expect(unchecked).not.toContain(':warning:');

@@ -1,6 +1,6 @@
 /** The link extractor (src/shared/links.ts): every form, the phish-like and international ones, hostile input, sources, stripping. */
 import { describe, expect, it } from 'vitest';
-import { checkDraftLinks, extractLinks, knownUrlsIn, MAX_KNOWN_URLS, normalizeUrl, stripUnsourced } from '../../src/shared/links.js';
+import { checkDraftLinks, extractLinks, knownSourcesIn, knownUrlsIn, MAX_KNOWN_URLS, normalizeUrl, stripUnsourced } from '../../src/shared/links.js';
 
 const one = (text: string) => {
   const links = extractLinks(text);
@@ -99,6 +99,8 @@ describe('sources: which URLs a run had', () => {
   it('collects every URL of the research texts and passages, deduplicated and capped', () => {
     const known = knownUrlsIn(['Facts: see https://a.example/x/ and [b](https://b.example).', 'https://a.example/x#top', 'https://source.example/doc.pdf']);
     expect(known).toEqual(['https://a.example/x', 'https://b.example', 'https://source.example/doc.pdf']);
+    expect(knownSourcesIn([{ text: 'a https://a.example', from: 'research' }, { text: 'again https://a.example and https://b.example', from: '[2] corpus/b.md' }]))
+      .toEqual({ known: ['https://a.example', 'https://b.example'], from: ['research', '[2] corpus/b.md'] });
     const many = knownUrlsIn([Array.from({ length: 1_000 }, (_, i) => `https://u${i}.example/`).join(' ')]);
     expect(many).toHaveLength(MAX_KNOWN_URLS);
   });
@@ -122,11 +124,12 @@ describe('stripUnsourced: links no source holds are replaced by their text', () 
 
   it('checkDraftLinks: show leaves the draft as written; strip-unsourced strips and says what', () => {
     const draft = 'A [planted](https://evil.example) and [real](https://ok.example/a).';
-    const sources = ['Research says https://ok.example/a'];
-    expect(checkDraftLinks(draft, sources, 'show')).toEqual({ article: draft, links: { known: ['https://ok.example/a'], policy: 'show' } });
+    const sources = [{ text: 'Research says https://ok.example/a', from: 'research (key facts)' }];
+    const known = { known: ['https://ok.example/a'], from: ['research (key facts)'] };
+    expect(checkDraftLinks(draft, sources, 'show')).toEqual({ article: draft, links: { ...known, policy: 'show' } });
     expect(checkDraftLinks(draft, sources, 'strip-unsourced')).toEqual({
       article: 'A planted and [real](https://ok.example/a).',
-      links: { known: ['https://ok.example/a'], policy: 'strip-unsourced', removed: { count: 1, domains: ['evil.example'] } },
+      links: { ...known, policy: 'strip-unsourced', removed: { count: 1, domains: ['evil.example'] } },
     });
   });
 });

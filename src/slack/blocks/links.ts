@@ -10,7 +10,7 @@
  * and one context; a long list ends "…and N more".
  */
 import type { KnownBlock } from '@slack/types';
-import { extractLinks, isSourced, type FoundLink, type LinkCheck } from '../../shared/links.js';
+import { extractLinks, normalizeUrl, type FoundLink, type LinkCheck } from '../../shared/links.js';
 import { cut, escapeMrkdwn, userText } from './text.js';
 
 /** Kept well under a section's 3,000 characters, like the sources list. */
@@ -23,17 +23,24 @@ const URL_CHARS = 90;
 interface LinkRow {
   link: FoundLink;
   sourced: boolean | undefined;
+  /** Which source holds it, when known ("research (key facts)", "[2] corpus/guide.md"). */
+  from: string | undefined;
   warnings: string[];
 }
 
-function rowOf(link: FoundLink, known: ReadonlySet<string> | undefined): LinkRow {
-  const sourced = known ? isSourced(link, known) : undefined;
+/** Known URL → the source it was found in ('' when not said). */
+type KnownSources = ReadonlyMap<string, string>;
+
+function rowOf(link: FoundLink, known: KnownSources | undefined): LinkRow {
+  const normal = normalizeUrl(link.url);
+  const sourced = known ? normal !== undefined && known.has(normal) : undefined;
+  const from = sourced && normal !== undefined ? known?.get(normal) || undefined : undefined;
   const warnings: string[] = [];
   if (link.labelDomain) warnings.push(`:rotating_light: the label names *${escapeMrkdwn(cut(link.labelDomain, 80))}*, the link goes elsewhere`);
   if (link.unsafe) warnings.push(link.scheme ? `:warning: \`${escapeMrkdwn(cut(link.scheme, 20))}:\` link` : ':warning: not a valid address');
   if (link.international) warnings.push(':warning: international domain (shown as punycode): check it is the site you expect');
   if (sourced === false) warnings.push(':warning: not in any source');
-  return { link, sourced, warnings };
+  return { link, sourced, from, warnings };
 }
 
 /** Inline code that its own text cannot close: a backtick becomes its URL escape. */
@@ -41,16 +48,18 @@ function code(text: string, max: number): string {
   return `\`${cut(escapeMrkdwn(text.replace(/`/g, '%60').replace(/\s+/g, ' ')), max)}\``;
 }
 
-function line({ link, warnings }: LinkRow): string {
+function line({ link, from, warnings }: LinkRow): string {
   const label = link.form === 'bare' || link.form === 'autolink' ? '' : `“${userText(link.label.replace(/\s+/g, ' ').trim() || '(no text)', LABEL_CHARS)}” → `;
   const kind = link.form === 'image' ? 'image ' : link.form === 'definition' ? 'reference ' : '';
   const domain = link.domain ? `*${escapeMrkdwn(cut(link.domain, 100))}*` : '_no domain_';
   const url = code(link.url, URL_CHARS);
-  return `• ${kind}${label}${domain} ${url}${warnings.length ? `\n    ${warnings.join(' · ')}` : ''}`;
+  // Where a sourced link came from: a planted link in a poisoned document shows whose document it is.
+  const origin = from ? ` · _from ${userText(from, 80)}_` : '';
+  return `• ${kind}${label}${domain} ${url}${origin}${warnings.length ? `\n    ${warnings.join(' · ')}` : ''}`;
 }
 
 /** Each link once (the same label and target may appear several times), those with warnings first. */
-function rowsOf(article: string, known: ReadonlySet<string> | undefined): LinkRow[] {
+function rowsOf(article: string, known: KnownSources | undefined): LinkRow[] {
   const seen = new Set<string>();
   const rows: LinkRow[] = [];
   for (const link of extractLinks(article)) {
@@ -79,7 +88,7 @@ function removedNote(check: LinkCheck | undefined): string | undefined {
  * card says so. No links and nothing removed: no blocks.
  */
 export function linkBlocks(article: string, check: LinkCheck | undefined, { awaitingReview = false } = {}): KnownBlock[] {
-  const known = check?.known ? new Set(check.known) : undefined;
+  const known = check?.known ? new Map(check.known.map((url, i) => [url, check.from?.[i] ?? ''])) : undefined;
   const rows = rowsOf(article, known);
   const note = removedNote(check);
   const blocks: KnownBlock[] = [];
