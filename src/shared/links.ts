@@ -410,15 +410,20 @@ function replacementOf(link: FoundLink): string {
   return label ? label : REMOVED;
 }
 
+/** Passes that keep labels; as many again replace what is left by a fixed note. */
+const LABEL_PASSES = 8;
+
 /**
  * Replaces each link whose target is in no source by its label (a bare URL by "(link removed)",
- * a `[ref]: url` line by nothing). A label that is itself an address would become a bare link once
- * its brackets are gone, so the text is checked again until nothing unsourced is left.
+ * a `[ref]: url` line by nothing). What replaces a link can form a new one with its neighbours (a
+ * label that is itself an address, `htt[p](x)s://…`), so the text is checked again until nothing
+ * unsourced is left; after LABEL_PASSES, what is left is replaced by the note alone, which consumes
+ * the construct each time, so the loop ends.
  */
 export function stripUnsourced(text: string, known: ReadonlySet<string>): { text: string; removed: FoundLink[] } {
   const removed: FoundLink[] = [];
   let current = text;
-  for (let pass = 0; pass < 3; pass += 1) {
+  for (let pass = 0; pass < 4 * LABEL_PASSES; pass += 1) {
     const unsourced = extractLinks(current).filter((link) => !isSourced(link, known));
     if (!unsourced.length) break;
     let out = '';
@@ -428,7 +433,7 @@ export function stripUnsourced(text: string, known: ReadonlySet<string>): { text
       // (an image inside a link's label goes with the link's label, and is removed on the next pass).
       if (pass === 0) removed.push(link);
       if (link.start < at) continue;
-      out += current.slice(at, link.start) + replacementOf(link);
+      out += current.slice(at, link.start) + (pass < LABEL_PASSES ? replacementOf(link) : link.form === 'definition' ? '' : REMOVED);
       at = link.end;
     }
     current = out + current.slice(at);

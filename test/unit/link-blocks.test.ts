@@ -1,4 +1,5 @@
 /** The draft card's links section (src/slack/blocks/links.ts) on the draft, superseded and decided cards: within Slack's limits, escaped. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { linkBlocks, MAX_LINKS_LISTED } from '../../src/slack/blocks/links.js';
 import { decidedCardMessage, draftCardMessage, supersededCardMessage, type DraftCardInput } from '../../src/slack/blocks/pipeline.js';
@@ -86,5 +87,22 @@ describe('links on the draft card', () => {
     const text = (linkBlocks(article, { known: ['https://ok.example'] })[0] as { text: { text: string } }).text.text;
     expect(text).toContain('(2)');
     expect(text.indexOf('evil.example')).toBeLessThan(text.indexOf('ok.example'));
+  });
+});
+
+describe('property-based: the links section on random and adversarial drafts (fast-check; the seed is printed on failure)', () => {
+  const piece = fc.constantFrom('[', '](', ')', '<', '>', '|', '![', '`', ' ', '\n', 'https://', 'www.', 'mailto:a@', 'evil.example', 'docs.company.com', 'ра',
+    '<@U1>', '<!channel>', '@here', '<!subteam^S1>', '&', '*', '_', '~', '\u202E', '😀', 'x'.repeat(300));
+  const draft = fc.array(fc.oneof(piece, fc.string({ maxLength: 10 })), { maxLength: 150 }).map((parts) => parts.join(''));
+
+  it('always within Slack limits, never a live mention, never Slack link markup', () => {
+    fc.assert(fc.property(draft, fc.boolean(), (article, checked) => {
+      const blocks = linkBlocks(article, checked ? { known: ['https://evil.example'], from: ['research'], removed: { count: 1, domains: ['<!here>'] } } : undefined);
+      accepted(blocks);
+      const text = textOf(blocks);
+      expect(text).not.toMatch(/<[@!#]/);
+      expect(text).not.toMatch(/(?<!\u200B)@(here|channel|everyone)\b/);
+      expect(text).not.toMatch(/<https?:/);
+    }), { numRuns: 2_000 });
   });
 });

@@ -1,4 +1,5 @@
 /** The link extractor (src/shared/links.ts): every form, the phish-like and international ones, hostile input, sources, stripping. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkDraftLinks, extractLinks, knownSourcesIn, knownUrlsIn, MAX_KNOWN_URLS, normalizeUrl, stripUnsourced } from '../../src/shared/links.js';
 
@@ -131,5 +132,33 @@ describe('stripUnsourced: links no source holds are replaced by their text', () 
       article: 'A planted and [real](https://ok.example/a).',
       links: { ...known, policy: 'strip-unsourced', removed: { count: 1, domains: ['evil.example'] } },
     });
+  });
+});
+
+describe('property-based: random and adversarial text (fast-check; the seed is printed on failure)', () => {
+  const piece = fc.constantFrom('[', ']', '(', ')', '<', '>', '|', '!', '\\', ' ', '\n', '`', ':', '/', '.', 'http', 'https://', 'www.', 'mailto:', 'a', 'ok.example',
+    'https://ok.example/a', 'https://evil.example', '[x]: ', '<@U1>', '<!here>', '@channel', '\u200F', '\u0000', '😀', '\uD83D', 'ра', '&', '"');
+  const hostile = fc.array(fc.oneof(piece, fc.string({ maxLength: 8 })), { maxLength: 200 }).map((parts) => parts.join(''));
+  const known = new Set(['https://ok.example/a']);
+
+  it('extractLinks never throws; spans lie inside the text, in order', () => {
+    fc.assert(fc.property(hostile, (text) => {
+      let last = -1;
+      for (const link of extractLinks(text)) {
+        expect(link.start).toBeGreaterThanOrEqual(0);
+        expect(link.end).toBeLessThanOrEqual(text.length);
+        expect(link.end).toBeGreaterThan(link.start);
+        if (link.form !== 'image') expect(link.start).toBeGreaterThan(last);
+        last = link.start;
+      }
+    }), { numRuns: 3_000 });
+  });
+
+  it('stripUnsourced leaves no link outside the known set, and keeps text without links unchanged', () => {
+    fc.assert(fc.property(hostile, (text) => {
+      const { text: out } = stripUnsourced(text, known);
+      expect(extractLinks(out).filter((l) => !known.has(normalizeUrl(l.url) ?? ''))).toEqual([]);
+      if (!extractLinks(text).length) expect(out).toBe(text);
+    }), { numRuns: 3_000 });
   });
 });

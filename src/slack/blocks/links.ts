@@ -11,7 +11,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { extractLinks, normalizeUrl, type FoundLink, type LinkCheck } from '../../shared/links.js';
-import { cut, escapeMrkdwn, userText } from './text.js';
+import { cut, userText } from './text.js';
 
 /** Kept well under a section's 3,000 characters, like the sources list. */
 export const MAX_LINKS_CHARS = 2_000;
@@ -36,8 +36,8 @@ function rowOf(link: FoundLink, known: KnownSources | undefined): LinkRow {
   const sourced = known ? normal !== undefined && known.has(normal) : undefined;
   const from = sourced && normal !== undefined ? known?.get(normal) || undefined : undefined;
   const warnings: string[] = [];
-  if (link.labelDomain) warnings.push(`:rotating_light: the label names *${escapeMrkdwn(cut(link.labelDomain, 80))}*, the link goes elsewhere`);
-  if (link.unsafe) warnings.push(link.scheme ? `:warning: \`${escapeMrkdwn(cut(link.scheme, 20))}:\` link` : ':warning: not a valid address');
+  if (link.labelDomain) warnings.push(`:rotating_light: the label names *${userText(link.labelDomain, 80)}*, the link goes elsewhere`);
+  if (link.unsafe) warnings.push(link.scheme ? `:warning: \`${userText(link.scheme, 20)}:\` link` : ':warning: not a valid address');
   if (link.international) warnings.push(':warning: international domain (shown as punycode): check it is the site you expect');
   if (sourced === false) warnings.push(':warning: not in any source');
   return { link, sourced, from, warnings };
@@ -45,13 +45,13 @@ function rowOf(link: FoundLink, known: KnownSources | undefined): LinkRow {
 
 /** Inline code that its own text cannot close: a backtick becomes its URL escape. */
 function code(text: string, max: number): string {
-  return `\`${cut(escapeMrkdwn(text.replace(/`/g, '%60').replace(/\s+/g, ' ')), max)}\``;
+  return `\`${userText(text.replace(/`/g, '%60').replace(/\s+/g, ' '), max)}\``;
 }
 
 function line({ link, from, warnings }: LinkRow): string {
   const label = link.form === 'bare' || link.form === 'autolink' ? '' : `“${userText(link.label.replace(/\s+/g, ' ').trim() || '(no text)', LABEL_CHARS)}” → `;
   const kind = link.form === 'image' ? 'image ' : link.form === 'definition' ? 'reference ' : '';
-  const domain = link.domain ? `*${escapeMrkdwn(cut(link.domain, 100))}*` : '_no domain_';
+  const domain = link.domain ? `*${userText(link.domain, 100)}*` : '_no domain_';
   const url = code(link.url, URL_CHARS);
   // Where a sourced link came from: a planted link in a poisoned document shows whose document it is.
   const origin = from ? ` · _from ${userText(from, 80)}_` : '';
@@ -74,7 +74,7 @@ function rowsOf(article: string, known: KnownSources | undefined): LinkRow[] {
 function removedNote(check: LinkCheck | undefined): string | undefined {
   const removed = check?.removed;
   if (!removed?.count) return undefined;
-  const domains = removed.domains.length ? `: ${removed.domains.map((d) => escapeMrkdwn(cut(d, 80))).join(', ')}` : '';
+  const domains = removed.domains.length ? `: ${removed.domains.map((d) => userText(d, 80)).join(', ')}` : '';
   return cut(
     `:scissors: ${removed.count} link${removed.count === 1 ? '' : 's'} the writer added ${removed.count === 1 ? 'appears' : 'appear'} in no source and ${removed.count === 1 ? 'was' : 'were'} removed before review (LINK_POLICY=strip-unsourced); ${removed.count === 1 ? 'its' : 'their'} text is kept${domains}`,
     1_000,
