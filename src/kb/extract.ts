@@ -1,0 +1,196 @@
+/**
+ * What a file's extraction does, format by format, within its limits (src/kb/limits.ts). This runs
+ * inside the extraction worker (extract-worker.ts), never in the `kb add` process itself: the
+ * worker's heap and time limits are the backstop for whatever these checks cannot foresee.
+ *
+ * Markdown and text are read as they are; HTML and DOCX (through mammoth's HTML) keep their
+ * headings; PDF (unpdf) keeps its pages.
+ */
+import { htmlToText } from './extract-html.js';
+import { openBoundedZip, ZipBudgetError, ZipFormatError } from './extract-zip.js';
+import type { FileLimitName, FileLimits } from './limits.js';
+
+export { htmlToText } from './extract-html.js';
+
+export interface Section {
+  /** Heading path such as "Guide › Rollout"; empty when there is none. */
+  section: string;
+  /** 1-based page for PDFs, 0 otherwise. */
+  page: number;
+  text: string;
+}
+
+/** A file that could not be read as its format says (reported and skipped, never fatal). */
+export class UnreadableFileError extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`${path}: ${reason}`);
+    this.name = 'UnreadableFileError';
+  }
+}
+
+/** The `kb add` flag that raises each limit (quoted in the messages; the CLI defines them). */
+export const LIMIT_FLAGS: Readonly<Record<FileLimitName, string>> = Object.freeze({
+  maxFileBytes: '--max-file-mb N',
+  maxChars: '--max-chars N',
+  maxPages: '--max-pages N',
+  timeoutMs: '--extract-timeout-s N',
+  maxHeapMb: '--max-heap-mb N',
+});
+
+/** A file past one of its limits: skipped with the limit, the figure it reached and the flag that raises it. */
+export class OverLimitError extends UnreadableFileError {
+  /** @param reached what the file reached, e.g. "1,204 pages, the limit is 1,000" */
+  constructor(path: string, readonly limit: FileLimitName, readonly reached: string) {
+    super(path, `${reached} (raise the limit with ${LIMIT_FLAGS[limit]})`);
+    this.name = 'OverLimitError';
+  }
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Word XML is several bytes per character of text (runs, properties, revision ids), so the bytes a
+ * DOCX may inflate to are this many times its character limit: a 2,000,000-character limit lets a
+ * DOCX inflate 20 MB of XML, and the 64 MiB and 268 MB zip bombs stop there.
+ */
+export const DOCX_BYTES_PER_CHAR = 10;
+
+/** A heading longer than this is cut: every chunk of its section carries it (split.ts). */
+export const MAX_HEADING_CHARS = 200;
+
+const isSpace = (c: string) => /\s/.test(c);
+
+/**
+ * A Markdown ATX heading (`## Title ##`), read without regular expressions over the line: the
+ * pattern it replaces (`^(#{1,6})\s+(.+?)\s*#*\s*$`) backtracked quadratically on a long line of
+ * spaces. Same answers: 1–6 `#`, white space, then the title up to any closing `#`s.
+ */
+export function atxHeading(line: string): { level: number; title: string } | null {
+  let level = 0;
+  while (level < line.length && line[level] === '#') level++;
+  if (level < 1 || level > 6) return null;
+  let start = level;
+  while (start < line.length && isSpace(line[start]!)) start++;
+  if (start === level) return null;
+  // The shortest title after which only `\s*#*\s*` remains; at least one character.
+  let end = line.length;
+  while (end > start && isSpace(line[end - 1]!)) end--;
+  while (end > start && line[end - 1] === '#') end--;
+  while (end > start && isSpace(line[end - 1]!)) end--;
+  if (start === line.length) {
+    // Only white space after the #s: the regular expression gave its last character as the title.
+    if (start - level < 2) return null;
+    start = line.length - 1;
+  }
+  const title = line.slice(start, Math.max(start + 1, end));
+  if (/[\n\r\u2028\u2029]/.test(title)) return null; // `.` stops at line terminators
+  return { level, title: title.length > MAX_HEADING_CHARS ? `${title.slice(0, MAX_HEADING_CHARS)}…` : title };
+}
+
+/** Splits Markdown at its headings; each section carries the path of headings above it. */
+export function markdownSections(text: string): Section[] {
+  const sections: Section[] = [];
+  const trail: string[] = [];
+  let lines: string[] = [];
+  let inFence = false;
+  const flush = () => {
+    const body = lines.join('\n').trim();
+    if (body) sections.push({ section: trail.filter(Boolean).join(' › '), page: 0, text: body });
+    lines = [];
+  };
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
+    const heading = inFence ? null : atxHeading(line);
+    if (heading) {
+      flush();
+      trail.length = heading.level - 1;
+      trail[heading.level - 1] = heading.title;
+      continue;
+    }
+    lines.push(line);
+  }
+  flush();
+  return sections;
+}
+
+function checkChars(path: string, chars: number, limits: FileLimits): void {
+  if (chars > limits.maxChars) throw new OverLimitError(path, 'maxChars', `${count(chars)} characters of text, the limit is ${count(limits.maxChars)}`);
+}
+
+async function pdfSections(path: string, data: Buffer, limits: FileLimits): Promise<Section[]> {
+  // Loaded when a PDF comes (pdf.js is large): a worker for a Markdown file starts without it.
+  const { getDocumentProxy } = await import('unpdf');
+  let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
+  try {
+    pdf = await getDocumentProxy(new Uint8Array(data));
+  } catch (error) {
+    throw new UnreadableFileError(path, `not a readable PDF (${(error as Error).message})`);
+  }
+  try {
+    if (pdf.numPages > limits.maxPages) throw new OverLimitError(path, 'maxPages', `${count(pdf.numPages)} pages, the limit is ${count(limits.maxPages)}`);
+    const sections: Section[] = [];
+    let chars = 0;
+    for (let number = 1; number <= pdf.numPages; number++) {
+      let text: string;
+      try {
+        // As unpdf's extractText: each item's string, a line break where the item ends a line.
+        const content = await (await pdf.getPage(number)).getTextContent();
+        text = content.items.map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : '')).join('');
+      } catch (error) {
+        throw new UnreadableFileError(path, `not a readable PDF (page ${number}: ${(error as Error).message})`);
+      }
+      chars += text.length;
+      if (chars > limits.maxChars) throw new OverLimitError(path, 'maxChars', `more than ${count(limits.maxChars)} characters of text by page ${count(number)} of ${count(pdf.numPages)}, the limit is ${count(limits.maxChars)}`);
+      if (text.trim()) sections.push({ section: '', page: number, text: text.trim() });
+    }
+    return sections;
+  } finally {
+    await pdf.destroy();
+  }
+}
+
+async function docxSections(path: string, data: Buffer, limits: FileLimits): Promise<Section[]> {
+  const budget = limits.maxChars * DOCX_BYTES_PER_CHAR;
+  const { default: mammoth } = await import('mammoth');
+  let html: string;
+  try {
+    const zip = openBoundedZip(data, budget);
+    // Images are not read at all (their text is none); mammoth reads every other part through the
+    // bounded zip, so each inflated byte is counted.
+    const convertImage = mammoth.images.imgElement(async () => ({ src: '' }));
+    html = (await mammoth.convertToHtml({ file: zip } as unknown as Parameters<typeof mammoth.convertToHtml>[0], { convertImage })).value;
+  } catch (error) {
+    if (error instanceof ZipBudgetError) {
+      throw new OverLimitError(path, 'maxChars', `its zip inflates to more than ${count(budget)} bytes (at ${error.entry}); the limit is ${DOCX_BYTES_PER_CHAR} bytes of XML per character of the ${count(limits.maxChars)}-character limit`);
+    }
+    const reason = error instanceof ZipFormatError ? error.message : (error as Error).message;
+    throw new UnreadableFileError(path, `not a readable DOCX (${reason})`);
+  }
+  const text = htmlToText(html);
+  checkChars(path, text.length, limits);
+  return markdownSections(text);
+}
+
+/**
+ * One file's bytes into sections, within `limits` (everything but time and heap, which the worker
+ * enforces). Throws UnreadableFileError, or OverLimitError naming the limit.
+ */
+export async function extractSections(path: string, data: Buffer, limits: FileLimits): Promise<Section[]> {
+  if (data.length > limits.maxFileBytes) {
+    throw new OverLimitError(path, 'maxFileBytes', `${(data.length / 1024 / 1024).toFixed(1)} MB on disk, the limit is ${(limits.maxFileBytes / 1024 / 1024).toFixed(1)} MB`);
+  }
+  const ext = path.slice(path.lastIndexOf('.')).toLowerCase();
+  if (ext === '.pdf') return pdfSections(path, data, limits);
+  if (ext === '.docx') return docxSections(path, data, limits);
+  const text = data.toString('utf8');
+  if (text.includes('\u0000')) throw new UnreadableFileError(path, 'looks like a binary file, not text');
+  if (ext === '.html' || ext === '.htm') {
+    // The markup's size is bounded by maxFileBytes; the limit on characters is the text's.
+    const extracted = htmlToText(text);
+    checkChars(path, extracted.length, limits);
+    return markdownSections(extracted);
+  }
+  checkChars(path, text.length, limits);
+  if (ext === '.txt') return text.trim() ? [{ section: '', page: 0, text: text.trim() }] : [];
+  return markdownSections(text);
+}
