@@ -112,7 +112,8 @@ export function htmlToText(html: string): string {
     { decodeEntities: true },
     {
       ontext: (start, end) => emit(html.slice(start, end)),
-      ontextentity: (codepoint) => emit(String.fromCodePoint(codepoint)),
+      // &nbsp; is a plain space in extracted text (as it always was here).
+      ontextentity: (codepoint) => emit(codepoint === 0xa0 ? ' ' : String.fromCodePoint(codepoint)),
       onopentagname: (start, end) => {
         tagName = html.slice(start, end).toLowerCase();
         closing = false;

@@ -78,9 +78,11 @@ export function atxHeading(line: string): { level: number; title: string } | nul
   while (end > start && line[end - 1] === '#') end--;
   while (end > start && isSpace(line[end - 1]!)) end--;
   if (start === line.length) {
-    // Only white space after the #s: the regular expression gave its last character as the title.
-    if (start - level < 2) return null;
-    start = line.length - 1;
+    // Only white space after the #s: the pattern gave back its last character that `.` matches as
+    // the title, leaving at least one for `\s+`.
+    let last = line.length - 1;
+    while (last > level && /[\n\r\u2028\u2029]/.test(line[last]!)) last--;
+    return last > level ? { level, title: line[last]! } : null;
   }
   const title = line.slice(start, Math.max(start + 1, end));
   if (/[\n\r\u2028\u2029]/.test(title)) return null; // `.` stops at line terminators
