@@ -104,11 +104,12 @@ describe('loadSections within the per-file limits', () => {
   });
 
   it('refuses a DOCX whose XML inflates past its share of maxChars, and one whose text is over maxChars', async () => {
-    const data = await docxOf('Title', ['x'.repeat(5_000)]);
-    const small = await refusal(loadSections('a.docx', data, { ...DEFAULT_FILE_LIMITS, maxChars: 200 }));
+    const big = await docxOf('Title', ['x'.repeat(2_000_000)]);
+    const small = await refusal(loadSections('a.docx', big, { ...DEFAULT_FILE_LIMITS, maxChars: 1_000 }));
     expect((small as OverLimitError).limit).toBe('maxChars');
-    expect(small.message).toMatch(/its zip inflates to more than 2,000 bytes \(at word\/document\.xml\)/);
-    // XML within ten bytes a character, text over the limit.
+    expect(small.message).toMatch(/its zip inflates to more than 1,058,576 bytes \(at word\/document\.xml\); the limit is 10 bytes of XML per character of the 1,000-character limit, plus 1 MB \(raise the limit with --max-chars N\)/);
+    // XML within its allowance, text over the limit.
+    const data = await docxOf('Title', ['x'.repeat(5_000)]);
     const text = await refusal(loadSections('a.docx', data, { ...DEFAULT_FILE_LIMITS, maxChars: 4_000 }));
     expect((text as OverLimitError).limit).toBe('maxChars');
     expect(text.message).toMatch(/5,\d{3} characters of text, the limit is 4,000/);
