@@ -48,6 +48,11 @@ describe('hostile files meet the per-file limits', () => {
     expect(error.message).toMatch(/its zip inflates to more than 21,048,576 bytes \(at word\/document\.xml\).*--max-chars N/);
   });
 
+  it('a DOCX whose headers lie about the size (1 KB declared, 64 MiB inflated) is stopped the same way', async () => {
+    const data = await docxBomb(64, true);
+    expectOver(await measured(`DOCX bomb, ${Math.round(data.length / 1024)} KB → 64 MiB, 1 KB declared`, () => loadSections('bomb.docx', data)), 'maxChars');
+  });
+
   it('a 262 KB DOCX that inflates to 268 MB is stopped the same way', async () => {
     const data = await docxBomb(256);
     expect(data.length).toBeLessThan(400 * 1024);

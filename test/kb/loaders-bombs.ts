@@ -79,9 +79,10 @@ const DOC_TAIL = '</w:t></w:r></w:p></w:body></w:document>';
 
 /**
  * A DOCX whose word/document.xml is one paragraph of `mib` MiB of "a" (a 1,000:1 ratio), its
- * headers claiming 1 KB. 64 MiB gives ~66 KB on disk; 256 MiB (268 MB) ~260 KB.
+ * headers declaring the true size, or 1 KB when `lying`. 64 MiB gives ~66 KB on disk; 256 MiB
+ * (268 MB) ~260 KB.
  */
-export async function docxBomb(mib: number): Promise<Buffer> {
+export async function docxBomb(mib: number, lying = false): Promise<Buffer> {
   const block = Buffer.alloc(1024 * 1024, 'a');
   const stream = createDeflateRaw({ level: 9 });
   const out: Buffer[] = [];
@@ -93,7 +94,8 @@ export async function docxBomb(mib: number): Promise<Buffer> {
   }
   stream.end(DOC_TAIL);
   await done;
-  const document: ZipEntry = { name: 'word/document.xml', deflated: Buffer.concat(out), declaredSize: 1024 };
+  const size = Buffer.byteLength(DOC_HEAD) + mib * 1024 * 1024 + Buffer.byteLength(DOC_TAIL);
+  const document: ZipEntry = { name: 'word/document.xml', deflated: Buffer.concat(out), declaredSize: lying ? 1024 : size };
   return zipOf([await entry('[Content_Types].xml', CONTENT_TYPES), await entry('_rels/.rels', RELS), document]);
 }
 
