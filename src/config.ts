@@ -9,6 +9,7 @@ import { deadlineMarginMs, formatDuration, parseDuration } from './shared/durati
 import { DEFAULT_PRICES, parsePriceTable, priceFor, UNLIMITED_BUDGET_USD, type PriceTable } from './shared/pricing.js';
 import { CONTENT_PIPELINE_TASK_QUEUE, RESEARCH_TASK_QUEUE } from './workflows/messages.js';
 import { parsePayloadKeys, type EncryptionMode, type PayloadKey } from './temporal/codec.js';
+import { LINK_POLICIES, type LinkPolicy } from './shared/links.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -90,6 +91,11 @@ export interface ReviewConfig {
   reminderAfterMs: number;
   /** Channel ID for approved articles; undefined = the request's channel. */
   publishChannel: string | undefined;
+  /**
+   * LINK_POLICY: `show` (default) lists every link of a draft on its card, marking those in no source;
+   * `strip-unsourced` also has the writer replace those by their text (first drafts and revisions, never a person's edit).
+   */
+  linkPolicy: LinkPolicy;
 }
 
 export interface PipelineConfig {
@@ -225,6 +231,8 @@ const HELP = {
   WORKER_MAX_CACHED_WORKFLOWS:
     'A whole number, e.g. 200: how many workflows each worker keeps in memory. Leave unset for Temporal\'s default (it grows with the heap).',
   PUBLISH_CHANNEL: 'A Slack channel ID such as C0123456789 (channel details → About → Channel ID).',
+  LINK_POLICY:
+    'show (the default: the draft card lists every link with its real domain and marks those in no source) or strip-unsourced (the writer also replaces each link no source holds by its text, and the card says how many it removed).',
   MODEL_PRICES:
     'JSON: USD per 1M tokens by model, e.g. {"my-model":{"input":0.5,"output":1.5,"cachedInput":0.25}}. Merged over the built-in OpenAI prices (README → Cost). Or set MAX_COST_USD=off to run without a budget guard.',
   KB_URI: 'A directory such as .kb (relative to where you start the process) or a LanceDB URI such as s3://bucket/kb.',
@@ -361,6 +369,11 @@ const payloadKeysFile = variable((value) => {
   return 'problem' in keys ? new Problem(`("${value}"): ${keys.problem}`) : keys;
 });
 
+const linkPolicy = variable((value) => {
+  const policy = value.toLowerCase();
+  return (LINK_POLICIES as readonly string[]).includes(policy) ? (policy as LinkPolicy) : new Problem(`is not ${LINK_POLICIES.join(' or ')}: "${value}".`);
+});
+
 const workflowIdStyle = variable((value) => {
   const style = value.toLowerCase();
   return style === 'readable' || style === 'opaque' ? (style as 'readable' | 'opaque') : new Problem(`is not readable or opaque: "${value}".`);
@@ -446,6 +459,7 @@ function envSchema(role: Role, socketMode: boolean) {
     REVIEW_REMINDER_AFTER: duration,
     MEMBERSHIP_CACHE_TTL: duration,
     PUBLISH_CHANNEL: idList(/^[CG][A-Z0-9]{2,}$/),
+    LINK_POLICY: linkPolicy,
     WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(0, 1_000_000),
     WORKER_SHUTDOWN_GRACE: duration,
     ...KEY_VARIABLES,
@@ -639,6 +653,7 @@ export function loadConfig(env: Env = process.env, role: Role = 'all', options: 
       maxRevisions: v.MAX_REVISIONS ?? 3,
       reminderAfterMs: v.REVIEW_REMINDER_AFTER ?? parseDuration('4h')!,
       publishChannel: v.PUBLISH_CHANNEL?.[0],
+      linkPolicy: v.LINK_POLICY ?? 'show',
     },
     worker: {
       maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,

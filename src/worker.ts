@@ -119,6 +119,7 @@ export function buildActivityDeps(config: Config, temporal?: Client): ActivityDe
     ...spend,
     research: chatModel(config.openai.researchModel, MAX_OUTPUT_TOKENS.research),
     writer: chatModel(config.openai.writerModel, MAX_OUTPUT_TOKENS.writer),
+    linkPolicy: config.review.linkPolicy,
     slack,
     temporalUiUrl: config.temporal.uiUrl,
     namespace: config.temporal.namespace,

@@ -32,6 +32,7 @@ import {
 } from '../shared/prompts.js';
 import { LlmFailure } from '../shared/failure-types.js';
 import { finishArticle } from '../shared/grounding.js';
+import { checkDraftLinks, type LinkCheck, type LinkPolicy, type SourceText } from '../shared/links.js';
 import { refuseOverBudget, type CallBudget } from './estimates.js';
 import { toLlmFailure, unusableOutput, withUsage } from './llm-errors.js';
 import { MAX_OUTPUT_TOKENS } from '../shared/pricing.js';
@@ -48,6 +49,24 @@ export interface LlmActivityDeps {
   writer: ChatModelHandle;
   /** Spend ceilings (config.spend): absent = off, no call reserves. */
   spend?: SpendDeps;
+  /** LINK_POLICY: `show` (default) lists and marks the draft's links on the card; `strip-unsourced` also removes those in no source. */
+  linkPolicy?: LinkPolicy;
+}
+
+/** A draft as the writer returns it: the text, its usage, and what the card needs to show its links. */
+export interface WrittenDraft extends LlmResult<string> {
+  /** Absent in results recorded before link checks (and from test stand-ins that do not check). */
+  links?: LinkCheck;
+}
+
+/** Every text of the run's sources a link may come from, with where it came from: the research results and the passages (text and source name). */
+export function sourceTextsOf(bundle: Omit<ResearchBundle, 'usage'>): SourceText[] {
+  return [
+    { text: bundle.facts, from: 'research (key facts)' },
+    { text: bundle.statistics, from: 'research (statistics)' },
+    ...bundle.examples.flatMap((e) => [{ text: e.title, from: 'research (examples)' }, { text: e.description, from: 'research (examples)' }]),
+    ...(bundle.grounding?.passages ?? []).flatMap((p) => [{ text: p.text, from: `[${p.n}] ${p.source}` }, { text: p.source, from: `[${p.n}] ${p.source}` }]),
+  ];
 }
 
 export interface WriteArticleInput {
@@ -373,7 +392,13 @@ export async function completeStructured<T>(
   });
 }
 
-export function createLlmActivities({ research, writer, spend }: LlmActivityDeps) {
+export function createLlmActivities({ research, writer, spend, linkPolicy = 'show' }: LlmActivityDeps) {
+  /** The finished draft, its links checked against the sources (and stripped under `strip-unsourced`). */
+  const drafted = (written: LlmResult<string>, bundle: Omit<ResearchBundle, 'usage'>): WrittenDraft => {
+    const { article, links } = checkDraftLinks(finishArticle(written.output, bundle.grounding), sourceTextsOf(bundle), linkPolicy);
+    return { ...written, output: article, links };
+  };
+
   /** Reserves the call's worst case first when spend ceilings are on and the run says who pays. */
   const reserved = <T extends { usage: LlmUsage }>(
     payer: SpendPayer | undefined,
@@ -407,11 +432,11 @@ export function createLlmActivities({ research, writer, spend }: LlmActivityDeps
       return reserved(payer, 'getStatistics', research, prompt, MAX_OUTPUT_TOKENS.research, () => completeText('getStatistics', research, prompt));
     },
 
-    async writeArticle({ topic, research: bundle, budget, spend: payer }: WriteArticleInput): Promise<LlmResult<string>> {
+    async writeArticle({ topic, research: bundle, budget, spend: payer }: WriteArticleInput): Promise<WrittenDraft> {
       if (budget) refuseOverBudget({ step: 'writing', topic, model: budget.model, prices: budget.prices, research: bundle }, budget.remainingUsd);
       const prompt = articlePrompt(topic, bundle);
       const written = await reserved(payer, 'writeArticle', writer, prompt, MAX_OUTPUT_TOKENS.writer, () => completeText('writeArticle', writer, prompt));
-      return { ...written, output: finishArticle(written.output, bundle.grounding) };
+      return drafted(written, bundle);
     },
 
     /** Sorts the draft's statements into supported by a passage, general knowledge, and unsupported. */
@@ -424,10 +449,10 @@ export function createLlmActivities({ research, writer, spend }: LlmActivityDeps
     },
 
     /** A new version of the draft from the same research plus a reviewer's feedback. */
-    async reviseArticle({ topic, research: bundle, article, feedback, spend: payer }: ReviseArticleInput): Promise<LlmResult<string>> {
+    async reviseArticle({ topic, research: bundle, article, feedback, spend: payer }: ReviseArticleInput): Promise<WrittenDraft> {
       const prompt = revisionPrompt(topic, bundle, article, feedback);
       const revised = await reserved(payer, 'reviseArticle', writer, prompt, MAX_OUTPUT_TOKENS.writer, () => completeText('reviseArticle', writer, prompt));
-      return { ...revised, output: finishArticle(revised.output, bundle.grounding) };
+      return drafted(revised, bundle);
     },
   };
 }

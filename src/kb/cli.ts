@@ -5,14 +5,39 @@
  */
 import 'dotenv/config';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { ConfigError, loadKbConfig, type KbConfig } from '../config.js';
 import { costOf, DEFAULT_PRICES, formatUsd } from '../shared/pricing.js';
 import { describeBinding, isConversationId, legacyBindHint, type Binding } from './channels.js';
 import { makeEmbeddings } from './embeddings.js';
-import { collectionHolding, displayPath, ingest, relativeKey, type IngestProgress } from './ingest.js';
+import { collectionHolding, displayPath, ingest, relativeKey, type IngestPlan, type IngestProgress } from './ingest.js';
+import { DEFAULT_FILE_LIMITS, DEFAULT_RUN_LIMITS, type FileLimits, type RunLimits } from './limits.js';
 import { SUPPORTED_EXTENSIONS } from './loaders.js';
 import { kbStats } from './stats.js';
 import { LanceVectorStore } from './store.js';
+
+const n = (value: number) => value.toLocaleString('en');
+
+/** The flags of `add` that change a limit: what each sets, how a value is read, and its default (limits.ts). */
+const LIMIT_FLAGS = [
+  { flag: '--max-file-mb', whole: false, what: 'largest file read, in MB', default: DEFAULT_FILE_LIMITS.maxFileBytes / 1024 / 1024,
+    set: (v: number, l: Limits) => { l.file.maxFileBytes = Math.floor(v * 1024 * 1024); } },
+  { flag: '--max-chars', whole: true, what: 'most characters of text one file may expand to', default: DEFAULT_FILE_LIMITS.maxChars,
+    set: (v: number, l: Limits) => { l.file.maxChars = v; } },
+  { flag: '--max-pages', whole: true, what: 'most pages read from one PDF', default: DEFAULT_FILE_LIMITS.maxPages,
+    set: (v: number, l: Limits) => { l.file.maxPages = v; } },
+  { flag: '--extract-timeout-s', whole: false, what: "time one file's text extraction may take, in seconds", default: DEFAULT_FILE_LIMITS.timeoutMs / 1000,
+    set: (v: number, l: Limits) => { l.file.timeoutMs = Math.ceil(v * 1000); } },
+  { flag: '--max-run-tokens', whole: true, what: 'most tokens one run may embed (estimated first; above it nothing is done)', default: DEFAULT_RUN_LIMITS.maxRunTokens,
+    set: (v: number, l: Limits) => { l.run.maxRunTokens = v; } },
+  { flag: '--ask-above-tokens', whole: true, what: 'above this estimate, ask before embedding', default: DEFAULT_RUN_LIMITS.askAboveTokens,
+    set: (v: number, l: Limits) => { l.run.askAboveTokens = v; } },
+] as const;
+
+interface Limits {
+  file: FileLimits;
+  run: RunLimits;
+}
 
 const USAGE = [
   'Usage: npm run kb -- <command>',
@@ -20,7 +45,11 @@ const USAGE = [
   '                            index Markdown, text, HTML, PDF and DOCX (unchanged files are skipped). Each folder',
   '                            is a collection that answers only in the conversations named (--channel, repeatable)',
   '                            or, said explicitly, in every conversation (--everywhere). Adding a folder again',
-  '                            with other conversations rebinds it.',
+  '                            with other conversations rebinds it. Before embedding it prints the tokens and',
+  '                            dollars it is about to spend, and asks above a threshold. Limits (defaults in brackets):',
+  ...LIMIT_FLAGS.map((f) => `    ${`${f.flag} N`.padEnd(24)}${f.what} [${n(f.default)}]`),
+  `    ${'--yes'.padEnd(24)}do not ask (scripts); without a terminal and without --yes, a run that would ask is refused`,
+  '                            A file over a limit is skipped with the reason (and what was indexed of it removed).',
   '  bind <collection or folder> --channel … | --everywhere',
   '                            change which conversations a collection answers in (nothing is embedded again)',
   '  list                      the collections, their conversations and their files',
@@ -29,6 +58,7 @@ const USAGE = [
   '  stats                     files, chunks, tokens, last ingest, index location, per collection',
   'A conversation ID (C…, G… or D…) is under the channel\'s name → About in Slack, or in its link.',
   `Supported: ${SUPPORTED_EXTENSIONS.join(' ')}. Settings: KB_URI, EMBEDDING_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL.`,
+  'Exit codes: 0 done; 1 nothing done (usage, settings, a refused or failed run); 2 finished, but some files or paths were skipped (listed with the reason).',
 ].join('\n');
 
 const NO_BINDING = 'Say which conversations may use these documents: --channel C0123ABCD (repeat it for more) or, explicitly, --everywhere.';
@@ -38,7 +68,7 @@ export type KbCommand =
   | { kind: 'list' }
   | { kind: 'stats' }
   | { kind: 'remove'; target: string }
-  | { kind: 'add'; paths: string[]; binding: Binding }
+  | { kind: 'add'; paths: string[]; binding: Binding; fileLimits: FileLimits; runLimits: RunLimits; yes: boolean }
   | { kind: 'bind'; target: string; binding: Binding };
 
 /** `--channel C1 --channel=C2 --channel C3,C4` / `--everywhere`, and the other words. */
@@ -71,9 +101,42 @@ function splitBinding(args: string[]): { words: string[]; binding?: Binding; err
   return { words };
 }
 
+/** `--max-chars 500000`, `--max-file-mb=10`, `--yes`…: the limits of an `add`, and the other words. */
+function splitLimits(args: string[]): { rest: string[]; limits: Limits; yes: boolean; given: string[]; error?: string } {
+  const limits: Limits = { file: { ...DEFAULT_FILE_LIMITS }, run: { ...DEFAULT_RUN_LIMITS } };
+  const rest: string[] = [];
+  const given: string[] = [];
+  let yes = false;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    if (arg === '--yes' || arg === '-y') {
+      yes = true;
+      given.push('--yes');
+      continue;
+    }
+    const spec = LIMIT_FLAGS.find((f) => arg === f.flag || arg.startsWith(`${f.flag}=`));
+    if (!spec) {
+      rest.push(arg);
+      continue;
+    }
+    given.push(spec.flag);
+    const raw = arg === spec.flag ? args[++i] : arg.slice(spec.flag.length + 1);
+    const value = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+    if (!Number.isFinite(value) || value <= 0 || (spec.whole && !Number.isInteger(value))) {
+      const kind = spec.whole ? 'a positive whole number' : 'a positive number';
+      return { rest, limits, yes, given, error: `${spec.flag} needs ${kind}${raw === undefined ? '' : ` (not "${raw}")`}, e.g. ${spec.flag} ${spec.default}.` };
+    }
+    spec.set(value, limits);
+  }
+  return { rest, limits, yes, given };
+}
+
 export function parseKbArgs(args: string[]): KbCommand | { error: string } {
-  const [command, ...rest] = args;
+  const [command, ...all] = args;
   if (!command || command === 'help' || command === '--help') return { kind: 'help' };
+  const { rest, limits, yes, given, error: limitError } = splitLimits(all);
+  if (limitError) return { error: limitError };
+  if (given.length && command !== 'add') return { error: `${given[0]} is an option of add only.` };
   const { words, binding, error } = splitBinding(rest);
   if (error) return { error };
   switch (command) {
@@ -87,7 +150,7 @@ export function parseKbArgs(args: string[]): KbCommand | { error: string } {
     case 'add':
       if (!words.length) return { error: 'Usage: npm run kb -- add <folders or files…> --channel C0123ABCD [--channel …] | --everywhere' };
       if (!binding) return { error: `Nothing was added. ${NO_BINDING}` };
-      return { kind: 'add', paths: words, binding };
+      return { kind: 'add', paths: words, binding, fileLimits: limits.file, runLimits: limits.run, yes };
     case 'bind':
       if (words.length !== 1) return { error: 'Usage: npm run kb -- bind <collection or folder> --channel C0123ABCD [--channel …] | --everywhere' };
       if (!binding) return { error: `Nothing was changed. ${NO_BINDING}` };
@@ -106,7 +169,45 @@ function progressLine(p: IngestProgress, model: string): string {
   return `files ${p.filesDone}/${p.filesTotal} · chunks ${p.chunks} · tokens ${p.tokens.toLocaleString('en')} · ${dollars(p.tokens, model)}${p.current ? ` · ${p.current}` : ''}`;
 }
 
-export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = console.log): Promise<number> {
+/** How `add` asks before a run above `--ask-above-tokens`: only on a terminal, and never waiting on input that cannot come. */
+export interface KbPrompt {
+  /** stdin is a terminal someone can answer on. */
+  interactive: boolean;
+  /** Asks and resolves with the answer ('' when input ends first). */
+  ask(question: string): Promise<string>;
+}
+
+/** Asks on `input` (interactive only when it is a terminal), writing the question to `output`. */
+export function streamPrompt(input: NodeJS.ReadableStream & { isTTY?: boolean }, output: NodeJS.WritableStream): KbPrompt {
+  return {
+    interactive: input.isTTY === true,
+    ask: (question) => askOn(input, output, question),
+  };
+}
+
+function askOn(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, question: string): Promise<string> {
+  return new Promise((done) => {
+    const rl = createInterface({ input, output });
+    let answered = false;
+    // Input that ends before an answer (Ctrl-D, a closed pipe) is a no, never a wait.
+    rl.on('close', () => {
+      if (!answered) done('');
+    });
+    rl.question(question, (answer) => {
+      answered = true;
+      rl.close();
+      done(answer);
+    });
+  });
+}
+
+const terminalPrompt = streamPrompt(process.stdin, process.stderr);
+
+function largestFiles(plan: IngestPlan): string {
+  return plan.largest.map((f) => `${f.path} (~${n(f.tokens)} tokens)`).join(', ');
+}
+
+export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = console.log, prompt: KbPrompt = terminalPrompt): Promise<number> {
   const parsed = parseKbArgs(args);
   if ('error' in parsed) {
     out(parsed.error);
@@ -190,20 +291,50 @@ export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env
       return matching.length ? 0 : 1;
     }
     const tty = process.stderr.isTTY;
+    const model = config.embeddingModel;
+    const { fileLimits, runLimits } = parsed;
+    let noTerminal = false;
     const report = await ingest({
-      store, embeddings, model: config.embeddingModel, paths: parsed.paths, binding: parsed.binding,
+      store, embeddings, model, paths: parsed.paths, binding: parsed.binding, fileLimits, runLimits,
       onProgress: (p) => {
-        if (tty) process.stderr.write(`\r\x1b[2K${progressLine(p, config.embeddingModel)}`);
-        else if (p.current === undefined || p.filesDone === p.filesTotal) out(progressLine(p, config.embeddingModel));
+        if (tty) process.stderr.write(`\r\x1b[2K${progressLine(p, model)}`);
+        else if (p.current === undefined || p.filesDone === p.filesTotal) out(progressLine(p, model));
+      },
+      onPlan: (plan) => {
+        if (tty) process.stderr.write('\n');
+        out(`About to embed ${n(plan.chunks)} chunks, ~${n(plan.tokens)} tokens, ~${dollars(plan.tokens, model)} (${model}) from ${n(plan.files)} file(s) (tokens ${plan.estimator}).`);
+      },
+      confirm: async () => {
+        if (parsed.yes) return true;
+        if (!prompt.interactive) {
+          noTerminal = true;
+          return false;
+        }
+        const answer = await prompt.ask(`That is above ${n(runLimits.askAboveTokens)} tokens (--ask-above-tokens). Continue? [y/N] `);
+        return /^\s*y(es)?\s*$/i.test(answer);
       },
     });
     if (tty) process.stderr.write('\n');
+    if (report.refused) {
+      const plan = report.plan!;
+      if (report.refused === 'over-run-limit') {
+        out(`Refused: ~${n(plan.tokens)} tokens is over this run's limit of ${n(runLimits.maxRunTokens)}. Largest: ${largestFiles(plan)}.`);
+        out(`Add fewer files at a time, or raise the limit with --max-run-tokens N (e.g. --max-run-tokens ${plan.tokens}). Nothing was embedded or removed.`);
+      } else if (noTerminal) {
+        out(`Refused: ~${n(plan.tokens)} tokens is above ${n(runLimits.askAboveTokens)} (--ask-above-tokens) and there is no terminal to ask on. Run it again with --yes to embed. Nothing was embedded or removed.`);
+      } else {
+        out('Not confirmed: nothing was embedded or removed.');
+      }
+      for (const s of report.skipped) out(`  ✗ would skip ${s.path}: ${s.reason}`);
+      return 1;
+    }
     for (const c of report.collections) {
       out(`Collection ${c.name}${c.created ? ' (new)' : c.rebound ? ' (rebound)' : ''} answers in ${describeBinding(parsed.binding)}.`);
     }
     out(`Added ${report.added.length}, updated ${report.updated.length}, unchanged ${report.unchanged.length}, removed ${report.removed.length}, skipped ${report.skipped.length}.`);
-    out(`Embedded ${report.chunks} chunks, ${report.tokens.toLocaleString('en')} tokens, ${dollars(report.tokens, config.embeddingModel)} (${config.embeddingModel}) into ${config.uri}.`);
-    for (const s of report.skipped) out(`  ✗ skipped ${s.path}: ${s.reason}`);
+    out(`Embedded ${report.chunks} chunks, ${n(report.tokens)} tokens billed (estimated ~${n(report.plan?.tokens ?? 0)}), ${dollars(report.tokens, model)} (${model}) into ${config.uri}.`);
+    const removed = new Set(report.removed);
+    for (const s of report.skipped) out(`  ✗ skipped ${s.path}: ${s.reason}${removed.has(s.path) ? ' — what was indexed of it is removed' : ''}`);
     return report.skipped.length ? 2 : 0;
   } catch (error) {
     out(`kb ${parsed.kind} failed: ${(error as Error).message}\nRun the same command again: finished files are kept, the rest is redone.`);

@@ -7,15 +7,26 @@
  * Each folder (or single file) added is a collection, bound to the conversations given with it;
  * adding the same folder again with other conversations rebinds it (no re-embedding). Files are
  * stored relative to the folder added: `<collection>/<path>` is how they are shown and cited.
+ *
+ * Two phases, so the price is known before anything is spent: first every new or changed file is
+ * read (never one larger than its limit: its size is checked before a byte is read), extracted and
+ * chunked, and the tokens estimated; then, if the run is within its limits and confirmed, the
+ * index is changed (collections, removals, embeddings). A refused run changes nothing.
+ *
+ * Only a path that is not there (ENOENT, or ENOTDIR for a path under a file) is removed from the
+ * index. A path that cannot be read (permissions, I/O, a symbolic link loop) keeps every chunk
+ * under it and is reported: an unreadable folder is not an empty one.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
+import type { Document } from '@langchain/core/documents';
 import { encodeBinding, type Binding } from './channels.js';
 import type { CountingEmbeddings } from './embeddings.js';
-import { isSupported, loadSections, UnreadableFileError } from './loaders.js';
+import { DEFAULT_FILE_LIMITS, DEFAULT_RUN_LIMITS, type FileLimits, type RunLimits } from './limits.js';
+import { isSupported, loadSections as defaultLoadSections, UnreadableFileError, type Section } from './loaders.js';
 import { chunkSections } from './split.js';
-import { displayPath, type CollectionRecord, type FileRecord, type LanceVectorStore } from './store.js';
+import { collectionNameFor, displayPath, type ChunkMetadata, type CollectionRecord, type FileRecord, type LanceVectorStore } from './store.js';
 
 export interface IngestProgress {
   filesDone: number;
@@ -26,6 +37,21 @@ export interface IngestProgress {
   current?: string;
 }
 
+/** Why a file or path was skipped: a limit it ran into, content that could not be read as its format, or a path that could not be read at all (its chunks kept). */
+export type SkipKind = 'limit' | 'unparseable' | 'unreadable';
+
+export interface IngestPlan {
+  /** Files to embed (new or changed). */
+  files: number;
+  chunks: number;
+  /** Estimated tokens to embed. */
+  tokens: number;
+  /** How the tokens were estimated (said with the figure). */
+  estimator: string;
+  /** The files with the most estimated tokens, largest first (at most five). */
+  largest: Array<{ path: string; tokens: number }>;
+}
+
 export interface IngestReport {
   /** Files as `collection/path`. */
   added: string[];
@@ -33,12 +59,36 @@ export interface IngestReport {
   unchanged: string[];
   removed: string[];
   /** Files (or paths given) that could not be read or added: path and why. */
-  skipped: Array<{ path: string; reason: string }>;
+  skipped: Array<{ path: string; reason: string; kind?: SkipKind }>;
   /** The collections this run added to, and whether each was new or rebound. */
   collections: Array<{ name: string; created: boolean; rebound: boolean }>;
   chunks: number;
+  /** Tokens the provider billed (its `usage`). */
   tokens: number;
+  /** What the run was going to embed, estimated before anything was sent. */
+  plan?: IngestPlan;
+  /** Set when the run was refused before it changed anything: over `maxRunTokens`, or not confirmed. */
+  refused?: 'over-run-limit' | 'not-confirmed';
 }
+
+/** The file system ingest reads through (node:fs/promises unless a test injects errors). */
+export interface IngestFs {
+  stat(path: string): Promise<{ isDirectory(): boolean; isFile(): boolean; size: number }>;
+  readdir(path: string, options: { withFileTypes: true }): Promise<Array<{ name: string; isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean }>>;
+  open(path: string, flags: 'r'): Promise<{
+    stat(): Promise<{ size: number }>;
+    read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+    close(): Promise<void>;
+  }>;
+}
+
+export const nodeFs: IngestFs = {
+  stat: (path) => stat(path),
+  readdir: (path, options) => readdir(path, options),
+  open: (path, flags) => open(path, flags),
+};
+
+export type LoadSections = (path: string, data: Buffer, limits: FileLimits) => Promise<Section[]>;
 
 export interface IngestOptions {
   store: LanceVectorStore;
@@ -52,6 +102,14 @@ export interface IngestOptions {
   root?: string;
   onProgress?: (progress: IngestProgress) => void;
   now?: () => Date;
+  fileLimits?: FileLimits;
+  runLimits?: RunLimits;
+  /** Told the estimate before anything is embedded or removed (when there is something to embed). */
+  onPlan?: (plan: IngestPlan) => void;
+  /** Asked when the estimate is above `askAboveTokens`; without it such a run is refused. */
+  confirm?: (plan: IngestPlan) => Promise<boolean>;
+  fs?: IngestFs;
+  loadSections?: LoadSections;
 }
 
 /** A path relative to a collection's folder, with forward slashes. */
@@ -61,21 +119,133 @@ export function relativeKey(collectionRoot: string, file: string): string {
 
 export { displayPath } from './store.js';
 
-async function walk(path: string): Promise<string[]> {
-  const info = await stat(path);
-  if (!info.isDirectory()) return [path];
-  const out: string[] = [];
-  for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith('.')) continue; // .git, .kb, editor files
-    const full = join(path, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full)));
-    else if (entry.isFile() && isSupported(full)) out.push(full);
+// ── Errors from the file system ───────────────────────────────────────────────────────────────
+
+const codeOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
+
+/** Only "not there" means gone: ENOENT, or ENOTDIR for a path under something that is now a file. */
+export function isGone(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+const CODE_WORDS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'input/output error',
+  ELOOP: 'too many symbolic links (a link loop?)',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  ENAMETOOLONG: 'name too long',
+  EBUSY: 'busy',
+};
+
+/** "could not read: permission denied (EACCES) — kept what was indexed" */
+export function unreadableReason(error: unknown): string {
+  const code = codeOf(error);
+  const words = code ? (CODE_WORDS[code] ?? (error as Error).message) : (error as Error).message;
+  return `could not read: ${words}${code ? ` (${code})` : ''} — kept what was indexed`;
+}
+
+// ── Estimating tokens ─────────────────────────────────────────────────────────────────────────
+
+/**
+ * Tokens a text will be billed for, estimated in linear time: a quarter of a token per ASCII
+ * character (about what English prose and code cost), one per other UTF-16 unit (CJK, emoji and
+ * most accented text cost about one or more each; counting them at a quarter would let a file in
+ * another script cost four to eight times its estimate). Not js-tiktoken: its byte-pair merge is
+ * quadratic in a run without spaces (measured: 0.63 s for one 1,000-character chunk of CJK), a
+ * hostile file could make the estimate itself the cost.
+ */
+export function estimateTokens(text: string): number {
+  let ascii = 0;
+  let other = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    if (text.charCodeAt(i) < 0x80) ascii += 1;
+    else other += 1;
   }
-  return out;
+  return Math.max(1, Math.ceil(ascii / 4) + other);
+}
+
+export const TOKEN_ESTIMATOR = 'estimated: 4 ASCII characters a token, 1 a token for other characters';
+
+// ── Walking folders ───────────────────────────────────────────────────────────────────────────
+
+interface Walked {
+  files: string[];
+  /** Paths under which nothing could be listed or followed: what is indexed under them is kept. */
+  kept: Array<{ path: string; reason: string }>;
+}
+
+async function walk(fs: IngestFs, folder: string, out: Walked): Promise<void> {
+  let entries;
+  try {
+    entries = await fs.readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    if (!isGone(error)) out.kept.push({ path: folder, reason: unreadableReason(error) });
+    return; // gone while walking: its files are gone too
+  }
+  for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.')) continue; // .git, .kb, editor files
+    const full = join(folder, entry.name);
+    if (entry.isDirectory()) {
+      await walk(fs, full, out);
+    } else if (entry.isFile()) {
+      if (isSupported(full)) out.files.push(full);
+    } else if (entry.isSymbolicLink()) {
+      // Not followed: a link may lead anywhere on the server. One that leads nowhere is nothing;
+      // one that cannot be resolved (a loop, permissions) or that leads to a folder or a document
+      // is reported, and what was indexed under its name is kept.
+      let target;
+      try {
+        target = await fs.stat(full);
+      } catch (error) {
+        if (!isGone(error)) out.kept.push({ path: full, reason: unreadableReason(error) });
+        continue;
+      }
+      if (target.isDirectory() || (target.isFile() && isSupported(full))) {
+        out.kept.push({ path: full, reason: 'a symbolic link, which kb add does not follow (it may lead outside the folder): add its target itself — kept what was indexed' });
+      }
+    }
+  }
 }
 
 function hashOf(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** 1.5 MB, 600 KB, 12 bytes. */
+function mb(bytes: number): string {
+  const figure = (value: number) => value.toLocaleString('en', { maximumFractionDigits: 1 });
+  if (bytes >= 1024 * 1024) return `${figure(bytes / 1024 / 1024)} MB`;
+  return bytes >= 1024 ? `${figure(bytes / 1024)} KB` : `${bytes} bytes`;
+}
+
+/** Bytes on disk over the limit: the size is checked on the open file before reading, and the read stops one byte past the limit (a file growing meanwhile). */
+class TooLargeError extends Error {}
+
+async function readBounded(fs: IngestFs, path: string, maxBytes: number): Promise<Buffer> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > maxBytes) throw new TooLargeError(`${mb(size)} on disk, over the ${mb(maxBytes)} limit (raise it with --max-file-mb N)`);
+    // Read to the end, whatever the size said (a file still growing, or one that does not know its size), but never past the limit.
+    const parts: Buffer[] = [];
+    let total = 0;
+    let want = size + 1;
+    for (;;) {
+      const buffer = Buffer.alloc(Math.min(Math.max(want, 64 * 1024), maxBytes + 1 - total));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, total);
+      if (bytesRead === 0) break;
+      parts.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw new TooLargeError(`more than ${mb(maxBytes)} on disk, over the limit (raise it with --max-file-mb N)`);
+      want = 64 * 1024;
+    }
+    return Buffer.concat(parts, total);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** True when `path` is `folder` or lies under it (absolute paths). */
@@ -83,44 +253,85 @@ export function isWithin(path: string, folder: string): boolean {
   return path === folder || path.startsWith(folder.endsWith(sep) ? folder : `${folder}${sep}`);
 }
 
+/** True when a key (relative, forward slashes) is `prefix` or lies under it. */
+const keyWithin = (key: string, prefix: string) => prefix === '' || key === prefix || key.startsWith(`${prefix}/`);
+
 /** The collection a path was added as, or that holds it (a file inside a folder added). */
 export function collectionHolding(collections: CollectionRecord[], absolute: string): CollectionRecord | undefined {
   return collections.find((c) => c.root === absolute) ?? collections.find((c) => c.root !== '' && isWithin(absolute, c.root));
 }
 
+// ── The run ───────────────────────────────────────────────────────────────────────────────────
+
+interface Target {
+  absolute: string;
+  /** The collection (existing, or to be created with this name). */
+  name: string;
+  existing: CollectionRecord | undefined;
+  rebind: boolean;
+}
+
+interface Work {
+  target: Target;
+  key: string;
+  previous: FileRecord | undefined;
+  hash: string;
+  bytes: number;
+  /** Emptied when the run is over its token limit (it will be refused; only the counts are needed). */
+  chunks: Array<Document<ChunkMetadata>>;
+  chunkCount: number;
+  tokens: number;
+}
+
 export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const { store, embeddings, model, binding } = options;
+  const fs = options.fs ?? nodeFs;
+  const load = options.loadSections ?? defaultLoadSections;
+  const fileLimits = options.fileLimits ?? DEFAULT_FILE_LIMITS;
+  const runLimits = options.runLimits ?? DEFAULT_RUN_LIMITS;
   const base = options.root ?? process.cwd();
   const now = options.now ?? (() => new Date());
   const report: IngestReport = { added: [], updated: [], unchanged: [], removed: [], skipped: [], collections: [], chunks: 0, tokens: 0 };
 
-  // Leftovers of an interrupted run: chunks of a file whose record was never written.
-  for (const orphan of await store.orphanSources()) await store.removeChunksOf(orphan.collection, orphan.source);
-
-  const work: Array<{ collection: string; key: string; file: string; previous: FileRecord | undefined }> = [];
+  // ── Phase 1: read, extract, chunk and estimate; nothing in the index changes. ──
+  const known = await store.collections();
+  const planned: CollectionRecord[] = [];
+  const targets: Target[] = [];
+  /** Files whose records go: gone, or now over a limit or unreadable as their format. */
+  const removals: Array<{ collection: string; path: string }> = [];
+  /** Collections whose folder or file is gone. */
+  const removedCollections: string[] = [];
+  const found: Array<{ target: Target; key: string; file: string; previous: FileRecord | undefined }> = [];
   const seen = new Set<string>();
   for (const path of options.paths) {
     const absolute = resolve(base, path);
     if (seen.has(absolute)) continue; // the same folder given twice is one collection, embedded once
     seen.add(absolute);
-    const collections = await store.collections();
+    const collections = [...known, ...planned];
     let isFolder: boolean;
     try {
-      isFolder = (await stat(absolute)).isDirectory();
-    } catch {
+      const info = await fs.stat(absolute);
+      isFolder = info.isDirectory();
+      if (!isFolder && !info.isFile()) {
+        // A pipe or a device: opening one can wait forever, reading one may never end.
+        report.skipped.push({ path, reason: 'not a regular file or folder', kind: 'unparseable' });
+        continue;
+      }
+    } catch (error) {
+      const holder = collectionHolding(known, absolute);
+      if (!isGone(error)) {
+        report.skipped.push({ path, reason: unreadableReason(error), kind: 'unreadable' });
+        continue;
+      }
       // Gone: a deleted folder or file is removed from the index.
-      const holder = collectionHolding(collections, absolute);
       if (!holder) {
         report.skipped.push({ path, reason: 'no such file or folder' });
         continue;
       }
       for (const record of await store.fileRecords(holder.name)) {
-        if (holder.root === absolute || isWithin(resolve(holder.root, record.path), absolute)) {
-          await store.removeFile(holder.name, record.path);
-          report.removed.push(displayPath(holder.name, record.path));
-        }
+        if (holder.root === absolute || isWithin(resolve(holder.root, record.path), absolute)) removals.push({ collection: holder.name, path: record.path });
       }
-      if (holder.root === absolute) await store.removeCollection(holder.name);
+      if (holder.root === absolute) removedCollections.push(holder.name);
       continue;
     }
     // One folder, one collection: a folder inside (or around) one already added would index the
@@ -130,60 +341,133 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       report.skipped.push({ path, reason: `overlaps collection "${overlapping.name}" (${overlapping.root}): add or bind that folder instead, or remove it first` });
       continue;
     }
-    const { record: collection, created } = await store.ensureCollection(absolute, binding, now());
-    const rebound = !created && collection.channels !== encodeBinding(binding);
-    if (rebound) await store.bindCollection(collection.name, binding, now());
-    report.collections.push({ name: collection.name, created, rebound });
+    const existing = known.find((c) => c.root !== '' && c.root === absolute);
+    const name = existing?.name ?? collectionNameFor(absolute, collections.map((c) => c.name));
+    if (!existing) planned.push({ name, root: absolute, channels: encodeBinding(binding), createdAt: '', updatedAt: '' });
+    const target: Target = { absolute, name, existing, rebind: existing !== undefined && existing.channels !== encodeBinding(binding) };
+    targets.push(target);
 
-    const found = await walk(absolute);
+    const walked: Walked = { files: [], kept: [] };
+    if (isFolder) await walk(fs, absolute, walked);
+    else walked.files.push(absolute);
     const keyOf = (file: string) => (isFolder ? relativeKey(absolute, file) : basename(file));
-    const known = new Map((await store.fileRecords(collection.name)).map((r) => [r.path, r] as const));
-    const present = new Set(found.map(keyOf));
-    for (const record of known.values()) {
-      if (!present.has(record.path)) {
-        await store.removeFile(collection.name, record.path);
-        report.removed.push(displayPath(collection.name, record.path));
-      }
+    const records = existing ? await store.fileRecords(name) : [];
+    const keptKeys = walked.kept.map((k) => keyOf(k.path));
+    for (const k of walked.kept) report.skipped.push({ path: displayPath(name, keyOf(k.path)), reason: k.reason, kind: 'unreadable' });
+    const present = new Set(walked.files.map(keyOf));
+    for (const record of records) {
+      if (!present.has(record.path) && !keptKeys.some((k) => keyWithin(record.path, k))) removals.push({ collection: name, path: record.path });
     }
-    for (const file of found) work.push({ collection: collection.name, key: keyOf(file), file, previous: known.get(keyOf(file)) });
+    const byPath = new Map(records.map((r) => [r.path, r] as const));
+    for (const file of walked.files) found.push({ target, key: keyOf(file), file, previous: byPath.get(keyOf(file)) });
   }
 
-  const progress: IngestProgress = { filesDone: 0, filesTotal: work.length, chunks: 0, tokens: 0 };
-  for (const { collection, key, file, previous } of work) {
-    const shown = displayPath(collection, key);
+  const progress: IngestProgress = { filesDone: 0, filesTotal: found.length, chunks: 0, tokens: 0 };
+  const work: Work[] = [];
+  let estimated = 0;
+  for (const { target, key, file, previous } of found) {
+    const shown = displayPath(target.name, key);
     progress.current = shown;
     options.onProgress?.({ ...progress });
-    const data = await readFile(file);
+    const skip = (reason: string, kind: SkipKind) => {
+      report.skipped.push({ path: shown, reason, kind });
+      // The old text no longer describes the file: leave nothing stale behind.
+      if (previous) removals.push({ collection: target.name, path: key });
+    };
+    let data: Buffer;
+    try {
+      data = await readBounded(fs, file, fileLimits.maxFileBytes);
+    } catch (error) {
+      progress.filesDone += 1;
+      if (error instanceof TooLargeError) skip(error.message, 'limit');
+      else if (isGone(error)) { if (previous) removals.push({ collection: target.name, path: key }); } // gone since the folder was listed
+      else report.skipped.push({ path: shown, reason: unreadableReason(error), kind: 'unreadable' });
+      continue;
+    }
     const hash = hashOf(data);
     if (previous && previous.hash === hash && previous.model === model) {
       report.unchanged.push(shown);
-    } else {
-      let chunks;
-      try {
-        chunks = await chunkSections(key, await loadSections(file, data), collection);
-      } catch (error) {
-        const reason = error instanceof UnreadableFileError ? error.message.slice(error.path.length + 2) : (error as Error).message;
-        report.skipped.push({ path: shown, reason });
-        if (previous) {
-          // The old text no longer describes the file: leave nothing stale behind.
-          await store.removeFile(collection, key);
-          report.removed.push(shown);
-        }
-        progress.filesDone += 1;
-        continue;
-      }
-      const before = embeddings.tokens;
-      await store.removeChunksOf(collection, key);
-      await store.addDocuments(chunks);
-      const tokens = embeddings.tokens - before;
-      const record: FileRecord = { collection, path: key, hash, model, chunks: chunks.length, tokens, bytes: data.length, ingestedAt: now().toISOString() };
-      await store.recordFile(record);
-      (previous ? report.updated : report.added).push(shown);
-      report.chunks += chunks.length;
-      report.tokens += tokens;
-      progress.chunks += chunks.length;
-      progress.tokens += tokens;
+      progress.filesDone += 1;
+      continue;
     }
+    let sections: Section[];
+    try {
+      sections = await load(file, data, fileLimits);
+    } catch (error) {
+      progress.filesDone += 1;
+      const reason = error instanceof UnreadableFileError ? error.message.slice(error.path.length + 2) : (error as Error).message;
+      // OverLimitError (loaders.ts) names the limit it ran into.
+      skip(reason, typeof (error as { limit?: unknown }).limit === 'string' ? 'limit' : 'unparseable');
+      continue;
+    }
+    // Checked here too, whatever the loader does: the run's estimate must never rest on a file larger than its limit.
+    const chars = sections.reduce((sum, s) => sum + s.text.length, 0);
+    if (chars > fileLimits.maxChars) {
+      progress.filesDone += 1;
+      skip(`${chars.toLocaleString('en')} characters of text, over the ${fileLimits.maxChars.toLocaleString('en')} limit (raise it with --max-chars N)`, 'limit');
+      continue;
+    }
+    const chunks = await chunkSections(key, sections, target.name);
+    const tokens = chunks.reduce((sum, c) => sum + estimateTokens(c.pageContent), 0);
+    estimated += tokens;
+    // Over the run's limit the run is refused: the chunks are not kept, only their count.
+    work.push({ target, key, previous, hash, bytes: data.length, chunks: estimated > runLimits.maxRunTokens ? [] : chunks, chunkCount: chunks.length, tokens });
+    if (estimated > runLimits.maxRunTokens) for (const w of work) w.chunks.length = 0;
+  }
+
+  const plan: IngestPlan = {
+    files: work.length,
+    chunks: work.reduce((sum, w) => sum + w.chunkCount, 0),
+    tokens: estimated,
+    estimator: TOKEN_ESTIMATOR,
+    largest: [...work].sort((a, b) => b.tokens - a.tokens).slice(0, 5).map((w) => ({ path: displayPath(w.target.name, w.key), tokens: w.tokens })),
+  };
+  report.plan = plan;
+  if (work.length) options.onPlan?.(plan);
+  if (estimated > runLimits.maxRunTokens) {
+    report.refused = 'over-run-limit';
+    return report;
+  }
+  if (estimated > runLimits.askAboveTokens && !(await options.confirm?.(plan))) {
+    report.refused = 'not-confirmed';
+    return report;
+  }
+
+  // ── Phase 2: change the index. ──
+  // Leftovers of an interrupted run: chunks of no recorded version (never searched, now deleted).
+  for (const orphan of await store.orphanSources()) await store.removeGeneration(orphan.collection, orphan.source, orphan.generation);
+  for (const target of targets) {
+    if (!target.existing) {
+      const { record } = await store.ensureCollection(target.absolute, binding, now());
+      target.name = record.name; // as planned, unless another process took the name meanwhile
+    } else if (target.rebind) {
+      await store.bindCollection(target.name, binding, now());
+    }
+    report.collections.push({ name: target.name, created: !target.existing, rebound: target.rebind });
+  }
+  for (const { collection, path } of removals) {
+    await store.removeFile(collection, path);
+    report.removed.push(displayPath(collection, path));
+  }
+  for (const name of removedCollections) await store.removeCollection(name);
+
+  for (const w of work) {
+    const shown = displayPath(w.target.name, w.key);
+    progress.current = shown;
+    options.onProgress?.({ ...progress });
+    for (const chunk of w.chunks) chunk.metadata.collection = w.target.name;
+    const generation = (w.previous?.generation ?? 0) + 1;
+    const before = embeddings.tokens;
+    // The new version beside the old one, then the record that makes it current, then the old one goes.
+    await store.addDocuments(w.chunks, { generation });
+    const tokens = embeddings.tokens - before;
+    await store.recordFile({ collection: w.target.name, path: w.key, hash: w.hash, model, chunks: w.chunks.length, tokens, bytes: w.bytes, ingestedAt: now().toISOString(), generation });
+    await store.removeChunksOf(w.target.name, w.key, generation);
+    (w.previous ? report.updated : report.added).push(shown);
+    report.chunks += w.chunks.length;
+    report.tokens += tokens;
+    progress.chunks += w.chunks.length;
+    progress.tokens += tokens;
     progress.filesDone += 1;
     options.onProgress?.({ ...progress, current: shown });
   }

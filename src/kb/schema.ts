@@ -9,6 +9,8 @@
  * before channels existed are bound to no conversation until someone binds them).
  *
  * Version 1: `chunks` and `files` as first shipped (no version recorded). Version 2: collections.
+ * Version 3: generations (a changed file's new chunks are written beside the old ones, which stay
+ * searchable until the file's record names the new generation).
  */
 import type { Connection, Table } from '@lancedb/lancedb';
 import { sqlString } from './sql.js';
@@ -81,6 +83,15 @@ export const MIGRATIONS: readonly Migration[] = [
           if (!(await db.tableNames()).includes(COLLECTIONS_TABLE)) throw error;
         }
       }
+    },
+  },
+  {
+    version: 3,
+    description: "generations: each chunk and file carries its file's version (0 for existing rows), so a file re-embedded mid-crash keeps its previous version searchable",
+    async apply(db) {
+      // A double, as a number written by JavaScript into a new table is: migrated and new indexes have one schema.
+      await withTable(db, CHUNKS_TABLE, (chunks) => addColumnIfMissing(chunks, 'generation', 'CAST(0 AS DOUBLE)'));
+      await withTable(db, FILES_TABLE, (files) => addColumnIfMissing(files, 'generation', 'CAST(0 AS DOUBLE)'));
     },
   },
 ];

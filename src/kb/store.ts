@@ -11,6 +11,11 @@
  * Sources are stored relative to the folder that was added, so no server path reaches a prompt,
  * a citation or Slack; only the `collections` table keeps where a folder was (for the CLI).
  *
+ * Generations: a changed file's new chunks are written beside its old ones with the next
+ * `generation`, then its record names that generation, then the old chunks go. A search returns
+ * only chunks whose generation is their file's recorded one, so a crash (or a search) anywhere in
+ * between sees exactly one version of the file: the previous one until the record moves on.
+ *
  * A small subclass rather than @langchain/community's LanceDB store, which does not install here
  * (its peer ranges clash with this project's dependencies); it adds MMR and a relevance floor.
  */
@@ -54,6 +59,8 @@ export interface FileRecord {
   bytes: number;
   /** ISO time the file finished ingesting. */
   ingestedAt: string;
+  /** Which of the file's chunks are its current version (0 for files indexed before generations). */
+  generation: number;
 }
 
 /** One `kb add` of a folder (or a single file) and the conversations its documents may answer in. */
@@ -72,6 +79,12 @@ interface ChunkRow extends Omit<ChunkMetadata, 'score'> {
   vector: number[];
   text: string;
   channels: string;
+  generation: number;
+}
+
+/** Options of `addDocuments`: the generation the chunks belong to (their file's next one). */
+export interface AddChunksOptions {
+  generation?: number;
 }
 
 /** A name for a new collection: the folder's name, made safe to read and to quote. */
@@ -89,6 +102,7 @@ export function displayPath(collection: string, path: string): string {
 
 const fileKey = (collection: string, path: string) => `collection = ${sqlString(collection)} AND path = ${sqlString(path)}`;
 const chunkKey = (collection: string, source: string) => `collection = ${sqlString(collection)} AND source = ${sqlString(source)}`;
+const pairKey = (collection: string, path: string) => `${collection}\u0000${path}`;
 
 export interface LanceStoreOptions {
   uri: string;
@@ -140,16 +154,16 @@ export class LanceVectorStore extends VectorStore {
     this.db.close();
   }
 
-  async addDocuments(documents: DocumentInterface[]): Promise<void> {
+  async addDocuments(documents: DocumentInterface[], options: AddChunksOptions = {}): Promise<void> {
     const vectors = await this.embeddings.embedDocuments(documents.map((d) => d.pageContent));
-    await this.addVectors(vectors, documents);
+    await this.addVectors(vectors, documents, options);
   }
 
   /**
    * Each document's metadata names its collection; the chunk takes that collection's current
    * binding (a collection must exist first: rows never carry channels of their own making).
    */
-  async addVectors(vectors: number[][], documents: DocumentInterface[]): Promise<void> {
+  async addVectors(vectors: number[][], documents: DocumentInterface[], options: AddChunksOptions = {}): Promise<void> {
     if (!documents.length) return;
     const bindings = new Map((await this.collections()).map((c) => [c.name, c.channels] as const));
     const rows: ChunkRow[] = documents.map((doc, i) => {
@@ -157,7 +171,7 @@ export class LanceVectorStore extends VectorStore {
       const collection = meta.collection ?? '';
       const channels = bindings.get(collection);
       if (channels === undefined) throw new Error(`No collection "${collection}" to add chunks to`);
-      return { vector: vectors[i]!, text: doc.pageContent, source: meta.source ?? '', section: meta.section ?? '', page: meta.page ?? 0, chunk: meta.chunk ?? i, collection, channels };
+      return { vector: vectors[i]!, text: doc.pageContent, source: meta.source ?? '', section: meta.section ?? '', page: meta.page ?? 0, chunk: meta.chunk ?? i, collection, channels, generation: options.generation ?? 0 };
     });
     if (this.chunks) await this.chunks.add(rows);
     else this.chunks = await this.create(CHUNKS_TABLE, rows);
@@ -184,11 +198,27 @@ export class LanceVectorStore extends VectorStore {
     return picked.map((i) => candidates[i]!.doc);
   }
 
+  /**
+   * Rows of another generation than their file's record (a version being written, or one whose
+   * record was just replaced) are dropped; when any were, the search runs again with them
+   * excluded inside the query, so the k nearest are still k current ones. In the usual case (no
+   * ingest running) that costs one read of the files' records for the sources found, no second search.
+   */
   private async search(vector: number[], k: number, filter?: string, withVectors = false) {
     if (!this.chunks) return [];
-    let query = this.chunks.vectorSearch(vector).distanceType('cosine').limit(k);
-    if (filter) query = query.where(filter);
-    const rows = (await query.toArray()) as Array<ChunkRow & { _distance: number }>;
+    const excluded: string[] = [];
+    let rows: Array<ChunkRow & { _distance: number }> = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const where = [filter ? `(${filter})` : '', ...excluded].filter(Boolean).join(' AND ');
+      let query = this.chunks.vectorSearch(vector).distanceType('cosine').limit(k);
+      if (where) query = query.where(where);
+      rows = (await query.toArray()) as Array<ChunkRow & { _distance: number }>;
+      const current = await this.currentGenerations(rows);
+      const stale = rows.filter((row) => current.get(pairKey(row.collection, row.source)) !== Number(row.generation ?? 0));
+      if (!stale.length) break;
+      rows = rows.filter((row) => !stale.includes(row));
+      for (const key of new Set(stale.map((row) => `NOT (${chunkKey(row.collection, row.source)} AND generation = ${Number(row.generation ?? 0)})`))) excluded.push(key);
+    }
     return rows
       .map((row) => {
         const score = 1 - row._distance;
@@ -251,7 +281,16 @@ export class LanceVectorStore extends VectorStore {
     let query = this.files.query();
     if (collection !== undefined) query = query.where(`collection = ${sqlString(collection)}`);
     const rows = (await query.toArray()) as FileRecord[];
-    return rows.map((r) => ({ ...r, chunks: Number(r.chunks), tokens: Number(r.tokens), bytes: Number(r.bytes) }));
+    return rows.map((r) => ({ ...r, chunks: Number(r.chunks), tokens: Number(r.tokens), bytes: Number(r.bytes), generation: Number(r.generation ?? 0) }));
+  }
+
+  /** The recorded generation of each file the rows come from (absent: no record, so no current version). */
+  private async currentGenerations(rows: Array<Pick<ChunkRow, 'collection' | 'source'>>): Promise<Map<string, number>> {
+    const pairs = new Map(rows.map((r) => [pairKey(r.collection, r.source), r] as const));
+    if (!pairs.size || !this.files) return new Map();
+    const where = [...pairs.values()].map((r) => `(${fileKey(r.collection, r.source)})`).join(' OR ');
+    const records = (await this.files.query().where(where).select(['collection', 'path', 'generation']).toArray()) as Array<{ collection: string; path: string; generation?: number }>;
+    return new Map(records.map((r) => [pairKey(r.collection, r.path), Number(r.generation ?? 0)] as const));
   }
 
   async chunkCount(): Promise<number> {
@@ -264,17 +303,19 @@ export class LanceVectorStore extends VectorStore {
     await this.files?.delete(fileKey(collection, path));
   }
 
-  /** Drops leftover chunks of a file (a run interrupted while writing it) before it is redone. */
-  async removeChunksOf(collection: string, path: string): Promise<void> {
-    await this.chunks?.delete(chunkKey(collection, path));
+  /** Drops a file's chunks of every generation but `keep` (the old version once the new one is recorded). */
+  async removeChunksOf(collection: string, path: string, keep?: number): Promise<void> {
+    await this.chunks?.delete(keep === undefined ? chunkKey(collection, path) : `${chunkKey(collection, path)} AND generation <> ${Number(keep)}`);
   }
 
-  /** Marks a file done: written last, after all its chunks. */
+  /**
+   * Marks a file's version current: written after all its chunks, in one commit (a merge on the
+   * file's key), so there is no moment without a record, when search would show none of its versions.
+   */
   async recordFile(record: FileRecord): Promise<void> {
     const row = { ...record } as Record<string, unknown>;
     if (this.files) {
-      await this.files.delete(fileKey(record.collection, record.path));
-      await this.files.add([row]);
+      await this.files.mergeInsert(['collection', 'path']).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute([row]);
     } else {
       this.files = await this.create(FILES_TABLE, [row]);
     }
@@ -290,13 +331,25 @@ export class LanceVectorStore extends VectorStore {
     await this.collectionsTable?.optimize();
   }
 
-  /** Files that have chunks but no file record: what an interrupted run left behind. */
-  async orphanSources(): Promise<Array<{ collection: string; source: string }>> {
+  /**
+   * Chunks of no recorded version: of a file with no record (a new file interrupted while being
+   * written), or of another generation than its record's (a new version interrupted before its
+   * record, or an old one whose clean-up was). What an interrupted run left behind.
+   */
+  async orphanSources(): Promise<Array<{ collection: string; source: string; generation: number }>> {
     if (!this.chunks) return [];
-    const known = new Set((await this.fileRecords()).map((f) => `${f.collection}\u0000${f.path}`));
-    const rows = (await this.chunks.query().select(['collection', 'source']).toArray()) as Array<{ collection: string; source: string }>;
-    const seen = new Map<string, { collection: string; source: string }>();
-    for (const r of rows) seen.set(`${r.collection}\u0000${r.source}`, { collection: r.collection, source: r.source });
-    return [...seen].filter(([key]) => !known.has(key)).map(([, value]) => value);
+    const current = new Map((await this.fileRecords()).map((f) => [pairKey(f.collection, f.path), f.generation] as const));
+    const rows = (await this.chunks.query().select(['collection', 'source', 'generation']).toArray()) as Array<{ collection: string; source: string; generation?: number }>;
+    const seen = new Map<string, { collection: string; source: string; generation: number }>();
+    for (const r of rows) {
+      const generation = Number(r.generation ?? 0);
+      if (current.get(pairKey(r.collection, r.source)) !== generation) seen.set(`${pairKey(r.collection, r.source)}\u0000${generation}`, { collection: r.collection, source: r.source, generation });
+    }
+    return [...seen.values()];
+  }
+
+  /** Removes one generation of a file's chunks (an orphan found by `orphanSources`). */
+  async removeGeneration(collection: string, source: string, generation: number): Promise<void> {
+    await this.chunks?.delete(`${chunkKey(collection, source)} AND generation = ${Number(generation)}`);
   }
 }

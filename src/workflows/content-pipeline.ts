@@ -110,7 +110,7 @@ export async function contentPipeline(input: PipelineInput): Promise<PipelineRes
       }
       ledger.record(writing, written.usage);
 
-      return finish(parts, await review.decide(written.output, findings));
+      return finish(parts, await review.decide(written.output, findings, written.links));
     }).catch(finishAtDeadline(parts));
     await status.close();
     await condition(allHandlersFinished); // refused clicks still being answered

@@ -5,6 +5,7 @@
  */
 import { condition, setHandler, upsertMemo } from '@temporalio/workflow';
 import { editSize } from '../shared/edit-size.js';
+import type { LinkCheck } from '../shared/links.js';
 import { llmActivities, slack } from './activities.js';
 import type { Authority } from './authority.js';
 import type { BudgetGuard } from './budget.js';
@@ -44,6 +45,12 @@ export class ReviewLoop {
   draftTs: string | undefined;
   /** Checks each version against the team's documents before its card is posted (grounded runs). */
   evidence: EvidenceCheck | undefined;
+  /**
+   * The known URLs of the run's sources and what the writer removed from this version, as the
+   * writing activity returned them (absent in runs written before link checks): the card lists the
+   * article's links against them. Data for activity inputs only: no command depends on it.
+   */
+  private links: LinkCheck | undefined;
   private revisions = 0;
   private pending: ReviewEvent | undefined;
   /** Who asked for the revision being written. */
@@ -80,13 +87,15 @@ export class ReviewLoop {
       revisionsLeft: this.revisionsLeft(),
       totalTokens: usage.totalTokens, costUsd: usage.costUsd, costComplete: usage.unpricedSteps.length === 0,
       ...this.evidence?.card(),
+      ...(this.links ? { links: this.links } : {}),
     };
   }
 
   /** Reviews from v1 (the written article) until a decision: approved, rejected, expired or a budget stop. */
-  async decide(firstDraft: string, findings: Findings): Promise<Decision> {
+  async decide(firstDraft: string, findings: Findings, links?: LinkCheck): Promise<Decision> {
     const { settings, topic } = this.run;
     this.article = firstDraft;
+    this.links = links;
     this.version = 1;
     await this.authority.ready();
     // Reviewers outside a private conversation were not asked: the thread says so, once.
@@ -111,6 +120,8 @@ export class ReviewLoop {
       if (event.kind === 'approveEdited') {
         const edit = editSize(this.article, event.action.article);
         this.article = event.action.article;
+        // A person's edit is published as written: nothing was removed from it.
+        if (this.links?.removed) this.links = { ...this.links, removed: { count: 0, domains: [] } };
         return { outcome: 'approved', by: event.action.userId, at, version, edit };
       }
       if (event.kind === 'reject') {
@@ -139,6 +150,7 @@ export class ReviewLoop {
       const revised = spent.value;
       this.ledger.record(revising, revised.usage);
       this.article = revised.output;
+      this.links = revised.links;
       this.version += 1;
     }
   }

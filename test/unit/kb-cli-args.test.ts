@@ -14,10 +14,10 @@ describe('npm run kb arguments', () => {
   });
 
   it('add takes one or more channels, in any of the usual spellings, or everywhere', () => {
-    expect(parseKbArgs(['add', 'docs', 'handbook', '--channel', 'C0123ABCD', '--channel=G0456', '--channel', 'C1AA,D2BB', '--channel', 'C0123ABCD'])).toEqual({
+    expect(parseKbArgs(['add', 'docs', 'handbook', '--channel', 'C0123ABCD', '--channel=G0456', '--channel', 'C1AA,D2BB', '--channel', 'C0123ABCD'])).toMatchObject({
       kind: 'add', paths: ['docs', 'handbook'], binding: { everywhere: false, channels: ['C0123ABCD', 'G0456', 'C1AA', 'D2BB'] },
     });
-    expect(parseKbArgs(['add', '--everywhere', 'docs'])).toEqual({ kind: 'add', paths: ['docs'], binding: { everywhere: true } });
+    expect(parseKbArgs(['add', '--everywhere', 'docs'])).toMatchObject({ kind: 'add', paths: ['docs'], binding: { everywhere: true }, yes: false });
   });
 
   it('refuses a channel name, a malformed ID, a filter fragment, both options, a missing value and unknown options', () => {

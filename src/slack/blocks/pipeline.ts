@@ -5,6 +5,8 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock } from '@slack/types';
 import type { Decision, GroundingCard } from '../../workflows/messages.js';
 import { formatUsd } from '../../shared/pricing.js';
+import type { LinkCheck } from '../../shared/links.js';
+import { linkBlocks } from './links.js';
 import { groundingBlocks } from './sources.js';
 import { cut, link, markdownText, userMention, userText } from './text.js';
 
@@ -70,6 +72,8 @@ export interface DraftCardInput {
   sources?: GroundingCard;
   /** PUBLISH_CHANNEL, when approving publishes there rather than in the request's channel. */
   publishChannel?: string;
+  /** The URLs the run's sources hold and what the writer removed (the card lists the article's links against them). */
+  links?: LinkCheck;
 }
 
 function articleBlocks({ topic, article, version = 1 }: Pick<DraftCardInput, 'topic' | 'article' | 'version'>): KnownBlock[] {
@@ -131,6 +135,7 @@ export function draftCardMessage(input: DraftCardInput): SlackMessage {
     blocks: [
       ...articleBlocks(input),
       ...groundingBlocks(input.sources, input.article),
+      ...linkBlocks(input.article, input.links, { awaitingReview: true }),
       usageContext(input),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `${note}${where}` }] },
       reviewActions(input),
@@ -150,6 +155,7 @@ export function supersededCardMessage(input: SupersededCardInput): SlackMessage 
     text: `Draft v${input.version ?? 1} superseded by v${input.nextVersion}`,
     blocks: [
       ...articleBlocks(input),
+      ...linkBlocks(input.article, input.links),
       {
         type: 'section',
         block_id: 'superseded',
@@ -202,6 +208,7 @@ export function decidedCardMessage(input: DecidedCardInput): SlackMessage {
     text: `Draft ${input.decision.outcome}: ${userText(input.topic, MAX_FALLBACK_CHARS - 30)}`,
     blocks: [
       ...articleBlocks(input),
+      ...linkBlocks(input.article, input.links),
       usageContext(input),
       { type: 'section', block_id: 'decision', text: { type: 'mrkdwn', text: line } },
     ],
