@@ -39,14 +39,21 @@ export const LIMIT_FLAGS: Readonly<Record<FileLimitName, string>> = Object.freez
 
 /** A file past one of its limits: skipped with the limit, the figure it reached and the flag that raises it. */
 export class OverLimitError extends UnreadableFileError {
-  /** @param reached what the file reached, e.g. "1,204 pages, the limit is 1,000" */
+  /** @param reached what the file reached, e.g. "1,204 pages, over the 1,000 limit" (the words kb add uses for its own checks) */
   constructor(path: string, readonly limit: FileLimitName, readonly reached: string) {
-    super(path, `${reached} (raise the limit with ${LIMIT_FLAGS[limit]})`);
+    super(path, `${reached} (raise it with ${LIMIT_FLAGS[limit]})`);
     this.name = 'OverLimitError';
   }
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
+
+/** Sizes as kb add writes them (ingest.ts): 1.5 MB, 20 KB. */
+export function megabytes(bytes: number): string {
+  const figure = (value: number) => value.toLocaleString('en', { maximumFractionDigits: 1 });
+  if (bytes >= 1024 * 1024) return `${figure(bytes / 1024 / 1024)} MB`;
+  return bytes >= 1024 ? `${figure(bytes / 1024)} KB` : `${bytes} bytes`;
+}
 
 /**
  * Word XML is several bytes per character of text (runs, properties, revision ids), and every
@@ -118,8 +125,20 @@ export function markdownSections(text: string): Section[] {
   return sections;
 }
 
-function checkChars(path: string, chars: number, limits: FileLimits): void {
-  if (chars > limits.maxChars) throw new OverLimitError(path, 'maxChars', `${count(chars)} characters of text, the limit is ${count(limits.maxChars)}`);
+function overChars(path: string, chars: number, limits: FileLimits): OverLimitError {
+  return new OverLimitError(path, 'maxChars', `${count(chars)} characters of text, over the ${count(limits.maxChars)} limit`);
+}
+
+/**
+ * Text into sections, within maxChars counted as kb add counts it (the sections' text). Text far
+ * past the limit is refused before it is split, so the splitting never holds it.
+ */
+function sectionsWithin(path: string, text: string, limits: FileLimits): Section[] {
+  if (text.length > 2 * limits.maxChars) throw overChars(path, text.length, limits);
+  const sections = markdownSections(text);
+  const chars = sections.reduce((sum, s) => sum + s.text.length, 0);
+  if (chars > limits.maxChars) throw overChars(path, chars, limits);
+  return sections;
 }
 
 async function pdfSections(path: string, data: Buffer, limits: FileLimits): Promise<Section[]> {
@@ -132,7 +151,7 @@ async function pdfSections(path: string, data: Buffer, limits: FileLimits): Prom
     throw new UnreadableFileError(path, `not a readable PDF (${(error as Error).message})`);
   }
   try {
-    if (pdf.numPages > limits.maxPages) throw new OverLimitError(path, 'maxPages', `${count(pdf.numPages)} pages, the limit is ${count(limits.maxPages)}`);
+    if (pdf.numPages > limits.maxPages) throw new OverLimitError(path, 'maxPages', `${count(pdf.numPages)} pages, over the ${count(limits.maxPages)} limit`);
     const sections: Section[] = [];
     let chars = 0;
     for (let number = 1; number <= pdf.numPages; number++) {
@@ -144,9 +163,10 @@ async function pdfSections(path: string, data: Buffer, limits: FileLimits): Prom
       } catch (error) {
         throw new UnreadableFileError(path, `not a readable PDF (page ${number}: ${(error as Error).message})`);
       }
-      chars += text.length;
-      if (chars > limits.maxChars) throw new OverLimitError(path, 'maxChars', `more than ${count(limits.maxChars)} characters of text by page ${count(number)} of ${count(pdf.numPages)}, the limit is ${count(limits.maxChars)}`);
-      if (text.trim()) sections.push({ section: '', page: number, text: text.trim() });
+      const trimmed = text.trim();
+      chars += trimmed.length;
+      if (chars > limits.maxChars) throw new OverLimitError(path, 'maxChars', `more than ${count(limits.maxChars)} characters of text by page ${count(number)} of ${count(pdf.numPages)}, over the limit`);
+      if (trimmed) sections.push({ section: '', page: number, text: trimmed });
     }
     return sections;
   } finally {
@@ -166,14 +186,12 @@ async function docxSections(path: string, data: Buffer, limits: FileLimits): Pro
     html = (await mammoth.convertToHtml({ file: zip } as unknown as Parameters<typeof mammoth.convertToHtml>[0], { convertImage })).value;
   } catch (error) {
     if (error instanceof ZipBudgetError) {
-      throw new OverLimitError(path, 'maxChars', `its zip inflates to more than ${count(budget)} bytes (at ${error.entry}); the limit is ${DOCX_BYTES_PER_CHAR} bytes of XML per character of the ${count(limits.maxChars)}-character limit, plus 1 MB`);
+      throw new OverLimitError(path, 'maxChars', `its XML inflates to more than ${megabytes(budget)} (at ${error.entry}), over the limit for ${count(limits.maxChars)} characters (${DOCX_BYTES_PER_CHAR} bytes a character, plus 1 MB)`);
     }
     const reason = error instanceof ZipFormatError ? error.message : (error as Error).message;
     throw new UnreadableFileError(path, `not a readable DOCX (${reason})`);
   }
-  const text = htmlToText(html);
-  checkChars(path, text.length, limits);
-  return markdownSections(text);
+  return sectionsWithin(path, htmlToText(html), limits);
 }
 
 /**
@@ -182,20 +200,19 @@ async function docxSections(path: string, data: Buffer, limits: FileLimits): Pro
  */
 export async function extractSections(path: string, data: Buffer, limits: FileLimits): Promise<Section[]> {
   if (data.length > limits.maxFileBytes) {
-    throw new OverLimitError(path, 'maxFileBytes', `${(data.length / 1024 / 1024).toFixed(1)} MB on disk, the limit is ${(limits.maxFileBytes / 1024 / 1024).toFixed(1)} MB`);
+    throw new OverLimitError(path, 'maxFileBytes', `${megabytes(data.length)} on disk, over the ${megabytes(limits.maxFileBytes)} limit`);
   }
   const ext = path.slice(path.lastIndexOf('.')).toLowerCase();
   if (ext === '.pdf') return pdfSections(path, data, limits);
   if (ext === '.docx') return docxSections(path, data, limits);
   const text = data.toString('utf8');
   if (text.includes('\u0000')) throw new UnreadableFileError(path, 'looks like a binary file, not text');
-  if (ext === '.html' || ext === '.htm') {
-    // The markup's size is bounded by maxFileBytes; the limit on characters is the text's.
-    const extracted = htmlToText(text);
-    checkChars(path, extracted.length, limits);
-    return markdownSections(extracted);
+  // The markup's size is bounded by maxFileBytes; the limit on characters is the text's.
+  if (ext === '.html' || ext === '.htm') return sectionsWithin(path, htmlToText(text), limits);
+  if (ext === '.txt') {
+    const trimmed = text.trim();
+    if (trimmed.length > limits.maxChars) throw overChars(path, trimmed.length, limits);
+    return trimmed ? [{ section: '', page: 0, text: trimmed }] : [];
   }
-  checkChars(path, text.length, limits);
-  if (ext === '.txt') return text.trim() ? [{ section: '', page: 0, text: text.trim() }] : [];
-  return markdownSections(text);
+  return sectionsWithin(path, text, limits);
 }

@@ -8,7 +8,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { OverLimitError, UnreadableFileError, type Section } from './extract.js';
+import { megabytes, OverLimitError, UnreadableFileError, type Section } from './extract.js';
 import type { ExtractReply, ExtractRequest } from './extract-worker.js';
 import { DEFAULT_FILE_LIMITS, type FileLimits } from './limits.js';
 
@@ -28,10 +28,8 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
   ? new URL('./extract-worker-tsx.mjs', import.meta.url)
   : new URL('./extract-worker.js', import.meta.url);
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-
 function overFileBytes(path: string, bytes: number, limits: FileLimits): OverLimitError {
-  return new OverLimitError(path, 'maxFileBytes', `${megabytes(bytes)} on disk, the limit is ${megabytes(limits.maxFileBytes)}`);
+  return new OverLimitError(path, 'maxFileBytes', `${megabytes(bytes)} on disk, over the ${megabytes(limits.maxFileBytes)} limit`);
 }
 
 /**
@@ -103,17 +101,17 @@ function extractOnce(path: string, data: Buffer, limits: FileLimits): Promise<Se
       }, true);
     const onError = (error: Error & { code?: string }) =>
       finish(() => {
-        if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') reject(new OverLimitError(path, 'maxHeapMb', `extraction needed more than ${heapMb} MB of memory, the limit`));
+        if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') reject(new OverLimitError(path, 'maxHeapMb', `extraction needed more than ${heapMb} MB of memory, over the limit`));
         else reject(new UnreadableFileError(path, `extraction failed (${error.message})`));
       }, false);
     const onExit = (code: number) => finish(() => reject(new UnreadableFileError(path, `extraction stopped without an answer (exit code ${code})`)), false);
     const timer = setTimeout(
-      () => finish(() => reject(new OverLimitError(path, 'timeoutMs', `extraction still running after ${limits.timeoutMs / 1000} s, the limit`)), false),
+      () => finish(() => reject(new OverLimitError(path, 'timeoutMs', `extraction still running after ${limits.timeoutMs / 1000} s, over the limit`)), false),
       limits.timeoutMs,
     );
     const watch = setInterval(() => {
       if (process.memoryUsage.rss() - baseline > memoryCap) {
-        finish(() => reject(new OverLimitError(path, 'maxHeapMb', `extraction needed more than ${heapMb} MB of memory, the limit`)), false);
+        finish(() => reject(new OverLimitError(path, 'maxHeapMb', `extraction needed more than ${heapMb} MB of memory, over the limit`)), false);
       }
     }, WATCH_INTERVAL_MS);
     worker.on('message', onMessage);
