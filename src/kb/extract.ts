@@ -186,7 +186,7 @@ async function docxSections(path: string, data: Buffer, limits: FileLimits): Pro
     html = (await mammoth.convertToHtml({ file: zip } as unknown as Parameters<typeof mammoth.convertToHtml>[0], { convertImage })).value;
   } catch (error) {
     if (error instanceof ZipBudgetError) {
-      throw new OverLimitError(path, 'maxChars', `its XML inflates to more than ${megabytes(budget)} (at ${error.entry}), over the limit for ${count(limits.maxChars)} characters (${DOCX_BYTES_PER_CHAR} bytes a character, plus 1 MB)`);
+      throw new OverLimitError(path, 'maxChars', `its XML inflates to more than ${megabytes(budget)} (at ${error.entry}), over the limit for ${count(limits.maxChars)} characters at ${DOCX_BYTES_PER_CHAR} bytes a character plus 1 MB`);
     }
     const reason = error instanceof ZipFormatError ? error.message : (error as Error).message;
     throw new UnreadableFileError(path, `not a readable DOCX (${reason})`);

@@ -108,7 +108,7 @@ describe('loadSections within the per-file limits', () => {
     const big = await docxOf('Title', ['x'.repeat(2_000_000)]);
     const small = await refusal(loadSections('a.docx', big, { ...DEFAULT_FILE_LIMITS, maxChars: 1_000 }));
     expect((small as OverLimitError).limit).toBe('maxChars');
-    expect(small.message).toContain('its XML inflates to more than 1 MB (at word/document.xml), over the limit for 1,000 characters (10 bytes a character, plus 1 MB) (raise it with --max-chars N)');
+    expect(small.message).toContain('its XML inflates to more than 1 MB (at word/document.xml), over the limit for 1,000 characters at 10 bytes a character plus 1 MB (raise it with --max-chars N)');
     // XML within its allowance, text over the limit.
     const data = await docxOf('Title', ['x'.repeat(5_000)]);
     const text = await refusal(loadSections('a.docx', data, { ...DEFAULT_FILE_LIMITS, maxChars: 4_000 }));
