@@ -158,8 +158,10 @@ async function pdfSections(path: string, data: Buffer, limits: FileLimits): Prom
       let text: string;
       try {
         // As unpdf's extractText: each item's string, a line break where the item ends a line.
-        const content = await (await pdf.getPage(number)).getTextContent();
+        const page = await pdf.getPage(number);
+        const content = await page.getTextContent();
         text = content.items.map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : '')).join('');
+        page.cleanup(); // a long PDF's pages are not all kept
       } catch (error) {
         throw new UnreadableFileError(path, `not a readable PDF (page ${number}: ${(error as Error).message})`);
       }
