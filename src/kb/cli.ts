@@ -28,6 +28,8 @@ const LIMIT_FLAGS = [
     set: (v: number, l: Limits) => { l.file.maxPages = v; } },
   { flag: '--extract-timeout-s', whole: false, what: "time one file's text extraction may take, in seconds", default: DEFAULT_FILE_LIMITS.timeoutMs / 1000,
     set: (v: number, l: Limits) => { l.file.timeoutMs = Math.ceil(v * 1000); } },
+  { flag: '--max-heap-mb', whole: true, what: "memory one file's text extraction may use, in MB", default: DEFAULT_FILE_LIMITS.maxHeapMb,
+    set: (v: number, l: Limits) => { l.file.maxHeapMb = v; } },
   { flag: '--max-run-tokens', whole: true, what: 'most tokens one run may embed (estimated first; above it nothing is done)', default: DEFAULT_RUN_LIMITS.maxRunTokens,
     set: (v: number, l: Limits) => { l.run.maxRunTokens = v; } },
   { flag: '--ask-above-tokens', whole: true, what: 'above this estimate, ask before embedding', default: DEFAULT_RUN_LIMITS.askAboveTokens,

@@ -1,20 +1,18 @@
 /**
  * Turns a file into sections of plain text, each with where it sits (heading path or page), so a
- * citation can name it. Markdown and text are read as they are; HTML and DOCX (through mammoth's
- * HTML) keep their headings; PDF (unpdf) keeps its pages.
+ * citation can name it. The extraction itself (extract.ts) runs in a worker thread per file, with a
+ * heap limit and a wall-clock limit: a file written to exhaust memory or time (a zip bomb, a PDF
+ * stream bomb, pathological markup) stops its worker, never the `kb add` process, and is reported
+ * as an OverLimitError naming the limit.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import mammoth from 'mammoth';
-import { extractText, getDocumentProxy } from 'unpdf';
+import { Worker } from 'node:worker_threads';
+import { megabytes, OverLimitError, UnreadableFileError, type Section } from './extract.js';
+import type { ExtractReply, ExtractRequest } from './extract-worker.js';
+import { DEFAULT_FILE_LIMITS, type FileLimits } from './limits.js';
 
-export interface Section {
-  /** Heading path such as "Guide › Rollout"; empty when there is none. */
-  section: string;
-  /** 1-based page for PDFs, 0 otherwise. */
-  page: number;
-  text: string;
-}
+export { htmlToText, LIMIT_FLAGS, markdownSections, OverLimitError, UnreadableFileError, type Section } from './extract.js';
 
 export const SUPPORTED_EXTENSIONS = ['.md', '.markdown', '.txt', '.html', '.htm', '.pdf', '.docx'] as const;
 
@@ -22,103 +20,124 @@ export function isSupported(path: string): boolean {
   return (SUPPORTED_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase());
 }
 
-/** A file that could not be read as its format says (reported and skipped, never fatal). */
-export class UnreadableFileError extends Error {
-  constructor(readonly path: string, reason: string) {
-    super(`${path}: ${reason}`);
-    this.name = 'UnreadableFileError';
-  }
-}
+/**
+ * From source (tsx, vitest) the worker is TypeScript, loaded through a bootstrap that registers
+ * tsx in the worker thread (tsx's own loader does not follow workers); built, it is plain JS.
+ */
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('./extract-worker-tsx.mjs', import.meta.url)
+  : new URL('./extract-worker.js', import.meta.url);
 
-/** Splits Markdown at its headings; each section carries the path of headings above it. */
-export function markdownSections(text: string): Section[] {
-  const sections: Section[] = [];
-  const trail: string[] = [];
-  let lines: string[] = [];
-  let inFence = false;
-  const flush = () => {
-    const body = lines.join('\n').trim();
-    if (body) sections.push({ section: trail.filter(Boolean).join(' › '), page: 0, text: body });
-    lines = [];
-  };
-  for (const line of text.split(/\r?\n/)) {
-    if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
-    const heading = inFence ? null : /^(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line);
-    if (heading) {
-      flush();
-      const level = heading[1]!.length;
-      trail.length = level - 1;
-      trail[level - 1] = heading[2]!;
-      continue;
-    }
-    lines.push(line);
-  }
-  flush();
-  return sections;
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-    if (name[0] === '#') {
-      const code = name[1]?.toLowerCase() === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : whole;
-    }
-    return ENTITIES[name.toLowerCase()] ?? whole;
-  });
+function overFileBytes(path: string, bytes: number, limits: FileLimits): OverLimitError {
+  return new OverLimitError(path, 'maxFileBytes', `${megabytes(bytes)} on disk, over the ${megabytes(limits.maxFileBytes)} limit`);
 }
 
 /**
- * HTML to Markdown-ish text: headings become `#` lines (so sections follow them), block elements
- * become line breaks, scripts, styles and the rest of the markup are dropped.
+ * Memory the worker may add to this process besides its heap limit: its own code (pdf.js is
+ * large), its young generation, and buffers. ArrayBuffers live outside the V8 heap, so a PDF
+ * stream bomb inflating into them is not stopped by `resourceLimits`: the watch on the process's
+ * resident memory below is what stops it.
  */
-export function htmlToText(html: string): string {
-  return decodeEntities(
-    html
-      .replace(/<!--[\s\S]*?-->/g, '')
-      .replace(/<(script|style|noscript|template|head)\b[\s\S]*?<\/\1\s*>/gi, '')
-      .replace(/<h([1-6])\b[^>]*>([\s\S]*?)<\/h\1\s*>/gi, (_, level: string, inner: string) => `\n\n${'#'.repeat(Number(level))} ${inner.replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim()}\n\n`)
-      .replace(/<li\b[^>]*>/gi, '\n- ')
-      .replace(/<(br|hr)\b[^>]*>/gi, '\n')
-      .replace(/<\/?(p|div|section|article|header|footer|main|ul|ol|table|tr|blockquote|pre)\b[^>]*>/gi, '\n\n')
-      .replace(/<[^>]*>/g, ''),
-  )
-    .replace(/[ \t]+/g, ' ')
-    .replace(/\n\s*\n\s*(\n\s*)+/g, '\n\n')
-    .trim();
+export const WORKER_OVERHEAD_MB = 128;
+const WATCH_INTERVAL_MS = 25;
+
+/** The extraction worker, kept between files (starting one costs a few hundred ms) while idle. */
+let idle: { worker: Worker; heapMb: number } | undefined;
+/** One extraction at a time, one worker: files are taken in turn. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function startWorker(heapMb: number): Worker {
+  const worker = new Worker(WORKER_URL, {
+    execArgv: [],
+    resourceLimits: {
+      maxOldGenerationSizeMb: heapMb,
+      maxYoungGenerationSizeMb: Math.min(48, Math.max(4, Math.floor(heapMb / 8))),
+      stackSizeMb: 4,
+    },
+  });
+  worker.once('exit', () => {
+    if (idle?.worker === worker) idle = undefined;
+  });
+  return worker;
 }
 
-async function pdfSections(path: string, data: Buffer): Promise<Section[]> {
-  let pages: string[];
-  try {
-    const pdf = await getDocumentProxy(new Uint8Array(data));
-    pages = (await extractText(pdf, { mergePages: false })).text;
-  } catch (error) {
-    throw new UnreadableFileError(path, `not a readable PDF (${(error as Error).message})`);
+/** Runs one file's extraction in the worker, within the heap, memory and time limits. */
+function extractOnce(path: string, data: Buffer, limits: FileLimits): Promise<Section[]> {
+  const heapMb = limits.maxHeapMb;
+  let worker: Worker;
+  if (idle && idle.heapMb === heapMb) worker = idle.worker;
+  else {
+    if (idle) void idle.worker.terminate();
+    worker = startWorker(heapMb);
   }
-  return pages.map((text, i) => ({ section: '', page: i + 1, text: text.trim() })).filter((s) => s.text);
+  idle = undefined;
+  worker.ref();
+  // A copy of just this file's bytes, moved (not copied again) into the worker.
+  const bytes = new Uint8Array(data);
+  const request: ExtractRequest = { path, data: bytes, limits: { ...limits } };
+  const baseline = process.memoryUsage.rss();
+  const memoryCap = (heapMb + WORKER_OVERHEAD_MB) * 1024 * 1024;
+
+  return new Promise<Section[]>((resolve, reject) => {
+    const finish = (outcome: () => void, reusable: boolean) => {
+      clearTimeout(timer);
+      clearInterval(watch);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      if (reusable) {
+        worker.unref();
+        idle = { worker, heapMb };
+      } else {
+        void worker.terminate();
+      }
+      outcome();
+    };
+    const onMessage = (reply: ExtractReply) =>
+      finish(() => {
+        if (reply.ok) resolve(reply.sections);
+        else if (reply.kind === 'over-limit') reject(new OverLimitError(path, reply.limit, reply.reached));
+        else reject(new UnreadableFileError(path, reply.kind === 'unreadable' ? reply.message : `extraction failed (${reply.message})`));
+      }, true);
+    const onError = (error: Error & { code?: string }) =>
+      finish(() => {
+        if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') reject(new OverLimitError(path, 'maxHeapMb', `extraction needed more than ${heapMb} MB of memory, over the limit`));
+        else reject(new UnreadableFileError(path, `extraction failed (${error.message})`));
+      }, false);
+    const onExit = (code: number) => finish(() => reject(new UnreadableFileError(path, `extraction stopped without an answer (exit code ${code})`)), false);
+    const timer = setTimeout(
+      () => finish(() => reject(new OverLimitError(path, 'timeoutMs', `extraction still running after ${limits.timeoutMs / 1000} s, over the limit`)), false),
+      limits.timeoutMs,
+    );
+    const watch = setInterval(() => {
+      if (process.memoryUsage.rss() - baseline > memoryCap) {
+        finish(() => reject(new OverLimitError(path, 'maxHeapMb', `extraction needed more than ${heapMb} MB of memory, over the limit`)), false);
+      }
+    }, WATCH_INTERVAL_MS);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage(request, [bytes.buffer]);
+  });
 }
 
-async function docxSections(path: string, data: Buffer): Promise<Section[]> {
-  let html: string;
-  try {
-    html = (await mammoth.convertToHtml({ buffer: data })).value;
-  } catch (error) {
-    throw new UnreadableFileError(path, `not a readable DOCX (${(error as Error).message})`);
+function extractInWorker(path: string, data: Buffer, limits: FileLimits): Promise<Section[]> {
+  const turn = queue.then(() => extractOnce(path, data, limits));
+  queue = turn.catch(() => undefined);
+  return turn;
+}
+
+/**
+ * Reads a file into sections within `limits`; throws UnreadableFileError when its content is not
+ * what its name says, OverLimitError (a subclass) when it is past one of the limits.
+ */
+export async function loadSections(path: string, data?: Buffer, limits: FileLimits = DEFAULT_FILE_LIMITS): Promise<Section[]> {
+  if (!data) {
+    // Never read a file into memory to find out it is too big.
+    const { size } = await stat(path);
+    if (size > limits.maxFileBytes) throw overFileBytes(path, size, limits);
+    data = await readFile(path);
   }
-  return markdownSections(htmlToText(html));
-}
-
-/** Reads a file into sections; throws UnreadableFileError when its content is not what its name says. */
-export async function loadSections(path: string, data?: Buffer): Promise<Section[]> {
-  const bytes = data ?? (await readFile(path));
-  const ext = extname(path).toLowerCase();
-  if (ext === '.pdf') return pdfSections(path, bytes);
-  if (ext === '.docx') return docxSections(path, bytes);
-  const text = bytes.toString('utf8');
-  if (text.includes('\u0000')) throw new UnreadableFileError(path, 'looks like a binary file, not text');
-  if (ext === '.html' || ext === '.htm') return markdownSections(htmlToText(text));
-  if (ext === '.txt') return text.trim() ? [{ section: '', page: 0, text: text.trim() }] : [];
-  return markdownSections(text);
+  if (data.length > limits.maxFileBytes) throw overFileBytes(path, data.length, limits);
+  return extractInWorker(path, data, limits);
 }

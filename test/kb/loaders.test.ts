@@ -1,0 +1,218 @@
+/**
+ * Ordinary documents extract as they always did (every format of the corpus, HTML's headings,
+ * lists and entities, Markdown's headings), now in the extraction worker; files past a limit or
+ * not what their name says are refused with the limit and the flag that raises it.
+ */
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { atxHeading, MAX_HEADING_CHARS } from '../../src/kb/extract.js';
+import { openBoundedZip, MAX_ZIP_ENTRIES, ZipBudgetError } from '../../src/kb/extract-zip.js';
+import { parseKbArgs } from '../../src/kb/cli.js';
+import { DEFAULT_FILE_LIMITS } from '../../src/kb/limits.js';
+import { htmlToText, loadSections, markdownSections, OverLimitError, UnreadableFileError } from '../../src/kb/loaders.js';
+import { docxOf, zipOf } from './loaders-bombs.js';
+
+const CORPUS = join(import.meta.dirname, '../fixtures/kb/corpus');
+const CORRUPT = join(import.meta.dirname, '../fixtures/kb/corrupt');
+
+async function refusal(promise: Promise<unknown>): Promise<UnreadableFileError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(UnreadableFileError);
+  return error as UnreadableFileError;
+}
+
+describe('loadSections on ordinary files', () => {
+  it('reads every format of the corpus with its headings or pages', async () => {
+    expect(await loadSections(join(CORPUS, 'gardening.md'))).toEqual([
+      { section: 'Tomato growing › Watering', page: 0, text: 'Tomatoes want deep watering twice a week; mulch keeps the soil moist in July heat.' },
+      { section: 'Tomato growing › Pruning', page: 0, text: 'Pinch suckers from indeterminate tomato plants so the fruit ripens before autumn frost.' },
+    ]);
+    expect(await loadSections(join(CORPUS, 'zephyr-handbook.html'))).toEqual([
+      {
+        section: 'Platform handbook › Zephyr ownership',
+        page: 0,
+        text: 'The Zephyr rollout protocol is owned by the platform team; Zephyr approvals need two reviewers & a green canary.\n\n- Zephyr freeze windows: Fridays after noon.',
+      },
+    ]);
+    expect(await loadSections(join(CORPUS, 'zephyr-metrics.pdf'))).toEqual([
+      { section: '', page: 1, text: 'Zephyr rollout metrics, 2026.\nZephyr canary promotions: 212 of 220 succeeded.' },
+      { section: '', page: 2, text: 'Zephyr rollback time: median eleven minutes.\nZephyr waves halted by freeze flag: 4.' },
+    ]);
+    expect(await loadSections(join(CORPUS, 'zephyr-onboarding.docx'))).toEqual([
+      {
+        section: 'Zephyr onboarding',
+        page: 0,
+        text: 'New engineers shadow two Zephyr rollout waves before running the Zephyr rollout protocol alone.\n\nThe Zephyr checklist lives in the platform handbook.',
+      },
+    ]);
+    const runbook = await loadSections(join(CORPUS, 'zephyr-runbook.txt'));
+    expect(runbook).toHaveLength(1);
+    expect(runbook[0]).toMatchObject({ section: '', page: 0 });
+    expect(runbook[0]!.text).toMatch(/^Zephyr rollback runbook\.\n\nWhen a Zephyr rollout wave fails/);
+  });
+
+  it('reads a DOCX written by our own zip writer, bytes given rather than read', async () => {
+    const data = await docxOf('Release notes', ['First &amp; foremost.', 'Second.']);
+    expect(await loadSections('notes.docx', data)).toEqual([{ section: 'Release notes', page: 0, text: 'First & foremost.\n\nSecond.' }]);
+  });
+
+  it('refuses corrupt files as unreadable, not as over a limit', async () => {
+    const docx = await refusal(loadSections(join(CORRUPT, 'broken.docx')));
+    expect(docx).not.toBeInstanceOf(OverLimitError);
+    expect(docx.message).toMatch(/not a readable DOCX/);
+    const pdf = await refusal(loadSections(join(CORRUPT, 'broken.pdf')));
+    expect(pdf).not.toBeInstanceOf(OverLimitError);
+    expect(pdf.message).toMatch(/not a readable PDF/);
+    const binary = await refusal(loadSections('x.md', Buffer.from('a\u0000b')));
+    expect(binary.message).toMatch(/binary file/);
+  });
+});
+
+describe('loadSections within the per-file limits', () => {
+  it('refuses a file bigger on disk than maxFileBytes before reading it, naming the flag', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kb-loaders-'));
+    try {
+      await writeFile(join(dir, 'big.md'), 'x'.repeat(3 * 1024 * 1024));
+      const error = await refusal(loadSections(join(dir, 'big.md'), undefined, { ...DEFAULT_FILE_LIMITS, maxFileBytes: 1024 * 1024 }));
+      expect(error).toBeInstanceOf(OverLimitError);
+      expect((error as OverLimitError).limit).toBe('maxFileBytes');
+      expect(error.message).toContain('3 MB on disk, over the 1 MB limit (raise it with --max-file-mb N)');
+      // The same when the bytes are handed over.
+      const given = await refusal(loadSections('big.md', Buffer.alloc(2 * 1024 * 1024, 'x'), { ...DEFAULT_FILE_LIMITS, maxFileBytes: 1024 * 1024 }));
+      expect((given as OverLimitError).limit).toBe('maxFileBytes');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses Markdown, text and HTML whose text is over maxChars, saying how much', async () => {
+    const limits = { ...DEFAULT_FILE_LIMITS, maxChars: 1_000 };
+    for (const [name, data] of [
+      ['long.md', 'word '.repeat(300)],
+      ['long.txt', 'word '.repeat(300)],
+      ['long.html', `<p>${'word '.repeat(300)}</p>`],
+    ] as const) {
+      const error = await refusal(loadSections(name, Buffer.from(data), limits));
+      expect((error as OverLimitError).limit).toBe('maxChars');
+      expect(error.message).toMatch(/characters of text, over the 1,000 limit \(raise it with --max-chars N\)/);
+    }
+    // Markup is not text: a page heavy with tags but light on words passes.
+    const heavy = `<div class="${'x'.repeat(2_000)}"><p>Short text.</p></div>`;
+    expect(await loadSections('heavy.html', Buffer.from(heavy), limits)).toEqual([{ section: '', page: 0, text: 'Short text.' }]);
+  });
+
+  it('refuses a DOCX whose XML inflates past its share of maxChars, and one whose text is over maxChars', async () => {
+    const big = await docxOf('Title', ['x'.repeat(2_000_000)]);
+    const small = await refusal(loadSections('a.docx', big, { ...DEFAULT_FILE_LIMITS, maxChars: 1_000 }));
+    expect((small as OverLimitError).limit).toBe('maxChars');
+    expect(small.message).toContain('its XML inflates to more than 1 MB (at word/document.xml), over the limit for 1,000 characters at 10 bytes a character plus 1 MB (raise it with --max-chars N)');
+    // XML within its allowance, text over the limit.
+    const data = await docxOf('Title', ['x'.repeat(5_000)]);
+    const text = await refusal(loadSections('a.docx', data, { ...DEFAULT_FILE_LIMITS, maxChars: 4_000 }));
+    expect((text as OverLimitError).limit).toBe('maxChars');
+    expect(text.message).toContain('5,000 characters of text, over the 4,000 limit');
+  });
+
+  it('stops an extraction at timeoutMs and one past maxHeapMb, then extracts the next file in a fresh worker', async () => {
+    const html = Buffer.from('<p>zephyr <b>bold</b></p>'.repeat(400_000)); // 10 MB
+    const slow = await refusal(loadSections('slow.html', html, { ...DEFAULT_FILE_LIMITS, timeoutMs: 20, maxChars: 100_000_000 }));
+    expect((slow as OverLimitError).limit).toBe('timeoutMs');
+    expect(slow.message).toContain('extraction still running after 0.02 s, over the limit (raise it with --extract-timeout-s N)');
+
+    const lines = Buffer.from('zephyr line\n'.repeat(2_000_000)); // 24 MB of short lines: an array of 2 M strings
+    const heavy = await refusal(loadSections('lines.md', lines, { ...DEFAULT_FILE_LIMITS, maxHeapMb: 16, maxChars: 100_000_000 }));
+    expect((heavy as OverLimitError).limit).toBe('maxHeapMb');
+    expect(heavy.message).toMatch(/more than 16 MB of memory/);
+
+    expect(await loadSections(join(CORPUS, 'gardening.md'))).toHaveLength(2);
+  });
+
+  it('the heap limit named in the message is a flag of kb add', () => {
+    const parsed = parseKbArgs(['add', 'docs', '--everywhere', '--max-heap-mb', '256']);
+    if (!('kind' in parsed) || parsed.kind !== 'add') throw new Error(JSON.stringify(parsed));
+    expect(parsed.fileLimits).toEqual({ ...DEFAULT_FILE_LIMITS, maxHeapMb: 256 });
+    expect(parseKbArgs(['help'])).toEqual({ kind: 'help' });
+  });
+});
+
+describe('htmlToText', () => {
+  it('keeps headings as # lines, list items, line breaks and blocks; drops scripts, styles, head, templates', () => {
+    const html = [
+      '<!doctype html><html><head><title>T</title><style>p{}</style></head><body>',
+      '<h1>Guide  <em>one</em></h1><p>Intro<br>next line</p>',
+      '<!-- a comment --><script>var x = "<p>";</script><noscript>enable js</noscript><template><p>tpl</p></template>',
+      '<h2>Steps</h2><ul><li>first</li><li>second</li></ul><hr><div>after</div>',
+      '</body></html>',
+    ].join('');
+    expect(htmlToText(html)).toBe('# Guide one\n\nIntro\nnext line\n\n## Steps\n\n- first\n- second\n\nafter');
+  });
+
+  it('decodes entities exactly once', () => {
+    expect(htmlToText('<p>&amp;lt;b&amp;gt; &lt;i&gt; &#60;x&#x3e; caf&eacute;&nbsp;!</p>')).toBe('&lt;b&gt; <i> <x> café !');
+  });
+
+  it('ends an unclosed <head> at <body>, an unclosed heading at the end', () => {
+    expect(htmlToText('<head><title>x</title><body><p>kept</p>')).toBe('kept');
+    expect(htmlToText('<h3>Open heading')).toBe('### Open heading');
+  });
+
+  it('collapses blank runs of three or more lines to one blank line', () => {
+    expect(htmlToText('<p>a</p>\n\n\n<p>b</p>  \t c')).toBe('a\n\nb\n\n c');
+  });
+});
+
+describe('markdownSections', () => {
+  /** The pattern markdownSections used before (quadratic on a long line of spaces). */
+  const OLD_HEADING = /^(#{1,6})\s+(.+?)\s*#*\s*$/;
+
+  it('reads ATX headings as the old pattern did, on thousands of generated lines', () => {
+    const line = fc.array(fc.constantFrom('#', ' ', '\t', 'a', 'b', '\r', '\u2028', '\u00a0'), { maxLength: 14 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(line, (text) => {
+        const old = OLD_HEADING.exec(text);
+        const now = atxHeading(text);
+        expect(now).toEqual(old ? { level: old[1]!.length, title: old[2]! } : null);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('reads a heading path and cuts a heading that would ride on every chunk', () => {
+    const long = 'H'.repeat(5_000);
+    expect(markdownSections(`# Guide\n\nintro\n\n## Steps ##\n\nbody\n\n# ${long}\n\ntail`)).toEqual([
+      { section: 'Guide', page: 0, text: 'intro' },
+      { section: 'Guide › Steps', page: 0, text: 'body' },
+      { section: `${'H'.repeat(MAX_HEADING_CHARS)}…`, page: 0, text: 'tail' },
+    ]);
+  });
+
+  it('finishes on a heading line of a million spaces (the old pattern backtracked on it)', () => {
+    const started = performance.now();
+    const sections = markdownSections(`# x${' '.repeat(1_000_000)}y\nbody`);
+    console.log(`markdownSections on a 1 MB heading line: ${Math.round(performance.now() - started)} ms`);
+    expect(sections).toHaveLength(1);
+    expect(sections[0]!.text).toBe('body');
+  });
+});
+
+describe('the bounded zip reader', () => {
+  const entry = (name: string, text: string) => ({ name, deflated: Buffer.from(text), declaredSize: text.length });
+
+  it('refuses a zip with an absurd number of entries before reading any', () => {
+    const many = zipOf(Array.from({ length: MAX_ZIP_ENTRIES + 1 }, (_, i) => ({ ...entry(`f${i}`, ''), deflated: Buffer.from([3, 0]) })));
+    expect(() => openBoundedZip(many, 1_000)).toThrow(/10,001 entries|10001 entries/);
+  });
+
+  it('counts the bytes inflation produces, whatever the header declares', async () => {
+    const data = await docxOf('Title', ['y'.repeat(3_000)]);
+    const zip = openBoundedZip(data, 1_000_000);
+    expect(zip.names).toEqual(['[Content_Types].xml', '_rels/.rels', 'word/document.xml']);
+    const xml = (await zip.read('word/document.xml', 'utf-8')) as string;
+    expect(zip.inflated).toBe(Buffer.byteLength(xml));
+    const tight = openBoundedZip(data, 1_000);
+    await expect(tight.read('word/document.xml', 'utf-8')).rejects.toBeInstanceOf(ZipBudgetError);
+  });
+});
