@@ -21,6 +21,7 @@ import { BenchStack, SIGNING_SECRET, type PortInfo, type WorkerInfo } from './li
 import { median, round, roundSummary, summarize, type Summary } from './lib/stats.js';
 import { bareSignalWorkflow, releaseSignal } from './workflows/bare-signal.js';
 import { homeMembershipFigure, type HomeMembershipFigure } from './home-membership.js';
+import { kbBombsFigure, type KbBombsFigure } from './kb-bombs.js';
 import { spendAccountFigure, type SpendAccountFigure } from './spend-account.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -79,7 +80,7 @@ const settings = {
   /** Figure 9: chunks in the knowledge base, and retrievals timed against it. */
   kbChunks: envInt('BENCH_KB_CHUNKS', 10_000),
   kbQueries: envInt('BENCH_KB_QUERIES', 200),
-  only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,9,10,11').split(',').map((s) => Number(s.trim())).filter(Boolean)),
+  only: new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,9,10,11,12').split(',').map((s) => Number(s.trim())).filter(Boolean)),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
   /** WORKER_MAX_CACHED_WORKFLOWS of the worker; empty = Temporal's default. */
   workerMaxCachedWorkflows: process.env.BENCH_WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_WORKER_MAX_CACHED_WORKFLOWS,
@@ -729,10 +730,14 @@ interface Figures {
   kb?: Awaited<ReturnType<typeof kbFigure>>;
   home?: HomeMembershipFigure;
   spend?: SpendAccountFigure;
+  kbBombs?: KbBombsFigure;
 }
 
 function rowsOf(f: Figures): Row[] {
   const rows: Row[] = [];
+  for (const bomb of f.kbBombs ?? []) {
+    rows.push({ figure: '12 kb bombs', measure: `kb add, ${bomb.id} (${Math.round(bomb.bytes / 1024)} KB): time, peak RSS`, value: `${(bomb.ms / 1000).toFixed(1)} s, ${Math.round(bomb.peakRssMb)} MB, exit ${bomb.exit}`, target: '' });
+  }
   if (f.spend) {
     const sp = f.spend;
     rows.push({ figure: '11 spend', measure: `added per LLM call p50/p99: reserve + settle, one caller (${sp.latency.calls} calls)`, value: `${sp.latency.pairMs.p50}/${sp.latency.pairMs.p99} ms (reserve ${sp.latency.reserveMs.p50}/${sp.latency.reserveMs.p99} ms)`, target: '' });
@@ -892,6 +897,8 @@ async function main(): Promise<void> {
     if (settings.only.has(10)) figures.home = await homeMembershipFigure();
     // Its own Temporal server and worker: the spend account alone (what every LLM call adds when ceilings are set).
     if (settings.only.has(11)) figures.spend = await spendAccountFigure({ sequential: 100, callerCounts: [1, 4, 10, 20], perCallerSeconds: 4, ungated: false });
+    // No server: the real `kb add` on hostile files, one child process each (default limits).
+    if (settings.only.has(12)) figures.kbBombs = await kbBombsFigure(undefined, log);
     if (settings.only.has(7)) {
       // The product's processes are stopped: the peer's figures are the peer's alone.
       await stopProduct();
