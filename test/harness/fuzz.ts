@@ -108,12 +108,12 @@ export function renderedTexts(payload: unknown): string[] {
 /**
  * Mentions Slack would act on: `<@U…>`, `<!here>`, `<!channel>`, `<!everyone>`, `<!subteam^…>` (any
  * `<@` or `<!`), and a bare `@here` / `@channel` / `@everyone` without the zero-width space our
- * escaping puts after its `@`. `allowed`: the exact markup the builder itself writes (the
- * requester's mention, a `<!date^…>`), removed before looking.
+ * escaping puts after its `@`. `allowed`: the markup the builder itself writes (the
+ * requester's mention, a `<!date^…>`: exact strings or global patterns), removed before looking.
  */
-export function liveMentions(text: string, allowed: readonly string[] = []): string[] {
+export function liveMentions(text: string, allowed: ReadonlyArray<string | RegExp> = []): string[] {
   let rest = text;
-  for (const markup of allowed) rest = rest.split(markup).join(' ');
+  for (const markup of allowed) rest = typeof markup === 'string' ? rest.split(markup).join(' ') : rest.replace(markup, ' ');
   return [...(rest.match(/<[@!][^>]{0,40}>?/g) ?? []), ...(rest.match(/@(?:here|channel|everyone)\b/gi) ?? [])];
 }
 
