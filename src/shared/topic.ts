@@ -67,6 +67,20 @@ function unwrapMarkup(inner: string): string {
 }
 
 /**
+ * Unwraps mention-like markup until none is left: one pass can rebuild it from nested pieces
+ * (`<!<!here>>` → `<!here>`). Each pass that changes anything removes a `<` and a `>`, so it ends.
+ */
+function unwrapTypedMarkup(text: string): string {
+  let previous: string;
+  let current = text;
+  do {
+    previous = current;
+    current = current.replace(SLACK_MARKUP, (whole, inner: string) => (/^[@#!]/.test(inner) ? unwrapMarkup(inner) : whole));
+  } while (current !== previous);
+  return current;
+}
+
+/**
  * A topic as plain text: Slack markup unwrapped (mentions, channel links and broadcasts become bare
  * words, links become "label (url)"), Slack's `&lt; &gt; &amp;` decoded (a literal `a < b` stays,
  * but mention-like markup typed as text is unwrapped as well), control characters and bidi
@@ -74,18 +88,20 @@ function unwrapMarkup(inner: string): string {
  * Everything the bot posts escapes the result again (`escapeMrkdwn`), and prompts delimit it.
  */
 export function sanitizeTopic(text: string): string {
+  const decoded = text
+    // Removed first: removing them later could join `<` and `!here>` into markup.
+    .replace(CONTROL_CHARACTERS, '')
+    .replace(BIDI_CONTROLS, '')
+    .replace(SLACK_MARKUP, (_, inner: string) => unwrapMarkup(inner))
+    // Slack sends a literal < or > as an entity, so any left over is broken markup: drop it.
+    .replace(/[<>]/g, '')
+    .replace(/&(lt|gt|amp);/g, (_, name: string) => ENTITIES[name]!);
   return (
-    text
-      .replace(SLACK_MARKUP, (_, inner: string) => unwrapMarkup(inner))
-      // Slack sends a literal < or > as an entity, so any left over is broken markup: drop it.
-      .replace(/[<>]/g, '')
-      .replace(/&(lt|gt|amp);/g, (_, name: string) => ENTITIES[name]!)
-      // Typed as text, `&lt;!here&gt;` decodes to markup: unwrap that too (other < and > stay).
-      .replace(SLACK_MARKUP, (whole, inner: string) => (/^[@#!]/.test(inner) ? unwrapMarkup(inner) : whole))
-      .replace(CONTROL_CHARACTERS, '')
-      .replace(BIDI_CONTROLS, '')
-      // Plain "@here" does not notify, but make sure no broadcast word reads like one either.
-      .replace(/@(here|channel|everyone)\b/gi, '$1')
+    // Typed as text, `&lt;!here&gt;` decodes to markup: unwrap that too (other < and > stay).
+    unwrapTypedMarkup(decoded)
       .normalize('NFC')
+      // Plain "@here" does not notify, but make sure no broadcast word reads like one either. After
+      // NFC, which can end a word (`@channele\u0301` → `@channelé`); removing an @ keeps the text NFC.
+      .replace(/@(here|channel|everyone)\b/gi, '$1')
   );
 }

@@ -3,7 +3,7 @@
  * corpus copied into a scratch folder and indexed with a stand-in embedder of its own (the vectors
  * are deterministic), bound to `channels`. Returns the folder (the index is `<dir>/.kb`).
  */
-import { cp, mkdtemp } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeEmbeddings } from '../../src/kb/embeddings.js';
@@ -16,6 +16,20 @@ const CORPUS = join(import.meta.dirname, '../fixtures/kb/corpus');
 export async function indexedCorpus(prefix: string, channels: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   await cp(CORPUS, join(dir, 'corpus'), { recursive: true });
+  await indexFolder(dir, channels);
+  return dir;
+}
+
+/** The same for files a test writes itself (name → content) in `<dir>/corpus`. */
+export async function indexedFiles(prefix: string, files: Record<string, string>, channels: string[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await mkdir(join(dir, 'corpus'));
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, 'corpus', name), content);
+  await indexFolder(dir, channels);
+  return dir;
+}
+
+async function indexFolder(dir: string, channels: string[]): Promise<void> {
   const embedder = await new FakeOpenAI().start();
   try {
     const embeddings = makeEmbeddings({ embeddingModel: 'text-embedding-3-small', apiKey: 'sk-test', baseUrl: embedder.baseUrl }, { maxRetries: 0 });
@@ -25,5 +39,4 @@ export async function indexedCorpus(prefix: string, channels: string[]): Promise
   } finally {
     await embedder.stop();
   }
-  return dir;
 }

@@ -128,10 +128,10 @@ export function splitText(text: string, max: number): string[] {
 interface EditChunk {
   text: string;
   /** Between paragraphs ("\n\n"), or inside a paragraph too long for one input (" " or "\n"). */
-  joiner: '\n\n' | ' ' | '\n';
+  joiner: '\n\n' | ' ' | '\n' | '';
 }
 
-const JOINER_SUFFIX: Record<EditChunk['joiner'], string> = { '\n\n': '', ' ': '_word', '\n': '_line' };
+const JOINER_SUFFIX: Record<EditChunk['joiner'], string> = { '\n\n': '', ' ': '_word', '\n': '_line', '': '_cut' };
 
 function editChunks(article: string): EditChunk[] {
   const chunks: EditChunk[] = [];
@@ -143,8 +143,9 @@ function editChunks(article: string): EditChunk[] {
       if (current) chunks.push(current);
       current = undefined;
       splitText(paragraph, MAX_INPUT_CHARS).forEach((piece, index) => {
-        const joiner: EditChunk['joiner'] = index === 0 ? '\n\n' : piece.startsWith('\n') ? '\n' : ' ';
-        chunks.push({ text: index === 0 ? piece.trimEnd() : piece.slice(1).trimEnd(), joiner });
+        // A run with no whitespace to cut at (a long URL, a code line) is cut inside it: joined back with nothing, no character dropped.
+        const joiner: EditChunk['joiner'] = index === 0 ? '\n\n' : piece.startsWith('\n') ? '\n' : piece.startsWith(' ') ? ' ' : '';
+        chunks.push({ text: (index === 0 || joiner === '' ? piece : piece.slice(1)).trimEnd(), joiner });
       });
       continue;
     }
@@ -194,10 +195,10 @@ export function inputValue(values: ViewValues, blockId: string): string {
 /** Joins the edit modal's parts back into one article, in block order, each with the joiner its block ID names. */
 export function editedArticle(values: ViewValues): string {
   const parts = Object.keys(values)
-    .map((id) => ({ id, match: /^article_(\d+)(_word|_line)?$/.exec(id) }))
+    .map((id) => ({ id, match: /^article_(\d+)(_word|_line|_cut)?$/.exec(id) }))
     .filter((entry): entry is { id: string; match: RegExpExecArray } => entry.match !== null)
     .sort((a, b) => Number(a.match[1]) - Number(b.match[1]))
-    .map(({ id, match }) => ({ text: inputValue(values, id).trim(), joiner: match[2] === '_word' ? ' ' : match[2] === '_line' ? '\n' : '\n\n' }))
+    .map(({ id, match }) => ({ text: inputValue(values, id).trim(), joiner: match[2] === '_word' ? ' ' : match[2] === '_line' ? '\n' : match[2] === '_cut' ? '' : '\n\n' }))
     .filter((part) => part.text);
   return parts.map((part, index) => (index === 0 ? part.text : `${part.joiner}${part.text}`)).join('');
 }

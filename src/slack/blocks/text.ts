@@ -24,9 +24,12 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Breaks a bare `@here`, `@channel`, `@everyone`. */
+/**
+ * Breaks a bare `@here`, `@channel`, `@everyone`, also when a letter follows (`@channele\u0301`):
+ * cutting the text afterwards could end the word there.
+ */
 function defuseBareMentions(text: string): string {
-  return text.replace(/@(?=(?:here|channel|everyone)\b)/gi, `@${ZWSP}`);
+  return text.replace(/@(?=here|channel|everyone)/gi, `@${ZWSP}`);
 }
 
 /** Breaks every mention form, bracketed (`<@U…>`, `<!here>`, `<!subteam^…>`, `<#C…>`) or bare, for text that is not escaped. */
@@ -80,7 +83,10 @@ export function slackLength(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);
-    if (code < 0xdc00 || code > 0xdfff) n += 1; // a low surrogate finishes a character already counted
+    // A low surrogate right after a high one finishes a character already counted; a lone one is a character of its own.
+    const previous = i > 0 ? text.charCodeAt(i - 1) : 0;
+    if (code >= 0xdc00 && code <= 0xdfff && previous >= 0xd800 && previous <= 0xdbff) continue;
+    n += 1;
   }
   return n;
 }
