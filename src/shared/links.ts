@@ -283,9 +283,10 @@ function normalised(text: string): { text: string; original?: number[] } {
   const original: number[] = [];
   for (let i = 0; i < text.length; i += 1) {
     const ch = text[i]!;
-    if (ch === '\r' && text[i + 1] === '\n') continue;
     original.push(i);
     out += ch === '\r' ? '\n' : ch === '\0' ? '\uFFFD' : ch;
+    // CR LF is one line break, placed at its CR.
+    if (ch === '\r' && text[i + 1] === '\n') i += 1;
   }
   original.push(text.length);
   return { text: out, original };
@@ -428,10 +429,14 @@ export function extractLinks(source: string): FoundLink[] {
       code.push({ start: starts[block.map[0]]!, end: starts[block.map[1]]! - 1 });
       continue;
     }
-    if (block.type !== 'inline' || !block.map) continue;
+    if (block.type !== 'inline') continue;
+    // Table cells' inline tokens carry no lines: their row's.
+    let map = block.map;
+    for (let up = b - 1; !map && up >= 0; up -= 1) map = blocks[up]!.map;
+    if (!map) map = [0, starts.length - 1];
     const parent = blocks[b - 1]?.type ?? '';
-    const align = aligner(block.content, block.map[0], text, starts, cursors, parent !== 'th_open' && parent !== 'td_open' && parent !== 'heading_open');
-    const whole = { start: starts[block.map[0]]!, end: starts[block.map[1]]! - 1 };
+    const align = aligner(block.content, map[0], text, starts, cursors, parent !== 'th_open' && parent !== 'td_open' && parent !== 'heading_open');
+    const whole = { start: starts[map[0]]!, end: starts[map[1]]! - 1 };
     const place = align ?? (() => whole.start);
     const spanOf = (token: MdToken): Span => {
       const span = spans.get(token);
