@@ -300,6 +300,9 @@ function lineStarts(text: string): number[] {
   return starts;
 }
 
+/** Each text's lines' lengths without trailing blanks, kept beside its line texts. */
+const trimmedCache = new WeakMap<Map<number, string>, Map<number, number>>();
+
 /**
  * Maps offsets in an inline token's content to offsets in the text. Each line of the content is
  * the tail of a line of the text (markers and indentation taken off; the last one trimmed), or, in
@@ -307,30 +310,44 @@ function lineStarts(text: string): number[] {
  * when a line cannot be found as written (a table cell with `\|`): the caller then treats the
  * block's lines as the link's place.
  */
-function aligner(content: string, firstLine: number, text: string, starts: number[], cursors: Map<number, number>, tail: boolean): ((offset: number) => number) | undefined {
+function aligner(content: string, firstLine: number, text: string, starts: number[], cursors: Map<number, number>, lineTexts: Map<number, string>, tail: boolean): ((offset: number) => number) | undefined {
   const segments = content.split('\n');
+  const trimmedLengths = trimmedCache.get(lineTexts) ?? new Map<number, number>();
+  trimmedCache.set(lineTexts, trimmedLengths);
   const placed: { from: number; lead: number; at: number }[] = [];
   let from = 0;
   for (let k = 0; k < segments.length; k += 1) {
     const line = firstLine + k;
     if (line + 1 >= starts.length) return undefined;
-    const lineText = text.slice(starts[line]!, starts[line + 1]! - 1);
+    const lineText = lineTexts.get(line) ?? text.slice(starts[line]!, starts[line + 1]! - 1);
+    lineTexts.set(line, lineText);
     const segment = segments[k]!;
     const body = segment.replace(/^[ \t]+/, '');
     const lead = segment.length - body.length;
-    const trimmed = lineText.replace(/[ \t]+$/, '');
+    let trimmedLength = trimmedLengths.get(line) ?? lineText.length;
+    if (!trimmedLengths.has(line)) {
+      while (trimmedLength > 0 && (lineText[trimmedLength - 1] === ' ' || lineText[trimmedLength - 1] === '\t')) trimmedLength -= 1;
+      trimmedLengths.set(line, trimmedLength);
+    }
     const cursor = cursors.get(line) ?? 0;
-    let at = tail && trimmed.endsWith(body) && trimmed.length - body.length >= cursor ? trimmed.length - body.length : lineText.indexOf(body, cursor);
-    if (at < 0 || !body) at = body ? -1 : Math.max(cursor, Math.min(lineText.length, trimmed.length));
+    const tailAt = trimmedLength - body.length;
+    let at = tail && tailAt >= cursor && lineText.startsWith(body, tailAt) ? tailAt : lineText.indexOf(body, cursor);
+    if (at < 0 || !body) at = body ? -1 : Math.max(cursor, Math.min(lineText.length, trimmedLength));
     if (at < 0) return undefined;
     cursors.set(line, at + body.length);
     placed.push({ from, lead, at: starts[line]! + at });
     from += segment.length + 1;
   }
   return (offset: number) => {
-    let k = placed.length - 1;
-    while (k > 0 && placed[k]!.from > offset) k -= 1;
-    const p = placed[k]!;
+    // The last line starting at or before the offset (binary search: a paragraph may have thousands of lines).
+    let lo = 0;
+    let hi = placed.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (placed[mid]!.from <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const p = placed[lo]!;
     return p.at + Math.max(0, offset - p.from - p.lead);
   };
 }
@@ -420,22 +437,23 @@ export function extractLinks(source: string): FoundLink[] {
   const blocks = md.parse(text, env);
   const starts = lineStarts(text);
   const cursors = new Map<number, number>();
+  const lineTexts = new Map<number, string>();
   const links: FoundLink[] = [];
   const code: Region[] = [];
 
+  let lastMap: [number, number] | null = null;
   for (let b = 0; b < blocks.length; b += 1) {
     const block = blocks[b]!;
     if ((block.type === 'fence' || block.type === 'code_block') && block.map) {
       code.push({ start: starts[block.map[0]]!, end: starts[block.map[1]]! - 1 });
       continue;
     }
+    if (block.map) lastMap = block.map;
     if (block.type !== 'inline') continue;
-    // Table cells' inline tokens carry no lines: their row's.
-    let map = block.map;
-    for (let up = b - 1; !map && up >= 0; up -= 1) map = blocks[up]!.map;
-    if (!map) map = [0, starts.length - 1];
+    // Table cells' inline tokens carry no lines: their row's (the last block token that had some).
+    const map = block.map ?? lastMap ?? [0, starts.length - 1];
     const parent = blocks[b - 1]?.type ?? '';
-    const align = aligner(block.content, map[0], text, starts, cursors, parent !== 'th_open' && parent !== 'td_open' && parent !== 'heading_open');
+    const align = aligner(block.content, map[0], text, starts, cursors, lineTexts, parent !== 'th_open' && parent !== 'td_open' && parent !== 'heading_open');
     const whole = { start: starts[map[0]]!, end: starts[map[1]]! - 1 };
     const place = align ?? (() => whole.start);
     const spanOf = (token: MdToken): Span => {

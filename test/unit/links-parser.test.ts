@@ -76,6 +76,23 @@ describe('pairing as CommonMark pairs (titles, code spans, escapes)', () => {
   });
 });
 
+describe('placing links stays linear on hostile structure (times printed, not asserted)', () => {
+  it('a 20,000-cell table row, 20,000 paragraph lines, blank-padded lines', () => {
+    const cases: [string, string][] = [
+      ['20,000-cell table row', `|${'a|'.repeat(20_000)}\n|${'-|'.repeat(20_000)}\n|${'[a](https://x.example)|'.repeat(2_000)}\n`],
+      ['20,000 paragraph lines', 'word [a](https://x.example)\n'.repeat(20_000)],
+      ['5,000 blank-padded lines', `x [a](https://x.example)${' '.repeat(50)}\n`.repeat(5_000)],
+    ];
+    for (const [name, text] of cases) {
+      const started = performance.now();
+      const links = extractLinks(text);
+      console.log(`extractLinks: ${name} (${text.length} chars) → ${links.length} links in ${(performance.now() - started).toFixed(1)} ms`);
+      expect(links.length).toBeGreaterThan(0);
+      expect(links.every((l) => text.slice(l.start, l.end) === '[a](https://x.example)')).toBe(true);
+    }
+  });
+});
+
 describe('e-mail links are listed', () => {
   it('<evil@evil.com> and a bare address, as mailto: links with their domains', () => {
     expect(extractLinks('Write <evil@evil.com>.').map((l) => [l.form, l.scheme, l.domain])).toEqual([['autolink', 'mailto', 'evil.com']]);
