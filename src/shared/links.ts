@@ -314,7 +314,7 @@ function aligner(content: string, firstLine: number, text: string, starts: numbe
   const segments = content.split('\n');
   const trimmedLengths = trimmedCache.get(lineTexts) ?? new Map<number, number>();
   trimmedCache.set(lineTexts, trimmedLengths);
-  const placed: { from: number; lead: number; at: number }[] = [];
+  const placed: { from: number; lead: number; at: number; pipes: number[] }[] = [];
   let from = 0;
   for (let k = 0; k < segments.length; k += 1) {
     const line = firstLine + k;
@@ -332,10 +332,16 @@ function aligner(content: string, firstLine: number, text: string, starts: numbe
     const cursor = cursors.get(line) ?? 0;
     const tailAt = trimmedLength - body.length;
     let at = tail && tailAt >= cursor && lineText.startsWith(body, tailAt) ? tailAt : lineText.indexOf(body, cursor);
+    // A table cell's `\|` reaches its content as `|`: look for the cell as written, and remember where each backslash was.
+    let pipes: number[] = [];
+    if (at < 0 && body.includes('|')) {
+      at = lineText.indexOf(body.replace(/\|/g, '\\|'), cursor);
+      if (at >= 0) for (let j = body.indexOf('|'); j >= 0; j = body.indexOf('|', j + 1)) pipes.push(j);
+    } else pipes = [];
     if (at < 0 || !body) at = body ? -1 : Math.max(cursor, Math.min(lineText.length, trimmedLength));
     if (at < 0) return undefined;
-    cursors.set(line, at + body.length);
-    placed.push({ from, lead, at: starts[line]! + at });
+    cursors.set(line, at + body.length + pipes.length);
+    placed.push({ from, lead, at: starts[line]! + at, pipes });
     from += segment.length + 1;
   }
   return (offset: number) => {
@@ -348,7 +354,16 @@ function aligner(content: string, firstLine: number, text: string, starts: numbe
       else hi = mid - 1;
     }
     const p = placed[lo]!;
-    return p.at + Math.max(0, offset - p.from - p.lead);
+    const j = Math.max(0, offset - p.from - p.lead);
+    // Backslashes before the cell's pipes that precede the offset (binary search: pipes are in order).
+    let before = 0;
+    let hiPipe = p.pipes.length;
+    while (before < hiPipe) {
+      const mid = (before + hiPipe) >> 1;
+      if (p.pipes[mid]! < j) before = mid + 1;
+      else hiPipe = mid;
+    }
+    return p.at + j + before;
   };
 }
 

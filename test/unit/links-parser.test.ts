@@ -55,6 +55,7 @@ describe('pairing as CommonMark pairs (titles, code spans, escapes)', () => {
       ['> quote [a](https://a.example)\n> > deeper https://b.example\n', '[a](https://a.example)|https://b.example'],
       ['# Title [a](https://a.example) #\n\nText\n===\n', '[a](https://a.example)'],
       ['| x | [a](https://a.example) |\n|---|---|\n| [a](https://a.example) | y |\n', '[a](https://a.example)|[a](https://a.example)'],
+      ['| h | h2 |\n|---|---|\n| [a](https://a.example) \\| b [c\\|d](https://b.example) | c |\n', '[a](https://a.example)|[c\\|d](https://b.example)'],
       ['line one\r\nsee [a](https://a.example)\r\nand https://b.example\r\n', '[a](https://a.example)|https://b.example'],
       ['*[a](https://a.example)* and **www.b.org**', '[a](https://a.example)|www.b.org'],
       ['1. [multi\nline](https://a.example)', '[multi\nline](https://a.example)'],
