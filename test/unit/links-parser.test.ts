@@ -158,6 +158,27 @@ describe('stripping changes nothing but the links (fast-check; the seed is print
   });
 });
 
+describe('structure-heavy random Markdown (fast-check; the seed is printed on failure)', () => {
+  const piece = fc.constantFrom('\r\n', '\n', '\n\n', '| ', ' |', '\\|', '|---|---|\n', '```\n', '`', '> ', '- ', '1. ', '    ', '# ', '===\n', '*', '_', '~~',
+    '[a](https://evil.example)', '[docs.company.com](https://e.example\\.evil.com)', '](', '[', ']', '(', ')', '<https://x.example|y z>', '<a@b.com>', 'a@b.com', 'www.b.org',
+    'https://c.example/p', '&#64;', '\\.', '![i](https://i.example)', '[r]', '[r]: https://r.example\n', ' "(" ', 'text', ' ', '😀', '\u0000', '\t');
+  const markdown = fc.array(piece, { maxLength: 60 }).map((parts) => parts.join(''));
+
+  it('spans lie inside the text; stripping leaves no unsourced link and only rewrites where links were', () => {
+    fc.assert(fc.property(markdown, (text) => {
+      const links = extractLinks(text);
+      for (const link of links) {
+        expect(link.start).toBeGreaterThanOrEqual(0);
+        expect(link.end).toBeLessThanOrEqual(text.length);
+        expect(link.end).toBeGreaterThan(link.start);
+      }
+      const { text: out } = stripUnsourced(text, new Set());
+      expect(extractLinks(out)).toEqual([]);
+      if (!links.length) expect(out).toBe(text);
+    }), { numRuns: 2_000 });
+  });
+});
+
 describe('only the statuses of the draft\'s own links travel with it', () => {
   const sources = [{ text: Array.from({ length: 300 }, (_, i) => `https://source${i}.example/${'p'.repeat(90)}`).join(' '), from: 'research (key facts)' }];
 
