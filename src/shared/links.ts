@@ -140,9 +140,11 @@ function found(form: LinkForm, label: string, url: string, start: number, end: n
 
 // ---------------------------------------------------------------------------------------------
 // The parser. markdown-it's default (CommonMark + GFM tables and strikethrough) preset, raw HTML off
-// (as Slack renders it), linkify on with linkify-it's defaults (fuzzyLink: `www.x.com` and bare
-// domains, fuzzyEmail: bare addresses, as Slack links them). Every target is let through
-// (validateLink) so javascript: and data: links are listed and marked rather than left as text.
+// (`<a href>` stays text), linkify on: `http(s)://…`, `www.…` hosts and bare e-mail addresses, as
+// GFM's extended autolinks (linkify-it's fuzzyLink also finds bare `example.com`; those are left out,
+// as GFM leaves them, and `www.` needs a TLD linkify-it knows). Every target is let through
+// (validateLink) so javascript: and data: links are listed and marked rather than left as text;
+// nothing here renders HTML.
 // Positions: markdown-it gives inline tokens none, so the inline rules that make links or code are
 // wrapped to record where they start and end in their block's inline text, pending text records
 // where it starts, and each block's inline text is then aligned with the lines it came from.
@@ -165,7 +167,7 @@ type TrackedState = InlineState & { pendingStart?: number };
 
 const md = new MarkdownIt({ linkify: true, html: false });
 md.validateLink = () => true;
-// GFM's extended autolinks: `www.` hosts and bare addresses (a bare `example.com` is kept as text, as GFM keeps it; see bareLinks).
+// markdown-it 15 turns fuzzyLink off; on, with bare domains filtered out in bareLinks.
 md.linkify.set({ fuzzyLink: true, fuzzyEmail: true });
 // linkify's core rule and text_join rebuild tokens and lose where they were: bare links in text are found below instead, as the core rule finds them.
 md.core.ruler.disable(['linkify', 'text_join', 'replacements', 'smartquotes']);
