@@ -1,7 +1,7 @@
 /**
  * The writer's link policy (LINK_POLICY) in MockActivityEnvironment, with a real ChatOpenAI talking to
- * the stand-in: the draft comes back with the URLs of the run's sources (research results, passages'
- * text and source names); under `strip-unsourced` the links in no source are replaced by their text,
+ * the stand-in: the draft comes back with the statuses of its own links against the run's sources (research
+ * results, passages' text and source names); under `strip-unsourced` the links in no source are replaced by their text,
  * in the first draft and in revisions, and the result says how many went.
  */
 import { ChatOpenAI } from '@langchain/openai';
@@ -36,7 +36,7 @@ describe('writer link policy', () => {
     openai.completions.length = 0;
   });
 
-  it('show (the default): the draft as written, with the known URLs of every source', async () => {
+  it('show (the default): the draft as written, each of its links with the source that holds it', async () => {
     const activities = createLlmActivities({ research: model('gpt-4o-mini'), writer: model('gpt-4o') });
     openai.script('writeArticle', { content: planted });
     const written = await runActivity(activities.writeArticle, { topic: 'Zephyr', research });
@@ -68,6 +68,17 @@ describe('writer link policy', () => {
     expect(revised.output).toContain('New: your account');
     expect(revised.output).not.toContain('phish.example');
     expect(revised.links?.removed).toEqual({ count: 1, domains: ['phish.example'] });
+  });
+
+  it('only the statuses of the draft\'s own links travel with it, however many URLs the sources hold', async () => {
+    const activities = createLlmActivities({ research: model('gpt-4o-mini'), writer: model('gpt-4o') });
+    const many = { ...research, facts: Array.from({ length: 300 }, (_, i) => `https://facts${i}.example/${'r'.repeat(80)}`).join(' ') };
+    openai.script('writeArticle', { content: `One sourced: [r](https://facts5.example/${'r'.repeat(80)}); one planted: [x](https://evil.example/login).` });
+    const written = await runActivity(activities.writeArticle, { topic: 'Zephyr', research: many });
+    expect(written.links).toEqual({
+      known: [`https://facts5.example/${'r'.repeat(80)}`], from: ['research (key facts)'], unsourced: ['https://evil.example/login'], policy: 'show',
+    });
+    expect(JSON.stringify(written.links).length).toBeLessThan(400);
   });
 
   it('strip-unsourced with nothing to remove says nothing was removed', async () => {

@@ -92,7 +92,27 @@ describe('links are the reviewer\'s decision (LINK_POLICY=show, the default)', (
     expect(stack.slack.refusals).toEqual([]);
   });
 
-  it('a reviewer\'s edit adds a link: the decided card lists it (marked: in no source), and it is published as written', async () => {
+  it('a target that escapes hide (`docs.company.com\\.evil.com`): the card shows where the link really goes and warns; approval publishes it as listed', async () => {
+    const escaped = '[docs.company.com](https://docs.company.com\\.evil.com/login)';
+    stack.openai.script('researchTopic', { content: RESEARCH });
+    stack.openai.script('writeArticle', { content: `# Zephyr\n\nSign in at ${escaped} first.\n` });
+    await stack.research('zephyr escaped link');
+    const { workflowId, threadTs } = await stack.waitForPipeline('zephyr escaped link');
+    const draft = await stack.waitForDraft(threadTs);
+    const { text, urls } = cardLinks(draft);
+    expect(text).toContain('*Links in this draft (1)* · 1 not in any source · 1 with a label naming another site');
+    expect(text).toContain('“docs.company.com” → *docs.company.com.evil.com*');
+    expect(text).toContain('the label names *docs.company.com*');
+    expect(urls).toEqual(['https://docs.company.com.evil.com/login']);
+    await stack.click(APPROVE_ACTION_ID, workflowId, draft.ts);
+    await stack.client.workflow.getHandle(workflowId).result();
+    const article = published(stack, workflowId);
+    expect(article).toContain(escaped);
+    expect(urlsOf(article)).toEqual(urls);
+    expect(stack.slack.refusals).toEqual([]);
+  });
+
+  it('a reviewer\'s edit adds a link: the decided card lists it (marked: not checked against the sources), and it is published as written', async () => {
     stack.openai.script('researchTopic', { content: RESEARCH });
     stack.openai.script('writeArticle', { content: `# Zephyr\n\nFailures fell by 40% ([the study](${SOURCED})).\n` });
     await stack.research('zephyr edit links');
@@ -110,7 +130,9 @@ describe('links are the reviewer\'s decision (LINK_POLICY=show, the default)', (
     const result = (await stack.client.workflow.getHandle(workflowId).result()) as PipelineResult;
     expect(result.article).toBe(edited);
     const decided = cardLinks(stack.slack.message(CHANNEL, draft.ts));
-    expect(decided.text).toContain('*Links in this draft (2)* · 1 not in any source');
+    // Only the draft's own links were checked (the sources' URLs do not travel with every card): the added one says so.
+    expect(decided.text).toContain('*Links in this draft (2)* · 1 not checked');
+    expect(decided.text).toContain('not checked against the sources (added after the check)');
     expect(decided.text).toContain('“our notes” → *added.example*');
     expect(urlsOf(published(stack, workflowId))).toEqual([...decided.urls].sort());
     expect(stack.slack.refusals).toEqual([]);

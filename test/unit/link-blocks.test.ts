@@ -28,7 +28,7 @@ describe('links on the draft card', () => {
     const text = section.text.text;
     expect(text).toContain('*Links in this draft (1)* · 1 not in any source · 1 with a label naming another site');
     expect(text).toContain('“docs.company.com” → *evil.example*');
-    expect(text).toContain('`https://evil.example/login?a=&lt;b&gt;&amp;c`'); // escaped, in code: never a link
+    expect(text).toContain('`https://evil.example/login?a=%3Cb%3E&amp;c`'); // the target as linked, escaped, in code: never a link
     expect(text).toContain(':warning: not in any source');
     expect(text).toContain('the label names *docs.company.com*');
     expect(text).not.toMatch(/<https?:/); // no Slack link markup at all

@@ -12,7 +12,7 @@ const one = (text: string) => {
 describe('extractLinks: every form a renderer could make clickable', () => {
   it.each([
     ['inline', 'See [the guide](https://docs.example.com/guide "Guide").', { form: 'inline', label: 'the guide', url: 'https://docs.example.com/guide', domain: 'docs.example.com' }],
-    ['inline with <…> destination', 'See [x](<https://a.example/with space>).', { form: 'inline', url: 'https://a.example/with space', domain: 'a.example' }],
+    ['inline with <…> destination (the target as linked: percent-encoded)', 'See [x](<https://a.example/with space>).', { form: 'inline', url: 'https://a.example/with%20space', domain: 'a.example' }],
     ['inline with parentheses in the URL', '[wiki](https://en.example.org/wiki/Foo_(bar)) after', { url: 'https://en.example.org/wiki/Foo_(bar)' }],
     ['image', '![diagram](https://img.example/d.png)', { form: 'image', label: 'diagram', domain: 'img.example' }],
     ['autolink', 'Go to <https://Auto.Example/Path>.', { form: 'autolink', url: 'https://Auto.Example/Path', domain: 'auto.example' }],
@@ -21,7 +21,7 @@ describe('extractLinks: every form a renderer could make clickable', () => {
     ['Slack style', 'Click <https://slack.example/x|here now>', { form: 'slack', label: 'here now', url: 'https://slack.example/x' }],
     ['bare https', 'Read https://bare.example/a/b?c=1.', { form: 'bare', url: 'https://bare.example/a/b?c=1', domain: 'bare.example' }],
     ['bare http in parentheses', '(see http://paren.example/x)', { form: 'bare', url: 'http://paren.example/x' }],
-    ['bare www', 'Visit www.example.org/docs, then.', { form: 'bare', url: 'www.example.org/docs', domain: 'www.example.org', scheme: 'http' }],
+    ['bare www', 'Visit www.example.org/docs, then.', { form: 'bare', label: 'www.example.org/docs', url: 'http://www.example.org/docs', domain: 'www.example.org', scheme: 'http' }],
   ])('%s', (_name, text, expected) => {
     expect(one(text)).toMatchObject(expected);
   });
@@ -44,8 +44,9 @@ describe('extractLinks: every form a renderer could make clickable', () => {
     expect(links.map((l) => [l.form, l.domain])).toEqual([['inline', 'ci.example'], ['image', 'badge.example']]);
   });
 
-  it('escaped brackets are not links; Slack mentions are not links', () => {
-    expect(extractLinks('\\[not a link](x) <@U123> <!here> <#C123|general>')).toEqual([]);
+  it('escaped brackets are not links (the stray `](` is listed as unreadable, for renderers that would link it); Slack mentions are not links', () => {
+    expect(extractLinks('\\[not a link](x) <@U123> <!here> <#C123|general>').map((l) => [l.form, l.url])).toEqual([['unreadable', 'x']]);
+    expect(extractLinks('\\[not a link] <@U123> <!here> <#C123|general>')).toEqual([]);
   });
 
   it('marks a label that names another domain than the target (a classic phish), but not the same site', () => {
@@ -123,14 +124,14 @@ describe('stripUnsourced: links no source holds are replaced by their text', () 
     expect(extractLinks(text).filter((l) => !known.has(normalizeUrl(l.url)!))).toEqual([]);
   });
 
-  it('checkDraftLinks: show leaves the draft as written; strip-unsourced strips and says what', () => {
+  it('checkDraftLinks: show leaves the draft as written; strip-unsourced strips and says what; only the draft\'s own links travel', () => {
     const draft = 'A [planted](https://evil.example) and [real](https://ok.example/a).';
-    const sources = [{ text: 'Research says https://ok.example/a', from: 'research (key facts)' }];
+    const sources = [{ text: 'Research says https://ok.example/a and https://other.example/unused', from: 'research (key facts)' }];
     const known = { known: ['https://ok.example/a'], from: ['research (key facts)'] };
-    expect(checkDraftLinks(draft, sources, 'show')).toEqual({ article: draft, links: { ...known, policy: 'show' } });
+    expect(checkDraftLinks(draft, sources, 'show')).toEqual({ article: draft, links: { ...known, unsourced: ['https://evil.example'], policy: 'show' } });
     expect(checkDraftLinks(draft, sources, 'strip-unsourced')).toEqual({
       article: 'A planted and [real](https://ok.example/a).',
-      links: { ...known, policy: 'strip-unsourced', removed: { count: 1, domains: ['evil.example'] } },
+      links: { ...known, unsourced: [], policy: 'strip-unsourced', removed: { count: 1, domains: ['evil.example'] } },
     });
   });
 });

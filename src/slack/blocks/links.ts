@@ -28,18 +28,30 @@ interface LinkRow {
   warnings: string[];
 }
 
-/** Known URL → the source it was found in ('' when not said). */
-type KnownSources = ReadonlyMap<string, string>;
+/**
+ * What the card knows about the sources: known URL → the source it was found in ('' when not said),
+ * and, for drafts checked link by link, the targets found in no source (a target in neither was not
+ * checked: a reviewer's edit added it). Without `unsourced`, `known` is every URL of the sources.
+ */
+interface KnownSources {
+  known: ReadonlyMap<string, string>;
+  unsourced: ReadonlySet<string> | undefined;
+}
 
-function rowOf(link: FoundLink, known: KnownSources | undefined): LinkRow {
+const SAFE_SCHEMES = new Set(['http', 'https', 'mailto']);
+
+function rowOf(link: FoundLink, check: KnownSources | undefined): LinkRow {
   const normal = normalizeUrl(link.url);
-  const sourced = known ? normal !== undefined && known.has(normal) : undefined;
-  const from = sourced && normal !== undefined ? known?.get(normal) || undefined : undefined;
+  const inKnown = check !== undefined && normal !== undefined && check.known.has(normal);
+  const sourced = !check ? undefined : inKnown ? true : check.unsourced && !(normal !== undefined && check.unsourced.has(normal)) ? undefined : false;
+  const from = inKnown && normal !== undefined ? check?.known.get(normal) || undefined : undefined;
   const warnings: string[] = [];
+  if (link.form === 'unreadable') warnings.push(':warning: a link this check could not read (another renderer may make it clickable): check the text around it');
   if (link.labelDomain) warnings.push(`:rotating_light: the label names *${userText(link.labelDomain, 80)}*, the link goes elsewhere`);
-  if (link.unsafe) warnings.push(link.scheme ? `:warning: \`${userText(link.scheme, 20)}:\` link` : ':warning: not a valid address');
+  if (link.unsafe && link.form !== 'unreadable') warnings.push(link.scheme && !SAFE_SCHEMES.has(link.scheme) ? `:warning: \`${userText(link.scheme, 20)}:\` link` : ':warning: not a valid address');
   if (link.international) warnings.push(':warning: international domain (shown as punycode): check it is the site you expect');
   if (sourced === false) warnings.push(':warning: not in any source');
+  if (check && sourced === undefined) warnings.push(':warning: not checked against the sources (added after the check)');
   return { link, sourced, from, warnings };
 }
 
@@ -49,8 +61,8 @@ function code(text: string, max: number): string {
 }
 
 function line({ link, from, warnings }: LinkRow): string {
-  const label = link.form === 'bare' || link.form === 'autolink' ? '' : `“${userText(link.label.replace(/\s+/g, ' ').trim() || '(no text)', LABEL_CHARS)}” → `;
-  const kind = link.form === 'image' ? 'image ' : link.form === 'definition' ? 'reference ' : '';
+  const label = link.form === 'bare' || link.form === 'autolink' || link.form === 'unreadable' ? '' : `“${userText(link.label.replace(/\s+/g, ' ').trim() || '(no text)', LABEL_CHARS)}” → `;
+  const kind = link.form === 'image' ? 'image ' : link.form === 'definition' ? 'reference ' : link.form === 'unreadable' ? 'unreadable `](` ' : '';
   const domain = link.domain ? `*${userText(link.domain, 100)}*` : '_no domain_';
   const url = code(link.url, URL_CHARS);
   // Where a sourced link came from: a planted link in a poisoned document shows whose document it is.
@@ -88,15 +100,18 @@ function removedNote(check: LinkCheck | undefined): string | undefined {
  * card says so. No links and nothing removed: no blocks.
  */
 export function linkBlocks(article: string, check: LinkCheck | undefined, { awaitingReview = false } = {}): KnownBlock[] {
-  const known = check?.known ? new Map(check.known.map((url, i) => [url, check.from?.[i] ?? ''])) : undefined;
+  const known: KnownSources | undefined = check?.known
+    ? { known: new Map(check.known.map((url, i) => [url, check.from?.[i] ?? ''])), unsourced: check.unsourced ? new Set(check.unsourced) : undefined }
+    : undefined;
   const rows = rowsOf(article, known);
   const note = removedNote(check);
   const blocks: KnownBlock[] = [];
   if (rows.length) {
     const unsourced = rows.filter((r) => r.sourced === false).length;
+    const unchecked = known ? rows.filter((r) => r.sourced === undefined).length : 0;
     const phishy = rows.filter((r) => r.link.labelDomain).length;
     const summary = [
-      known ? (unsourced ? `${unsourced} not in any source` : 'all in the sources') : 'not checked against the sources (written before link checks)',
+      known ? (unsourced || unchecked ? [unsourced ? `${unsourced} not in any source` : '', unchecked ? `${unchecked} not checked` : ''].filter(Boolean).join(' · ') : 'all in the sources') : 'not checked against the sources (written before link checks)',
       ...(phishy ? [`${phishy} with a label naming another site`] : []),
     ].join(' · ');
     const heading = `:link: *Links in this draft (${rows.length})* · ${summary}${awaitingReview ? '. Approving publishes exactly these.' : ''}`;
