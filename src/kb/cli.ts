@@ -14,6 +14,7 @@ import { collectionHolding, displayPath, ingest, relativeKey, type IngestPlan, t
 import { ASK_ABOVE_REMOVALS, DEFAULT_FILE_LIMITS, DEFAULT_RUN_LIMITS, type FileLimits, type RunLimits } from './limits.js';
 import { SUPPORTED_EXTENSIONS } from './loaders.js';
 import { kbStats } from './stats.js';
+import { describeHolder, lockKb, type KbLock } from './lock.js';
 import { LanceVectorStore } from './store.js';
 
 const n = (value: number) => value.toLocaleString('en');
@@ -264,8 +265,24 @@ export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env
     return 0;
   }
 
+  // add, remove and bind change the index: one at a time (lock.ts).
+  let lock: KbLock | undefined;
+  if (parsed.kind !== 'list') {
+    lock = await lockKb(config.uri, `kb ${parsed.kind}`);
+    if (lock.kind === 'busy') {
+      out(`Another run is changing this index: ${describeHolder(lock.holder)}. Nothing was done. Wait for it to finish and run this again; if that process is gone, delete ${lock.path}.`);
+      return 1;
+    }
+    if (lock.kind === 'remote') out(`${config.uri} is not a local folder, so no lock is taken: make sure no other kb add, remove or bind runs against it at the same time.`);
+  }
   const embeddings = makeEmbeddings(config, { maxRetries: 2, timeoutMs: 60_000 });
-  const store = await LanceVectorStore.open(embeddings, { uri: config.uri });
+  let store: LanceVectorStore;
+  try {
+    store = await LanceVectorStore.open(embeddings, { uri: config.uri });
+  } catch (error) {
+    if (lock?.kind === 'held') await lock.release();
+    throw error;
+  }
   const cwd = process.cwd();
   try {
     const collections = await store.collections();
@@ -367,6 +384,7 @@ export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env
     return 1;
   } finally {
     store.close();
+    if (lock?.kind === 'held') await lock.release();
   }
 }
 
