@@ -11,7 +11,9 @@
  * Two phases, so the price is known before anything is spent: first every new or changed file is
  * read (never one larger than its limit: its size is checked before a byte is read), extracted and
  * chunked, and the tokens estimated; then, if the run is within its limits and confirmed, the
- * index is changed (collections, removals, embeddings). A refused run changes nothing.
+ * index is changed (collections, removals, embeddings). A refused run changes nothing. While
+ * embedding, the provider's billing is watched: past the estimate (an upper bound) by a margin, or
+ * past the run's limit, the rest is not embedded and reported, each file keeping its previous version.
  *
  * Only a path that is not there (ENOENT, or ENOTDIR for a path under a file) is removed from the
  * index. A path that cannot be read (permissions, I/O, a symbolic link loop) keeps every chunk
