@@ -260,7 +260,7 @@ export function loadFailure(error: unknown): { reason: string; kind: 'limit' | '
 /** "not embedded: the run's billed tokens passed 12,500 (its estimate of 10,000 and a margin) — kept what was indexed" */
 function notEmbedded(billed: number, allowed: number, runLimits: RunLimits, estimated: number): string {
   const bound = allowed >= runLimits.maxRunTokens ? `this run's limit of ${allowed.toLocaleString('en')} (--max-run-tokens)` : `${allowed.toLocaleString('en')}, its estimate of ${estimated.toLocaleString('en')} and a margin`;
-  return `not embedded: the run's billed tokens (${billed.toLocaleString('en')}) passed ${bound} — kept what was indexed; run it again to go on (what was embedded is kept)`;
+  return `not embedded: the run's billed tokens (${billed.toLocaleString('en')}) passed ${bound} — kept what was indexed; run kb add again for the rest`;
 }
 
 // ── Walking folders ───────────────────────────────────────────────────────────────────────────
