@@ -11,29 +11,35 @@ import { costOf, DEFAULT_PRICES, formatUsd } from '../shared/pricing.js';
 import { describeBinding, isConversationId, legacyBindHint, type Binding } from './channels.js';
 import { makeEmbeddings } from './embeddings.js';
 import { collectionHolding, displayPath, ingest, relativeKey, type IngestPlan, type IngestProgress } from './ingest.js';
-import { DEFAULT_FILE_LIMITS, DEFAULT_RUN_LIMITS, type FileLimits, type RunLimits } from './limits.js';
+import { ASK_ABOVE_REMOVALS, DEFAULT_FILE_LIMITS, DEFAULT_RUN_LIMITS, type FileLimits, type RunLimits } from './limits.js';
 import { SUPPORTED_EXTENSIONS } from './loaders.js';
 import { kbStats } from './stats.js';
+import { describeHolder, lockKb, type KbLock } from './lock.js';
 import { LanceVectorStore } from './store.js';
 
 const n = (value: number) => value.toLocaleString('en');
 
-/** The flags of `add` that change a limit: what each sets, how a value is read, and its default (limits.ts). */
+/**
+ * The flags of `add` that change a limit: what each sets, how a value is read, its default
+ * (limits.ts), and the values it takes, checked after conversion (so --max-file-mb 0.0000001, 0
+ * bytes once rounded, is refused rather than removing every indexed file as over the limit).
+ */
 const LIMIT_FLAGS = [
-  { flag: '--max-file-mb', whole: false, what: 'largest file read, in MB', default: DEFAULT_FILE_LIMITS.maxFileBytes / 1024 / 1024,
-    set: (v: number, l: Limits) => { l.file.maxFileBytes = Math.floor(v * 1024 * 1024); } },
-  { flag: '--max-chars', whole: true, what: 'most characters of text one file may expand to', default: DEFAULT_FILE_LIMITS.maxChars,
-    set: (v: number, l: Limits) => { l.file.maxChars = v; } },
-  { flag: '--max-pages', whole: true, what: 'most pages read from one PDF', default: DEFAULT_FILE_LIMITS.maxPages,
-    set: (v: number, l: Limits) => { l.file.maxPages = v; } },
-  { flag: '--extract-timeout-s', whole: false, what: "time one file's text extraction may take, in seconds", default: DEFAULT_FILE_LIMITS.timeoutMs / 1000,
-    set: (v: number, l: Limits) => { l.file.timeoutMs = Math.ceil(v * 1000); } },
-  { flag: '--max-heap-mb', whole: true, what: "memory one file's text extraction may use, in MB", default: DEFAULT_FILE_LIMITS.maxHeapMb,
-    set: (v: number, l: Limits) => { l.file.maxHeapMb = v; } },
-  { flag: '--max-run-tokens', whole: true, what: 'most tokens one run may embed (estimated first; above it nothing is done)', default: DEFAULT_RUN_LIMITS.maxRunTokens,
-    set: (v: number, l: Limits) => { l.run.maxRunTokens = v; } },
-  { flag: '--ask-above-tokens', whole: true, what: 'above this estimate, ask before embedding', default: DEFAULT_RUN_LIMITS.askAboveTokens,
-    set: (v: number, l: Limits) => { l.run.askAboveTokens = v; } },
+  { flag: '--max-file-mb', whole: false, what: 'largest file read, in MB', default: DEFAULT_FILE_LIMITS.maxFileBytes / 1024 / 1024, min: 0.001, max: 4096,
+    convert: (v: number) => Math.floor(v * 1024 * 1024), set: (v: number, l: Limits) => { l.file.maxFileBytes = v; } },
+  { flag: '--max-chars', whole: true, what: 'most characters of text one file may expand to', default: DEFAULT_FILE_LIMITS.maxChars, min: 1, max: 500_000_000,
+    convert: (v: number) => v, set: (v: number, l: Limits) => { l.file.maxChars = v; } },
+  { flag: '--max-pages', whole: true, what: 'most pages read from one PDF', default: DEFAULT_FILE_LIMITS.maxPages, min: 1, max: 1_000_000,
+    convert: (v: number) => v, set: (v: number, l: Limits) => { l.file.maxPages = v; } },
+  // setTimeout takes at most 2^31 − 1 ms: a longer one fires at once.
+  { flag: '--extract-timeout-s', whole: false, what: "time one file's text extraction may take, in seconds", default: DEFAULT_FILE_LIMITS.timeoutMs / 1000, min: 0.1, max: 2_147_483,
+    convert: (v: number) => Math.ceil(v * 1000), set: (v: number, l: Limits) => { l.file.timeoutMs = v; } },
+  { flag: '--max-heap-mb', whole: true, what: "memory one file's text extraction may use, in MB", default: DEFAULT_FILE_LIMITS.maxHeapMb, min: 16, max: 16_384,
+    convert: (v: number) => v, set: (v: number, l: Limits) => { l.file.maxHeapMb = v; } },
+  { flag: '--max-run-tokens', whole: true, what: 'most tokens one run may embed (estimated first; above it nothing is done)', default: DEFAULT_RUN_LIMITS.maxRunTokens, min: 1, max: 1_000_000_000_000,
+    convert: (v: number) => v, set: (v: number, l: Limits) => { l.run.maxRunTokens = v; } },
+  { flag: '--ask-above-tokens', whole: true, what: 'above this estimate, ask before embedding', default: DEFAULT_RUN_LIMITS.askAboveTokens, min: 1, max: 1_000_000_000_000,
+    convert: (v: number) => v, set: (v: number, l: Limits) => { l.run.askAboveTokens = v; } },
 ] as const;
 
 interface Limits {
@@ -49,9 +55,11 @@ const USAGE = [
   '                            or, said explicitly, in every conversation (--everywhere). Adding a folder again',
   '                            with other conversations rebinds it. Before embedding it prints the tokens and',
   '                            dollars it is about to spend, and asks above a threshold. Limits (defaults in brackets):',
-  ...LIMIT_FLAGS.map((f) => `    ${`${f.flag} N`.padEnd(24)}${f.what} [${n(f.default)}]`),
+  ...LIMIT_FLAGS.map((f) => `    ${`${f.flag} N`.padEnd(24)}${f.what} [${n(f.default)}; ${n(f.min)} to ${n(f.max)}]`),
   `    ${'--yes'.padEnd(24)}do not ask (scripts); without a terminal and without --yes, a run that would ask is refused`,
-  '                            A file over a limit is skipped with the reason (and what was indexed of it removed).',
+  `                            It also asks before removing more than ${ASK_ABOVE_REMOVALS} indexed files, or more than half of a collection.`,
+  '                            A file over a size, character or page limit is skipped with the reason (and what was',
+  '                            indexed of it removed); one stopped by time or memory keeps what was indexed.',
   '  bind <collection or folder> --channel … | --everywhere',
   '                            change which conversations a collection answers in (nothing is embedded again)',
   '  list                      the collections, their conversations and their files',
@@ -128,7 +136,11 @@ function splitLimits(args: string[]): { rest: string[]; limits: Limits; yes: boo
       const kind = spec.whole ? 'a positive whole number' : 'a positive number';
       return { rest, limits, yes, given, error: `${spec.flag} needs ${kind}${raw === undefined ? '' : ` (not "${raw}")`}, e.g. ${spec.flag} ${spec.default}.` };
     }
-    spec.set(value, limits);
+    const converted = spec.convert(value);
+    if (converted < spec.convert(spec.min) || converted > spec.convert(spec.max)) {
+      return { rest, limits, yes, given, error: `${spec.flag} takes ${n(spec.min)} to ${n(spec.max)} (not "${raw}"), e.g. ${spec.flag} ${spec.default}.` };
+    }
+    spec.set(converted, limits);
   }
   return { rest, limits, yes, given };
 }
@@ -205,6 +217,13 @@ function askOn(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, ques
 
 const terminalPrompt = streamPrompt(process.stdin, process.stderr);
 
+/** "That is above 10 tokens (--ask-above-tokens) and removes 12 indexed file(s)", "That removes 3 indexed file(s)" */
+function askReasons(plan: IngestPlan, runLimits: RunLimits): string {
+  const removes = `removes ${n(plan.removals)} indexed file(s)`;
+  if (!plan.asks.includes('tokens')) return `That ${removes}`;
+  return `That is above ${n(runLimits.askAboveTokens)} tokens (--ask-above-tokens)${plan.asks.includes('removals') ? ` and ${removes}` : ''}`;
+}
+
 function largestFiles(plan: IngestPlan): string {
   return plan.largest.map((f) => `${f.path} (~${n(f.tokens)} tokens)`).join(', ');
 }
@@ -246,8 +265,24 @@ export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env
     return 0;
   }
 
+  // add, remove and bind change the index: one at a time (lock.ts).
+  let lock: KbLock | undefined;
+  if (parsed.kind !== 'list') {
+    lock = await lockKb(config.uri, `kb ${parsed.kind}`);
+    if (lock.kind === 'busy') {
+      out(`Another run is changing this index: ${describeHolder(lock.holder)}. Nothing was done. Wait for it to finish and run this again; if that process is gone, delete ${lock.path}.`);
+      return 1;
+    }
+    if (lock.kind === 'remote') out(`${config.uri} is not a local folder, so no lock is taken: make sure no other kb add, remove or bind runs against it at the same time.`);
+  }
   const embeddings = makeEmbeddings(config, { maxRetries: 2, timeoutMs: 60_000 });
-  const store = await LanceVectorStore.open(embeddings, { uri: config.uri });
+  let store: LanceVectorStore;
+  try {
+    store = await LanceVectorStore.open(embeddings, { uri: config.uri });
+  } catch (error) {
+    if (lock?.kind === 'held') await lock.release();
+    throw error;
+  }
   const cwd = process.cwd();
   try {
     const collections = await store.collections();
@@ -304,15 +339,17 @@ export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env
       },
       onPlan: (plan) => {
         if (tty) process.stderr.write('\n');
-        out(`About to embed ${n(plan.chunks)} chunks, ~${n(plan.tokens)} tokens, ~${dollars(plan.tokens, model)} (${model}) from ${n(plan.files)} file(s) (tokens ${plan.estimator}).`);
+        const removing = plan.removals ? `, and remove ${n(plan.removals)} file(s) from the index` : '';
+        if (plan.files) out(`About to embed ${n(plan.chunks)} chunks, ~${n(plan.tokens)} tokens, ~${dollars(plan.tokens, model)} (${model}) from ${n(plan.files)} file(s)${removing} (tokens ${plan.estimator}).`);
+        else out(`About to remove ${n(plan.removals)} file(s) from the index (nothing to embed).`);
       },
-      confirm: async () => {
+      confirm: async (plan) => {
         if (parsed.yes) return true;
         if (!prompt.interactive) {
           noTerminal = true;
           return false;
         }
-        const answer = await prompt.ask(`That is above ${n(runLimits.askAboveTokens)} tokens (--ask-above-tokens). Continue? [y/N] `);
+        const answer = await prompt.ask(`${askReasons(plan, runLimits)}. Continue? [y/N] `);
         return /^\s*y(es)?\s*$/i.test(answer);
       },
     });
@@ -323,11 +360,15 @@ export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env
         out(`Refused: ~${n(plan.tokens)} tokens is over this run's limit of ${n(runLimits.maxRunTokens)}. Largest: ${largestFiles(plan)}.`);
         out(`Add fewer files at a time, or raise the limit with --max-run-tokens N (e.g. --max-run-tokens ${plan.tokens}). Nothing was embedded or removed.`);
       } else if (noTerminal) {
-        out(`Refused: ~${n(plan.tokens)} tokens is above ${n(runLimits.askAboveTokens)} (--ask-above-tokens) and there is no terminal to ask on. Run it again with --yes to embed. Nothing was embedded or removed.`);
+        const tokens = plan.asks.includes('tokens') ? `~${n(plan.tokens)} tokens is above ${n(runLimits.askAboveTokens)} (--ask-above-tokens)` : '';
+        const removing = plan.asks.includes('removals') ? `it would remove ${n(plan.removals)} indexed file(s) (more than ${ASK_ABOVE_REMOVALS}, or more than half of a collection)` : '';
+        out(`Refused: ${[tokens, removing].filter(Boolean).join(' and ')} and there is no terminal to ask on. Run it again with --yes to ${tokens ? 'embed' : 'remove them'}. Nothing was embedded or removed.`);
       } else {
         out('Not confirmed: nothing was embedded or removed.');
       }
       for (const s of report.skipped) out(`  ✗ would skip ${s.path}: ${s.reason}`);
+      for (const path of plan.removing) out(`  − would remove ${path}`);
+      if (plan.removals > plan.removing.length) out(`  − and ${n(plan.removals - plan.removing.length)} more`);
       return 1;
     }
     for (const c of report.collections) {
@@ -343,6 +384,7 @@ export async function runKb(args: string[], env: NodeJS.ProcessEnv = process.env
     return 1;
   } finally {
     store.close();
+    if (lock?.kind === 'held') await lock.release();
   }
 }
 

@@ -28,6 +28,18 @@ export class UnreadableFileError extends Error {
   }
 }
 
+/**
+ * An extraction that failed for a reason nothing shows is the file's: a worker that would not
+ * start or crashed, an unexpected error in a parser. An UnreadableFileError so callers that only
+ * report it keep working, but ingest keeps what was indexed of the file (ingest.ts `loadFailure`).
+ */
+export class ExtractionFailedError extends UnreadableFileError {
+  constructor(path: string, reason: string) {
+    super(path, reason);
+    this.name = 'ExtractionFailedError';
+  }
+}
+
 /** The `kb add` flag that raises each limit (quoted in the messages; the CLI defines them). */
 export const LIMIT_FLAGS: Readonly<Record<FileLimitName, string>> = Object.freeze({
   maxFileBytes: '--max-file-mb N',

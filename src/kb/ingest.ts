@@ -11,7 +11,9 @@
  * Two phases, so the price is known before anything is spent: first every new or changed file is
  * read (never one larger than its limit: its size is checked before a byte is read), extracted and
  * chunked, and the tokens estimated; then, if the run is within its limits and confirmed, the
- * index is changed (collections, removals, embeddings). A refused run changes nothing.
+ * index is changed (collections, removals, embeddings). A refused run changes nothing. While
+ * embedding, the provider's billing is watched: past the estimate (an upper bound) by a margin, or
+ * past the run's limit, the rest is not embedded and reported, each file keeping its previous version.
  *
  * Only a path that is not there (ENOENT, or ENOTDIR for a path under a file) is removed from the
  * index. A path that cannot be read (permissions, I/O, a symbolic link loop) keeps every chunk
@@ -23,8 +25,8 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import type { Document } from '@langchain/core/documents';
 import { encodeBinding, type Binding } from './channels.js';
 import type { CountingEmbeddings } from './embeddings.js';
-import { DEFAULT_FILE_LIMITS, DEFAULT_RUN_LIMITS, type FileLimits, type RunLimits } from './limits.js';
-import { isSupported, loadSections as defaultLoadSections, UnreadableFileError, type Section } from './loaders.js';
+import { ASK_ABOVE_REMOVALS, DEFAULT_FILE_LIMITS, DEFAULT_RUN_LIMITS, type FileLimitName, type FileLimits, type RunLimits } from './limits.js';
+import { ExtractionFailedError, isSupported, loadSections as defaultLoadSections, UnreadableFileError, type Section } from './loaders.js';
 import { chunkSections } from './split.js';
 import { collectionNameFor, displayPath, type ChunkMetadata, type CollectionRecord, type FileRecord, type LanceVectorStore } from './store.js';
 
@@ -37,8 +39,13 @@ export interface IngestProgress {
   current?: string;
 }
 
-/** Why a file or path was skipped: a limit it ran into, content that could not be read as its format, or a path that could not be read at all (its chunks kept). */
-export type SkipKind = 'limit' | 'unparseable' | 'unreadable';
+/**
+ * Why a file or path was skipped: a limit about the file itself (bytes, characters, pages) or
+ * content that could not be read as its format (its old chunks removed); a path that could not be
+ * read at all, an extraction stopped by time or memory or failing for another reason, or a file
+ * not embedded because the run's billing passed its bound (its chunks kept).
+ */
+export type SkipKind = 'limit' | 'unparseable' | 'unreadable' | 'stopped' | 'billing';
 
 export interface IngestPlan {
   /** Files to embed (new or changed). */
@@ -50,6 +57,12 @@ export interface IngestPlan {
   estimator: string;
   /** The files with the most estimated tokens, largest first (at most five). */
   largest: Array<{ path: string; tokens: number }>;
+  /** Indexed files this run removes (gone, or now over a limit or unreadable as their format). */
+  removals: number;
+  /** The first of them (at most 20), as `collection/path`. */
+  removing: string[];
+  /** Why the run asks before it changes anything (empty: it does not ask). */
+  asks: Array<'tokens' | 'removals'>;
 }
 
 export interface IngestReport {
@@ -104,9 +117,9 @@ export interface IngestOptions {
   now?: () => Date;
   fileLimits?: FileLimits;
   runLimits?: RunLimits;
-  /** Told the estimate before anything is embedded or removed (when there is something to embed). */
+  /** Told the estimate before anything is embedded or removed (when there is something to embed or remove). */
   onPlan?: (plan: IngestPlan) => void;
-  /** Asked when the estimate is above `askAboveTokens`; without it such a run is refused. */
+  /** Asked when the estimate is above `askAboveTokens` or the run removes many files (`plan.asks` says which); without it such a run is refused. */
   confirm?: (plan: IngestPlan) => Promise<boolean>;
   fs?: IngestFs;
   loadSections?: LoadSections;
@@ -149,25 +162,106 @@ export function unreadableReason(error: unknown): string {
 
 // ── Estimating tokens ─────────────────────────────────────────────────────────────────────────
 
+const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isBlank = (c: number) => c === 32 || (c >= 9 && c <= 13);
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** Space, tab and newline repeated merge into one token; a run of \r, \v or \f need not. */
+const MERGING_BLANKS = new Set([32, 9, 10]);
+
 /**
- * Tokens a text will be billed for, estimated in linear time: a quarter of a token per ASCII
- * character (about what English prose and code cost), one per other UTF-16 unit (CJK, emoji and
- * most accented text cost about one or more each; counting them at a quarter would let a file in
- * another script cost four to eight times its estimate). Not js-tiktoken: its byte-pair merge is
- * quadratic in a run without spaces (measured: 0.63 s for one 1,000-character chunk of CJK), a
- * hostile file could make the estimate itself the cost.
+ * Tokens a text can be billed for, at most, in linear time: an upper bound on what OpenAI's
+ * byte-pair encodings (cl100k_base, o200k_base) count, never more than the text's UTF-8 bytes
+ * (each byte is at most a token).
+ *
+ * - A word (letters, lower case or capitalised, up to 12) a quarter token a letter: each is one or
+ *   two tokens. Other runs of letters (mixed case such as base64, capitals, longer runs) three
+ *   quarters a letter (measured: random letters 0.66 a letter, base64 0.71 a character).
+ * - Digits, punctuation and control characters one each (cl100k splits numbers into groups of up to
+ *   three digits, so "1 2 3" is a token a character).
+ * - One space before a word or punctuation is free (it is part of that token); other whitespace a
+ *   token for each change of character in a run (each \r, \v and \f), plus one per eight.
+ * - Other characters their UTF-8 bytes (CJK and emoji cost one to three tokens each).
+ *
+ * Not exact for a document of made-up lowercase words ("qzv xkw…" costs about two tokens a word,
+ * counted here as one): the run's billing is watched while embedding and stopped past the estimate
+ * (`BILLING_MARGIN`). Not js-tiktoken itself: its byte-pair merge is quadratic in a run without
+ * spaces (measured: 0.63 s for one 1,000-character chunk of CJK), a hostile file could make the
+ * estimate itself the cost.
  */
 export function estimateTokens(text: string): number {
-  let ascii = 0;
-  let other = 0;
-  for (let i = 0; i < text.length; i += 1) {
-    if (text.charCodeAt(i) < 0x80) ascii += 1;
-    else other += 1;
+  let tokens = 0;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (isAsciiLetter(c)) {
+      let j = i + 1;
+      let inner = 0;
+      for (; j < n && isAsciiLetter(text.charCodeAt(j)); j += 1) if (isUpper(text.charCodeAt(j))) inner += 1;
+      const length = j - i;
+      const word = length <= 12 && inner === 0;
+      tokens += word ? Math.ceil(length / 4) : Math.ceil((length * 3) / 4);
+      i = j;
+    } else if (c === 32 && i + 1 < n && text.charCodeAt(i + 1) > 32 && text.charCodeAt(i + 1) < 127 && !isDigit(text.charCodeAt(i + 1))) {
+      i += 1; // joins the word or punctuation after it
+    } else if (isBlank(c)) {
+      let j = i + 1;
+      let changes = 1;
+      for (; j < n && isBlank(text.charCodeAt(j)); j += 1) if (text.charCodeAt(j) !== text.charCodeAt(j - 1) || !MERGING_BLANKS.has(text.charCodeAt(j))) changes += 1;
+      tokens += Math.min(j - i, changes + Math.floor((j - i) / 8));
+      i = j;
+    } else if (c < 0x80) {
+      tokens += 1;
+      i += 1;
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      tokens += 4; // a surrogate pair: one code point of four bytes
+      i += 2;
+    } else {
+      tokens += c < 0x800 ? 2 : 3;
+      i += 1;
+    }
   }
-  return Math.max(1, Math.ceil(ascii / 4) + other);
+  return Math.max(1, tokens);
 }
 
-export const TOKEN_ESTIMATOR = 'estimated: 4 ASCII characters a token, 1 a token for other characters';
+export const TOKEN_ESTIMATOR = 'an upper bound: a word a token per 4 letters, digits, punctuation and other scripts a token a character or byte';
+
+/**
+ * How far past its estimate a run's billing may go before the rest is not embedded: the estimate
+ * is an upper bound for text, so billing past it means text it did not foresee (made-up words).
+ * Checked between batches of chunks, so a run overshoots by at most one batch.
+ */
+export const BILLING_MARGIN = 1.25;
+/** Chunks embedded between checks of the run's billing. */
+export const EMBED_BATCH = 64;
+
+/**
+ * Limits about the file itself: the same file runs into them again on every run, so what was
+ * indexed of it (an older version) goes. Time and memory depend on the machine and what else it
+ * does; running into them, or any error not about the file's content, keeps what was indexed.
+ */
+const FILE_LIMITS_THAT_REMOVE: ReadonlySet<string> = new Set<FileLimitName>(['maxFileBytes', 'maxChars', 'maxPages']);
+
+/** Why a loader refused a file, and whether that removes what was indexed of it ('limit', 'unparseable') or keeps it ('stopped'). */
+export function loadFailure(error: unknown): { reason: string; kind: 'limit' | 'unparseable' | 'stopped' } {
+  const message = error instanceof UnreadableFileError ? error.message.slice(error.path.length + 2) : String((error as Error | undefined)?.message ?? error);
+  // OverLimitError (loaders.ts) names the limit it ran into.
+  const limit = (error as { limit?: unknown } | undefined)?.limit;
+  if (error instanceof UnreadableFileError && typeof limit === 'string') {
+    return FILE_LIMITS_THAT_REMOVE.has(limit) ? { reason: message, kind: 'limit' } : { reason: `${message} — kept what was indexed`, kind: 'stopped' };
+  }
+  // Content that is not what its name says. ExtractionFailedError (a worker that would not start,
+  // crashed or answered with an unexpected error) is not one: nothing says the file is at fault.
+  if (error instanceof UnreadableFileError && !(error instanceof ExtractionFailedError)) return { reason: message, kind: 'unparseable' };
+  return { reason: `${message.startsWith('extraction') ? message : `extraction failed (${message})`} — kept what was indexed`, kind: 'stopped' };
+}
+
+/** "not embedded: the run's billed tokens passed 12,500 (its estimate of 10,000 and a margin) — kept what was indexed" */
+function notEmbedded(billed: number, allowed: number, runLimits: RunLimits, estimated: number): string {
+  const bound = allowed >= runLimits.maxRunTokens ? `this run's limit of ${allowed.toLocaleString('en')} (--max-run-tokens)` : `${allowed.toLocaleString('en')}, its estimate of ${estimated.toLocaleString('en')} and a margin`;
+  return `not embedded: the run's billed tokens (${billed.toLocaleString('en')}) passed ${bound} — kept what was indexed; run kb add again for the rest`;
+}
 
 // ── Walking folders ───────────────────────────────────────────────────────────────────────────
 
@@ -395,9 +489,9 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       sections = await load(file, data, fileLimits);
     } catch (error) {
       progress.filesDone += 1;
-      const reason = error instanceof UnreadableFileError ? error.message.slice(error.path.length + 2) : (error as Error).message;
-      // OverLimitError (loaders.ts) names the limit it ran into.
-      skip(reason, typeof (error as { limit?: unknown }).limit === 'string' ? 'limit' : 'unparseable');
+      const { reason, kind } = loadFailure(error);
+      if (kind === 'stopped') report.skipped.push({ path: shown, reason, kind });
+      else skip(reason, kind);
       continue;
     }
     // Checked here too, whatever the loader does: the run's estimate must never rest on a file larger than its limit.
@@ -415,20 +509,34 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     if (estimated > runLimits.maxRunTokens) for (const w of work) w.chunks.length = 0;
   }
 
+  // A limit set by mistake (--max-file-mb 0.001) or a folder emptied by a tool would remove many
+  // files at once: above ASK_ABOVE_REMOVALS, or more than half of a collection, the run asks first.
+  const removing = new Map<string, Set<string>>();
+  for (const { collection, path } of removals) removing.set(collection, (removing.get(collection) ?? new Set()).add(path));
+  const removalCount = [...removing.values()].reduce((sum, paths) => sum + paths.size, 0);
+  let manyRemovals = removalCount > ASK_ABOVE_REMOVALS;
+  if (!manyRemovals && removalCount) {
+    const indexed = new Map<string, number>();
+    for (const record of await store.fileRecords()) indexed.set(record.collection, (indexed.get(record.collection) ?? 0) + 1);
+    manyRemovals = [...removing].some(([collection, paths]) => paths.size * 2 > (indexed.get(collection) ?? 0));
+  }
   const plan: IngestPlan = {
     files: work.length,
     chunks: work.reduce((sum, w) => sum + w.chunkCount, 0),
     tokens: estimated,
     estimator: TOKEN_ESTIMATOR,
     largest: [...work].sort((a, b) => b.tokens - a.tokens).slice(0, 5).map((w) => ({ path: displayPath(w.target.name, w.key), tokens: w.tokens })),
+    removals: removalCount,
+    removing: [...removing].flatMap(([collection, paths]) => [...paths].map((path) => displayPath(collection, path))).slice(0, 20),
+    asks: [...(estimated > runLimits.askAboveTokens ? ['tokens' as const] : []), ...(manyRemovals ? ['removals' as const] : [])],
   };
   report.plan = plan;
-  if (work.length) options.onPlan?.(plan);
+  if (work.length || removalCount) options.onPlan?.(plan);
   if (estimated > runLimits.maxRunTokens) {
     report.refused = 'over-run-limit';
     return report;
   }
-  if (estimated > runLimits.askAboveTokens && !(await options.confirm?.(plan))) {
+  if (plan.asks.length && !(await options.confirm?.(plan))) {
     report.refused = 'not-confirmed';
     return report;
   }
@@ -451,23 +559,43 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   }
   for (const name of removedCollections) await store.removeCollection(name);
 
+  // What the run may be billed: its estimate (an upper bound) with a margin, never past its limit.
+  const allowed = Math.min(runLimits.maxRunTokens, Math.ceil(estimated * BILLING_MARGIN) + 1_000);
+  const billedAtStart = embeddings.tokens;
+  let stopped = false;
   for (const w of work) {
     const shown = displayPath(w.target.name, w.key);
+    const overBilled = () => embeddings.tokens - billedAtStart > allowed;
+    if (stopped || overBilled()) {
+      stopped = true;
+      report.skipped.push({ path: shown, reason: notEmbedded(embeddings.tokens - billedAtStart, allowed, runLimits, estimated), kind: 'billing' });
+      continue;
+    }
     progress.current = shown;
     options.onProgress?.({ ...progress });
     for (const chunk of w.chunks) chunk.metadata.collection = w.target.name;
     const generation = (w.previous?.generation ?? 0) + 1;
     const before = embeddings.tokens;
-    // The new version beside the old one, then the record that makes it current, then the old one goes.
-    await store.addDocuments(w.chunks, { generation });
+    // The new version beside the old one (in batches, the run's billing checked between them), then
+    // the record that makes it current, then the old one goes.
+    for (let from = 0; from < w.chunks.length && !stopped; from += EMBED_BATCH) {
+      if (from > 0 && overBilled()) stopped = true;
+      else await store.addDocuments(w.chunks.slice(from, from + EMBED_BATCH), { generation });
+    }
     const tokens = embeddings.tokens - before;
+    report.tokens += tokens;
+    progress.tokens += tokens;
+    if (stopped) {
+      // Half a version is never recorded: its chunks go, the previous version stays searchable.
+      await store.removeGeneration(w.target.name, w.key, generation);
+      report.skipped.push({ path: shown, reason: notEmbedded(embeddings.tokens - billedAtStart, allowed, runLimits, estimated), kind: 'billing' });
+      continue;
+    }
     await store.recordFile({ collection: w.target.name, path: w.key, hash: w.hash, model, chunks: w.chunks.length, tokens, bytes: w.bytes, ingestedAt: now().toISOString(), generation });
     await store.removeChunksOf(w.target.name, w.key, generation);
     (w.previous ? report.updated : report.added).push(shown);
     report.chunks += w.chunks.length;
-    report.tokens += tokens;
     progress.chunks += w.chunks.length;
-    progress.tokens += tokens;
     progress.filesDone += 1;
     options.onProgress?.({ ...progress, current: shown });
   }

@@ -41,5 +41,11 @@ export const DEFAULT_RUN_LIMITS: Readonly<RunLimits> = Object.freeze({
   askAboveTokens: 1_000_000,
 });
 
+/**
+ * A run that would remove more indexed files than this (or more than half of a collection's) asks
+ * first, as a run above `askAboveTokens` does: a limit set by mistake removes every file over it.
+ */
+export const ASK_ABOVE_REMOVALS = 10;
+
 /** Which limit a file ran into: reported with the file as the reason it was skipped. */
 export type FileLimitName = keyof FileLimits;

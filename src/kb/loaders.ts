@@ -8,11 +8,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { megabytes, OverLimitError, UnreadableFileError, type Section } from './extract.js';
+import { ExtractionFailedError, megabytes, OverLimitError, UnreadableFileError, type Section } from './extract.js';
 import type { ExtractReply, ExtractRequest } from './extract-worker.js';
 import { DEFAULT_FILE_LIMITS, type FileLimits } from './limits.js';
 
-export { htmlToText, LIMIT_FLAGS, markdownSections, OverLimitError, UnreadableFileError, type Section } from './extract.js';
+export { ExtractionFailedError, htmlToText, LIMIT_FLAGS, markdownSections, OverLimitError, UnreadableFileError, type Section } from './extract.js';
 
 export const SUPPORTED_EXTENSIONS = ['.md', '.markdown', '.txt', '.html', '.htm', '.pdf', '.docx'] as const;
 
@@ -97,14 +97,15 @@ function extractOnce(path: string, data: Buffer, limits: FileLimits): Promise<Se
       finish(() => {
         if (reply.ok) resolve(reply.sections);
         else if (reply.kind === 'over-limit') reject(new OverLimitError(path, reply.limit, reply.reached));
-        else reject(new UnreadableFileError(path, reply.kind === 'unreadable' ? reply.message : `extraction failed (${reply.message})`));
+        else if (reply.kind === 'unreadable') reject(new UnreadableFileError(path, reply.message));
+        else reject(new ExtractionFailedError(path, `extraction failed (${reply.message})`));
       }, true);
     const onError = (error: Error & { code?: string }) =>
       finish(() => {
         if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') reject(new OverLimitError(path, 'maxHeapMb', `extraction needed more than ${heapMb} MB of memory, over the limit`));
-        else reject(new UnreadableFileError(path, `extraction failed (${error.message})`));
+        else reject(new ExtractionFailedError(path, `extraction failed (${error.message})`));
       }, false);
-    const onExit = (code: number) => finish(() => reject(new UnreadableFileError(path, `extraction stopped without an answer (exit code ${code})`)), false);
+    const onExit = (code: number) => finish(() => reject(new ExtractionFailedError(path, `extraction stopped without an answer (exit code ${code})`)), false);
     const timer = setTimeout(
       () => finish(() => reject(new OverLimitError(path, 'timeoutMs', `extraction still running after ${limits.timeoutMs / 1000} s, over the limit`)), false),
       limits.timeoutMs,

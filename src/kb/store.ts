@@ -217,6 +217,11 @@ export class LanceVectorStore extends VectorStore {
       const stale = rows.filter((row) => current.get(pairKey(row.collection, row.source)) !== Number(row.generation ?? 0));
       if (!stale.length) break;
       rows = rows.filter((row) => !stale.includes(row));
+      // The tables are snapshots, taken when each was opened (LanceDB checks for newer versions only
+      // when asked): chunks opened before a new version was recorded, files after, and the old rows
+      // look stale while the new ones are not in this snapshot yet. Both move to their latest version
+      // before the search runs again.
+      await this.refresh();
       for (const key of new Set(stale.map((row) => `NOT (${chunkKey(row.collection, row.source)} AND generation = ${Number(row.generation ?? 0)})`))) excluded.push(key);
     }
     return rows
@@ -226,6 +231,13 @@ export class LanceVectorStore extends VectorStore {
         return { doc: new Document({ pageContent: row.text, metadata }), score, vector: withVectors ? Array.from(row.vector) : [] };
       })
       .filter((c) => c.score >= this.minScore);
+  }
+
+  /** Moves the chunks and files tables to their latest versions (and opens the files table if it has been made since). */
+  private async refresh(): Promise<void> {
+    await this.chunks?.checkoutLatest();
+    if (this.files) await this.files.checkoutLatest();
+    else if ((await this.db.tableNames()).includes(FILES_TABLE)) this.files = await this.db.openTable(FILES_TABLE);
   }
 
   // ── Collections ───────────────────────────────────────────────────────────────────────────

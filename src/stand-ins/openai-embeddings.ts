@@ -42,9 +42,41 @@ const STOPWORDS = new Set(
   'a an and are as at be by for from has have how in is it its of on or that the this to was were what when where which who why will with'.split(' '),
 );
 
-/** Same estimate as the chat endpoint (~4 characters a token), so cost tests can compute exact figures. */
+/**
+ * The tokens billed for an input, counted as OpenAI's byte-pair encodings split text before
+ * merging (https://platform.openai.com/docs/guides/embeddings: inputs are billed and limited in
+ * tokens, cl100k_base for these models), and rounded up where a merge cannot be known without the
+ * vocabulary, so the stand-in never bills less than OpenAI would on the text tests send:
+ * - a word (an optional leading space and letters, lower case or capitalised, up to 12) a token per
+ *   four letters; any other run of letters (mixed case such as base64, capitals, longer runs) a
+ *   token per letter and a half (random letters measure 0.66 a letter);
+ * - digits a token each (cl100k merges at most three, and a digit between letters, as in hex, can
+ *   cost a token of its own);
+ * - punctuation and control characters a token each (an optional leading space joins them);
+ * - whitespace a token per change of character in a run (each \r, \v and \f), plus one per eight;
+ * - other characters their UTF-8 bytes (CJK and emoji are one to three tokens each).
+ * Not a tokenizer: one made of real merges (js-tiktoken) is quadratic on long text without spaces.
+ */
 export function estimateEmbeddingTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
+  let tokens = 0;
+  // eslint-disable-next-line no-control-regex -- control characters are a token each: matching them is the point
+  for (const [piece] of text.matchAll(/ ?[A-Za-z]+|[0-9]| ?[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]|\s+|[\x00-\x08\x0e-\x1f\x7f]|[^\x00-\x7f]/gu)) {
+    const first = piece.charCodeAt(0);
+    if (/[A-Za-z]/.test(piece)) {
+      const letters = piece.trimStart();
+      const word = letters.length <= 12 && /^[A-Za-z][a-z]*$/.test(letters);
+      tokens += word ? Math.ceil(letters.length / 4) : Math.ceil(letters.length / 1.5);
+    } else if (/^\s+$/.test(piece) && first <= 0x20) {
+      let changes = 1;
+      for (let i = 1; i < piece.length; i += 1) if (piece[i] !== piece[i - 1] || !' \t\n'.includes(piece[i]!)) changes += 1;
+      tokens += Math.min(piece.length, changes + Math.floor(piece.length / 8));
+    } else if (first < 0x80) {
+      tokens += 1;
+    } else {
+      tokens += Buffer.byteLength(piece, 'utf8');
+    }
+  }
+  return Math.max(1, tokens);
 }
 
 /** FNV-1a, 32-bit: a stable hash of a word. */

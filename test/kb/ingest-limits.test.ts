@@ -113,7 +113,13 @@ describe('kb add against hostile folders and files', () => {
       expect(io.collections.map((c) => c.name)).toEqual(['docs']);
       expect(io.report.skipped).toEqual([{ path: 'docs', reason: 'could not read: input/output error (EIO) — kept what was indexed', kind: 'unreadable' }]);
 
-      const gone = await run(['docs'], { fs: failing([{ call: 'stat', path: join(dir, 'docs'), code: 'ENOENT' }]) });
+      // Removing a whole collection asks first (more than half of it); confirmed, it goes.
+      const goneFs = failing([{ call: 'stat', path: join(dir, 'docs'), code: 'ENOENT' }]);
+      const unasked = await run(['docs'], { fs: goneFs });
+      expect(unasked.report.refused).toBe('not-confirmed');
+      expect(unasked.report.plan).toMatchObject({ removals: 7, asks: ['removals'] });
+      expect(unasked.records).toEqual(ALL);
+      const gone = await run(['docs'], { fs: goneFs, confirm: async () => true });
       expect(gone.report.removed).toHaveLength(7);
       expect(gone.records).toEqual([]);
       expect(gone.chunks).toBe(0);
@@ -263,7 +269,7 @@ describe('kb add against hostile folders and files', () => {
     it('above --max-run-tokens the run is refused: nothing embedded, created or removed, exit 1, the largest files and the flag named', async () => {
       const { code, text } = await cli(['add', 'docs', '--channel', 'C0KB', '--max-run-tokens', '50']);
       expect(code).toBe(1);
-      expect(text).toMatch(/About to embed \d+ chunks, ~[\d,]+ tokens, ~\$[\d.]+ \(text-embedding-3-small\) from 7 file\(s\) \(tokens estimated: 4 ASCII characters a token/);
+      expect(text).toMatch(/About to embed \d+ chunks, ~[\d,]+ tokens, ~\$[\d.]+ \(text-embedding-3-small\) from 7 file\(s\) \(tokens an upper bound: a word a token per 4 letters/);
       expect(text).toMatch(/Refused: ~[\d,]+ tokens is over this run's limit of 50\. Largest: docs\/zephyr-rollout\.md \(~\d+ tokens\)/);
       expect(text).toMatch(/--max-run-tokens N \(e\.g\. --max-run-tokens \d+\)\. Nothing was embedded or removed\./);
       expect(openai.embeddings).toEqual([]);
@@ -334,10 +340,10 @@ describe('kb add against hostile folders and files', () => {
       expect(report.plan!.tokens).toBeLessThanOrEqual(billed * 1.2);
     });
 
-    it('estimates a token a character for text beyond ASCII, a quarter for ASCII', () => {
+    it('estimates a word a token per four letters, text beyond ASCII at its UTF-8 bytes (test/unit/kb-token-estimate.test.ts: an upper bound)', () => {
       expect(estimateTokens('abcdefgh')).toBe(2);
-      expect(estimateTokens('設定を変更する')).toBe(7);
-      expect(estimateTokens('😀😀')).toBe(4);
+      expect(estimateTokens('設定を変更する')).toBe(21);
+      expect(estimateTokens('😀😀')).toBe(8);
       expect(estimateTokens('')).toBe(1);
     });
   });
@@ -359,12 +365,13 @@ describe('kb add against hostile folders and files', () => {
       const lines: string[] = [];
       expect(await runKb(['help'], {}, (l) => lines.push(l))).toBe(0);
       const usage = lines.join('\n');
-      expect(usage).toMatch(/--max-file-mb N +largest file read, in MB \[50\]/);
-      expect(usage).toMatch(/--max-chars N +.*\[2,000,000\]/);
-      expect(usage).toMatch(/--max-pages N +.*\[1,000\]/);
-      expect(usage).toMatch(/--extract-timeout-s N +.*\[60\]/);
-      expect(usage).toMatch(/--max-run-tokens N +.*\[10,000,000\]/);
-      expect(usage).toMatch(/--ask-above-tokens N +.*\[1,000,000\]/);
+      expect(usage).toMatch(/--max-file-mb N +largest file read, in MB \[50; 0\.001 to 4,096\]/);
+      expect(usage).toMatch(/--max-chars N +.*\[2,000,000; 1 to 500,000,000\]/);
+      expect(usage).toMatch(/--max-pages N +.*\[1,000; 1 to 1,000,000\]/);
+      expect(usage).toMatch(/--extract-timeout-s N +.*\[60; 0\.1 to 2,147,483\]/);
+      expect(usage).toMatch(/--max-heap-mb N +memory one file's text extraction may use, in MB \[512; 16 to 16,384\]/);
+      expect(usage).toMatch(/--max-run-tokens N +.*\[10,000,000; 1 to/);
+      expect(usage).toMatch(/--ask-above-tokens N +.*\[1,000,000; 1 to/);
       expect(usage).toMatch(/--yes +do not ask/);
       expect(usage).toContain('Exit codes: 0 done; 1 nothing done (usage, settings, a refused or failed run); 2 finished, but some files or paths were skipped');
     });

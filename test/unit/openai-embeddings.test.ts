@@ -52,7 +52,7 @@ describe('stand-in /v1/embeddings', () => {
     expect(answerEmbeddings({ model: 'text-embedding-ada-002', input: 'x', dimensions: 256 }).status).toBe(400);
     expect(answerEmbeddings({ model: 'text-embedding-3-small', input: '' }).status).toBe(400);
     expect(answerEmbeddings({ model: 'text-embedding-3-small', input: Array.from({ length: 2049 }, () => 'a') }).status).toBe(400);
-    expect(answerEmbeddings({ model: 'text-embedding-3-small', input: 'word '.repeat(8000) }).status).toBe(400);
+    expect(answerEmbeddings({ model: 'text-embedding-3-small', input: 'word '.repeat(9000) }).status).toBe(400); // 9,000 tokens in cl100k_base
     expect(answerEmbeddings({ model: 'no-such-embedder', input: 'x' }).status).toBe(404);
   });
 
