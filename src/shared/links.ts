@@ -585,40 +585,6 @@ export interface SourceText {
 const MAX_FROM_CHARS = 120;
 
 /**
- * The URLs the run's sources contain (research results, passages' text and source names),
- * normalised, deduplicated, capped, each with the first source it was found in. A URL past the cap
- * counts as unknown: the card then warns about a link it could have vouched for, never the other
- * way round.
- */
-export function knownSourcesIn(sources: SourceText[]): { known: string[]; from: string[] } {
-  const known: string[] = [];
-  const from: string[] = [];
-  const seen = new Set<string>();
-  let total = 0;
-  for (const source of sources) {
-    const text = source.text;
-    const candidates = extractLinks(text).filter((link) => link.form !== 'unreadable').map((link) => link.url);
-    // A source name may itself be an address (a document added from a URL).
-    if (/^(?:https?:\/\/|www\.)\S+$/i.test(text.trim())) candidates.push(text.trim());
-    for (const url of candidates) {
-      const normal = normalizeUrl(url);
-      if (!normal || normal.length > MAX_KNOWN_URL_CHARS || seen.has(normal)) continue;
-      if (known.length >= MAX_KNOWN_URLS || total + normal.length > MAX_KNOWN_TOTAL_CHARS) return { known, from };
-      seen.add(normal);
-      known.push(normal);
-      from.push(source.from.slice(0, MAX_FROM_CHARS));
-      total += normal.length + Math.min(source.from.length, MAX_FROM_CHARS);
-    }
-  }
-  return { known, from };
-}
-
-/** The known URLs of plain texts (no source names). */
-export function knownUrlsIn(texts: string[]): string[] {
-  return knownSourcesIn(texts.map((text) => ({ text, from: '' }))).known;
-}
-
-/**
  * Every URL the run's sources contain, normalised, whole and uncapped, each with the first source it
  * was found in: what the writer activity compares a draft's links with. It stays in the activity;
  * only the statuses of the draft's own links travel with the draft (draftLinkStatuses).

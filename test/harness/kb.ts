@@ -6,6 +6,7 @@
 import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runKb, type KbPrompt } from '../../src/kb/cli.js';
 import { makeEmbeddings } from '../../src/kb/embeddings.js';
 import { ingest } from '../../src/kb/ingest.js';
 import { LanceVectorStore } from '../../src/kb/store.js';
@@ -38,5 +39,18 @@ async function indexFolder(dir: string, channels: string[]): Promise<void> {
     store.close();
   } finally {
     await embedder.stop();
+  }
+}
+
+/** `npm run kb -- …` run from `dir` (relative paths resolve there), with what it printed and its exit code. */
+export async function runKbIn(dir: string, args: string[], env: NodeJS.ProcessEnv, prompt?: KbPrompt): Promise<{ code: number; text: string }> {
+  const lines: string[] = [];
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    const code = await runKb(args, env, (l) => lines.push(l), ...(prompt ? [prompt] : []));
+    return { code, text: lines.join('\n') };
+  } finally {
+    process.chdir(cwd);
   }
 }

@@ -21,6 +21,7 @@ import { DEFAULT_FILE_LIMITS, DEFAULT_RUN_LIMITS, type FileLimitName } from '../
 import { loadSections, UnreadableFileError } from '../../src/kb/loaders.js';
 import { LanceVectorStore } from '../../src/kb/store.js';
 import { FakeOpenAI } from '../harness/fake-openai.js';
+import { runKbIn } from '../harness/kb.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/kb');
 const MODEL = 'text-embedding-3-small';
@@ -78,18 +79,7 @@ describe('kb add against hostile folders and files', () => {
     }
   }
 
-  /** runKb from the temporary folder, collecting what it prints. */
-  async function cli(args: string[], prompt?: KbPrompt) {
-    const lines: string[] = [];
-    const cwd = process.cwd();
-    process.chdir(dir);
-    try {
-      const code = await runKb(args, env(), (l) => lines.push(l), ...(prompt ? [prompt] : []));
-      return { code, text: lines.join('\n') };
-    } finally {
-      process.chdir(cwd);
-    }
-  }
+  const cli = (args: string[], prompt?: KbPrompt) => runKbIn(dir, args, env(), prompt);
 
   const ALL = ['gardening.md', 'sub/zephyr-escalation.md', 'zephyr-handbook.html', 'zephyr-metrics.pdf', 'zephyr-onboarding.docx', 'zephyr-rollout.md', 'zephyr-runbook.txt'];
 

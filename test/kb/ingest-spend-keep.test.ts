@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmbeddingCreateParams } from 'openai/resources/embeddings';
-import { parseKbArgs, runKb, type KbPrompt } from '../../src/kb/cli.js';
+import { parseKbArgs, type KbPrompt } from '../../src/kb/cli.js';
+import { runKbIn } from '../harness/kb.js';
 import { CountingEmbeddings } from '../../src/kb/embeddings.js';
 import { BILLING_MARGIN, EMBED_BATCH, ingest, type IngestOptions } from '../../src/kb/ingest.js';
 import { DEFAULT_FILE_LIMITS } from '../../src/kb/limits.js';
@@ -71,17 +72,7 @@ describe('kb add spends what it said and keeps what it cannot prove stale', () =
     }
   }
 
-  async function cli(args: string[], prompt?: KbPrompt) {
-    const lines: string[] = [];
-    const cwd = process.cwd();
-    process.chdir(dir);
-    try {
-      const code = await runKb(args, env(), (l) => lines.push(l), ...(prompt ? [prompt] : []));
-      return { code, text: lines.join('\n') };
-    } finally {
-      process.chdir(cwd);
-    }
-  }
+  const cli = (args: string[], prompt?: KbPrompt) => runKbIn(dir, args, env(), prompt);
 
   describe('billing is watched while embedding', () => {
     it('past the estimate and its margin the rest is not embedded: reported, previous versions kept, nothing half-written left', async () => {

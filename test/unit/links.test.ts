@@ -1,7 +1,7 @@
 /** The link extractor (src/shared/links.ts): every form, the phish-like and international ones, hostile input, sources, stripping. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkDraftLinks, extractLinks, knownSourcesIn, knownUrlsIn, MAX_KNOWN_URLS, normalizeUrl, stripUnsourced } from '../../src/shared/links.js';
+import { checkDraftLinks, draftLinkStatuses, extractLinks, MAX_KNOWN_URLS, normalizeUrl, sourceUrls, stripUnsourced } from '../../src/shared/links.js';
 
 const one = (text: string) => {
   const links = extractLinks(text);
@@ -98,13 +98,19 @@ describe('sources: which URLs a run had', () => {
     expect(normalizeUrl('not a url')).toBeUndefined();
   });
 
-  it('collects every URL of the research texts and passages, deduplicated and capped', () => {
-    const known = knownUrlsIn(['Facts: see https://a.example/x/ and [b](https://b.example).', 'https://a.example/x#top', 'https://source.example/doc.pdf']);
-    expect(known).toEqual(['https://a.example/x', 'https://b.example', 'https://source.example/doc.pdf']);
-    expect(knownSourcesIn([{ text: 'a https://a.example', from: 'research' }, { text: 'again https://a.example and https://b.example', from: '[2] corpus/b.md' }]))
-      .toEqual({ known: ['https://a.example', 'https://b.example'], from: ['research', '[2] corpus/b.md'] });
-    const many = knownUrlsIn([Array.from({ length: 1_000 }, (_, i) => `https://u${i}.example/`).join(' ')]);
-    expect(many).toHaveLength(MAX_KNOWN_URLS);
+  it('collects every URL of the research texts and passages, deduplicated, with the first source that holds it', () => {
+    const texts = ['Facts: see https://a.example/x/ and [b](https://b.example).', 'https://a.example/x#top', 'https://source.example/doc.pdf'];
+    expect([...sourceUrls(texts.map((text) => ({ text, from: '' }))).keys()]).toEqual(['https://a.example/x', 'https://b.example', 'https://source.example/doc.pdf']);
+    expect([...sourceUrls([{ text: 'a https://a.example', from: 'research' }, { text: 'again https://a.example and https://b.example', from: '[2] corpus/b.md' }])])
+      .toEqual([['https://a.example', 'research'], ['https://b.example', '[2] corpus/b.md']]);
+  });
+
+  it("carries the statuses of the draft's own links only, capped", () => {
+    const sources = sourceUrls([{ text: 'https://a.example https://c.example', from: 'research' }]);
+    expect(draftLinkStatuses('[a](https://a.example) and [b](https://b.example)', sources)).toEqual({ known: ['https://a.example'], from: ['research'], unsourced: ['https://b.example'] });
+    const many = Array.from({ length: 1_000 }, (_, i) => `https://u${i}.example/`).join(' ');
+    const statuses = draftLinkStatuses(many, new Map());
+    expect(statuses.known!.length + statuses.unsourced!.length).toBe(MAX_KNOWN_URLS);
   });
 });
 
