@@ -327,14 +327,14 @@ describe('block builders: accepted by the strict stand-in Slack, no live mention
         const view = editModal(context, article);
         if (view) {
           accepted({ ...view }, 'view');
-          // Submitted unchanged, the parts give back the draft: nothing escaped, nothing dropped but whitespace at the cuts.
+          // Submitted unchanged, the parts give back the draft exactly (its outer edges aside): nothing escaped, no whitespace lost at a cut.
           const values = Object.fromEntries(
             (view.blocks as Array<{ type: string; block_id?: string; element?: { initial_value?: string } }>)
               .filter((b) => b.type === 'input')
               .map((b) => [b.block_id!, { text: { value: b.element?.initial_value ?? '' } }]),
           );
-          expect(editedArticle(values).replace(/\s/g, '')).toBe(article.replace(/\s/g, ''));
-          expect(editParts(article).join('').replace(/\s/g, '')).toBe(article.replace(/\s/g, ''));
+          expect(editedArticle(values)).toBe(article.trim());
+          expect(editParts(article)).toHaveLength(Object.keys(values).length);
         }
         accepted({ ...requestChangesModal(context, 2) }, 'view');
         accepted({ ...rejectModal(context) }, 'view');
