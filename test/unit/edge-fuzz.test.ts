@@ -401,7 +401,7 @@ describe('found by fuzzing', () => {
         .filter((b) => b.type === 'input')
         .map((b) => [b.block_id!, { text: { value: b.element?.initial_value ?? '' } }]),
     );
-    expect(Object.keys(values)).toEqual(['article_0', 'article_1', 'article_2_cut', 'article_3_cut', 'article_4']);
+    expect(Object.keys(values)).toEqual(['article_0', 'article_1_ws_ax2', 'article_2_cut', 'article_3_cut', 'article_4_ws_ax2']);
     expect(editedArticle(values)).toBe(article);
   });
 });
