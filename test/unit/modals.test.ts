@@ -242,6 +242,7 @@ describe('edit modal: the draft round-trips exactly, whitespace at every cut inc
     ['three blank lines between paragraphs at a part boundary', `${paragraph(2_000, 'p')}\n\n\n\n${paragraph(2_000, 'q')}`],
     ['a paragraph break with trailing spaces', `${paragraph(2_000, 'p')}  \n \n${paragraph(2_000, 'q')}`],
     ['no whitespace at all', 'x'.repeat(7_000)],
+    ['a whitespace run across the 3,000th character', `${'a'.repeat(2_998)}  \t  ${'b'.repeat(500)}`],
   ];
   for (const [name, article] of cases) {
     it(name, () => {

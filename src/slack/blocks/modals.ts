@@ -189,12 +189,14 @@ function whitespaceRuns(cps: string[]): Array<[number, number]> {
 function splitParagraph(paragraph: string, joiner: string): EditChunk[] {
   const cps = [...paragraph];
   const chunks: EditChunk[] = [];
+  // Whole runs (one that crosses a window's end is taken whole, so no part starts with whitespace).
+  const allRuns = whitespaceRuns(cps);
   let at = 0;
   let nextJoiner = joiner;
   while (cps.length - at > MAX_INPUT_CHARS) {
     const low = at + MAX_INPUT_CHARS / 2;
     const high = at + MAX_INPUT_CHARS;
-    const runs = whitespaceRuns(cps.slice(at, high)).map(([a, b]): [number, number] => [a + at, b + at]).filter(([a, b]) => a > low && b < cps.length);
+    const runs = allRuns.filter(([a, b]) => a > low && a <= high && b < cps.length);
     const run = runs.filter(([a, b]) => cps.slice(a, b).includes('\n')).at(-1) ?? runs.at(-1);
     let cut: number;
     let end: number;
