@@ -2,7 +2,7 @@
  * Grounding in the team's documents, as prompt text and article text. Pure (used by activities
  * and workflow code alike).
  *
- * A document's text is data: it sits inside <document> tags whose delimiters it cannot forge
+ * A document's text is data: it sits inside <team_document> tags whose delimiters it cannot forge
  * (any tag of ours inside it is defused), and the system prompt says it is never instructions.
  */
 import type { EvidenceReport, Grounding, Passage } from '../workflows/messages.js';
@@ -29,9 +29,19 @@ export function citationOf(p: Passage): string {
   return where ? `${p.source}, ${where}` : p.source;
 }
 
-/** An attribute's value: defused (delimit.ts), its quotes and line breaks unable to end the attribute or the tag line. */
+/**
+ * An attribute's value: defused (delimit.ts), then entity-escaped as XML escapes an attribute
+ * (`&`, `"`, `'`, `<`, `>`), so no quote can end the value and forge another attribute (a file named
+ * `x" n="1.md`), and line breaks cannot end the tag line.
+ */
 function attribute(value: string): string {
-  return defuse(value).replace(/"/g, "'").replace(/[\r\n]+/g, ' ');
+  return defuse(value)
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 export function documentsBlock(passages: Passage[]): string {

@@ -12,13 +12,18 @@ export interface PromptDocument {
   text: string;
 }
 
-/** The <document> blocks of a prompt (as src/shared/grounding.ts writes them). */
+/** The <team_document> blocks of a prompt (as src/shared/grounding.ts writes them). */
 export function documentsIn(prompt: string): PromptDocument[] {
   const docs: PromptDocument[] = [];
-  for (const m of prompt.matchAll(/<document n="(\d+)" source="([^"]*)" location="([^"]*)">\n([\s\S]*?)\n<\/document>/g)) {
-    docs.push({ n: Number(m[1]), source: m[2]!, location: m[3]!, text: m[4]! });
+  for (const m of prompt.matchAll(/<team_document n="(\d+)" source="([^"]*)" location="([^"]*)">\n([\s\S]*?)\n<\/team_document>/g)) {
+    docs.push({ n: Number(m[1]), source: attributeValue(m[2]!), location: attributeValue(m[3]!), text: m[4]! });
   }
   return docs;
+}
+
+/** An attribute's value as a model reads it: grounding.ts escapes `&`, `"`, `'`, `<` and `>` as entities. */
+function attributeValue(value: string): string {
+  return value.replace(/&(quot|#39|lt|gt|amp);/g, (_, name: string) => ({ quot: '"', '#39': "'", lt: '<', gt: '>', amp: '&' })[name]!);
 }
 
 function firstSentence(text: string): string {
@@ -51,7 +56,7 @@ export function groundedArticle(topic: string, prompt: string): string {
 
 /** The evidence check: cited statements sharing most of their words with the passage are supported. */
 export function evidenceAnswer(prompt: string): string {
-  const article = /<article>\n([\s\S]*?)\n<\/article>/.exec(prompt)?.[1] ?? '';
+  const article = /<article_under_check>\n([\s\S]*?)\n<\/article_under_check>/.exec(prompt)?.[1] ?? '';
   const docs = documentsIn(prompt);
   const body = article.split(/^\s*\*\*Sources\*\*/m)[0] ?? article;
   const sentences = body

@@ -189,7 +189,7 @@ export function defaultContent(step: Step, topic: string): string {
 function groundedContent(step: Step, request: ChatRequest): string | undefined {
   const user = userPromptOf(request);
   if (step === 'checkEvidence') return evidenceAnswer(user);
-  if (step === 'writeArticle' && user.includes('<document n=')) return groundedArticle(topicOf(request), user);
+  if (step === 'writeArticle' && user.includes('<team_document n=')) return groundedArticle(topicOf(request), user);
   return undefined;
 }
 

@@ -58,6 +58,27 @@ describe('editorial review', () => {
     expect(result.usage.steps.map((s) => s.step)).toEqual(['researchTopic', 'findExamples', 'getStatistics', 'writeArticle', 'reviseArticle']);
   });
 
+  it('edit of a draft over several inputs: submitted unchanged, the approved article is the draft exactly (the tab at the cut kept)', async () => {
+    // One paragraph over 3,000 characters whose only whitespace is a tab at the cut (U+3000, NBSP and hard breaks: test/unit/modals.test.ts).
+    const body = `${'a'.repeat(2_990)}\t${'b'.repeat(400)}`;
+    stack.openai.script('writeArticle', { content: `# Long cuts\n\n${body}` });
+    await stack.research('long cuts');
+    const { workflowId, threadTs } = await stack.waitForPipeline('long cuts');
+    const draft = await stack.waitForDraft(threadTs);
+    const before = stack.slack.callsOf('views.open').length;
+    await stack.click(EDIT_ACTION_ID, workflowId, draft.ts);
+    const view = await stack.waitForModal(EDIT_VIEW_ID, before);
+    const parts = (view.blocks as Array<{ type: string; block_id: string; element?: { initial_value?: string } }>).filter((b) => b.type === 'input');
+    // The tab at the cut travels in the block ID of the part after it (`_ws_9`), not at an input's edge.
+    expect(parts.map((b) => b.block_id)).toContainEqual(expect.stringMatching(/^article_\d+_ws_9$/));
+    for (const part of parts) expect(part.element?.initial_value).not.toMatch(/^\s|\s$/);
+    await stack.submitModal(view, Object.fromEntries(parts.map((b) => [b.block_id, b.element?.initial_value ?? ''])));
+    const result = (await stack.client.workflow.getHandle(workflowId).result()) as PipelineResult;
+    expect(result.decision).toMatchObject({ outcome: 'approved', by: REVIEWER });
+    expect(result.article).toContain(body);
+    expect(result.decision.edit?.charactersChanged ?? 0).toBe(0);
+  });
+
   it('edit: the modal holds the draft; submitting approves the edited text, recorded with its edit size', async () => {
     await stack.research('blue green deploys');
     const { workflowId, threadTs } = await stack.waitForPipeline('blue green deploys');

@@ -43,7 +43,7 @@ describe('grounding in the team documents', () => {
 
     const writing = stack.openai.completions.find((c) => c.step === 'writeArticle' && JSON.stringify(c.request).includes('Zephyr rollout protocol'))!;
     const prompt = String(writing.request.messages[1]!.content);
-    expect(prompt).toMatch(/<document n="1" source="corpus\/zephyr-[a-z]+\.(md|txt|html|pdf|docx)"/);
+    expect(prompt).toMatch(/<team_document n="1" source="corpus\/zephyr-[a-z]+\.(md|txt|html|pdf|docx)"/);
     expect(prompt).toContain('Zephyr');
     expect(prompt).not.toContain('gardening.md');
 
@@ -112,6 +112,6 @@ describe('grounding in the team documents', () => {
     expect(child.grounding).toEqual({ status: 'not-shared', passages: [], docsOnly: true });
     const posted = JSON.stringify([...stack.slack.channelMessages(ELSEWHERE), ...stack.slack.threadReplies(ELSEWHERE, root.ts)]);
     expect(posted).toContain('Your documents hold nothing relevant'); // (what is searched below is really there)
-    expect(posted).not.toMatch(/corpus|\.md\b|\.pdf\b|\.docx\b|\.html\b|\.txt\b|<document|Sources/);
+    expect(posted).not.toMatch(/corpus|\.md\b|\.pdf\b|\.docx\b|\.html\b|\.txt\b|<team_document|Sources/);
   });
 });

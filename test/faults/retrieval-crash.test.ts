@@ -67,7 +67,7 @@ describe('worker killed during retrieval', () => {
     expect(blockText(draft)).toMatch(/zephyr/i);
     expect(blockText(draft)).toContain('statements supported by your documents');
     const writing = stack.openai.completions.find((c) => c.step === 'writeArticle' && c.usage)!;
-    expect(JSON.stringify(writing.request.messages)).toContain('<document');
+    expect(JSON.stringify(writing.request.messages)).toContain('<team_document');
     // Research calls whose completion was recorded before the kill are never made again.
     for (const step of research) {
       expect(stack.openai.completions.filter((c) => c.step === step)).toHaveLength(1);

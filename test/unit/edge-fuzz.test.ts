@@ -28,6 +28,7 @@ import { admittingReply, spendCheckUnavailableReply } from '../../src/slack/bloc
 import { statusMessage } from '../../src/slack/blocks/status.js';
 import { cut, escapeMrkdwn, markdownText, slackLength, userMention, userText } from '../../src/slack/blocks/text.js';
 import type { Decision, GroundingCard, Passage, ResearchBundle, UsageSummary } from '../../src/workflows/messages.js';
+import { readOpeners } from '../harness/prompt-reading.js';
 import { FUZZ_SEED, fuzz, fuzzCases, hostileText, liveMentions, messageProblems, renderedTexts, strayOpeners, viewProblems } from '../harness/fuzz.js';
 
 afterAll(() => {
@@ -131,6 +132,11 @@ describe('the defusing rule (src/shared/delimit.ts)', () => {
     tagName.map((t) => t.slice(2)),
     tagName.map((t) => t.toUpperCase()),
     fc.constantFrom('<', '</', '< /', '</ ', '>', '/', ' ', '\n', '&lt;', '&LT', '&#60;', '&#060;', '&#x3c;', '&#X003C;', '&amp;lt;', '&gt;', '\uFF1C', '\uFE64', '\u200B', '\u00AD', '\uFEFF', DEFUSED_LESS_THAN, '="x"', 'div', '<div>'),
+    // Encoded slashes and letters, look-alike slashes and less-thans, fullwidth and mathematical letters, Cyrillic and Greek letters, combining marks.
+    fc.constantFrom('&#47;', '&#x2F;', '&sol;', '&#116;', '&#x74;', '&#112;', '&amp;#47;', '&l', 't;', '\uFF0F', '\u2044', '\u2215', '\u27E8', '\u0301', '\u0338', '\u043E', '\u0440', '\u0430', '\u0435', '\u03BF', '\u03C1', '\uFF54', '\uFF4F', '\uFF50', '\u{1D42D}', '\u{1D428}', '\u{1D41D}'),
+    tagName.map((t) => [...t].map((c) => String.fromCodePoint(c.codePointAt(0)! - 0x61 + 0xff41)).join('')),
+    tagName.map((t) => t.replace(/o/g, '\u043E').replace(/a/g, '\u0430').replace(/p/g, '\u0440')),
+    tagName.map((t) => `${t.slice(0, 1)}&#${t.codePointAt(1)};${t.slice(2)}`),
   );
   const tagSoup = fc.array(tagPiece, { maxLength: 30 }).map((p) => p.join(''));
   const anyText = fc.oneof(tagSoup, text);
@@ -140,6 +146,8 @@ describe('the defusing rule (src/shared/delimit.ts)', () => {
       fc.property(anyText, (s) => {
         const once = defuse(s);
         expect(hasTagOpener(once)).toBe(false);
+        // Judged by the independent reading too (test/harness/prompt-reading.ts), not by defuse's own rule alone.
+        expect(readOpeners(once)).toEqual([]);
         expect(defuse(once)).toBe(once);
       }),
       2_000,
@@ -195,7 +203,7 @@ describe('prompts: no tag opener of ours outside its field', () => {
         const command = readResearchCommand(raw, 3_000);
         const topic = command.kind === 'start' ? command.topic : raw;
         for (const build of [keyFactsPrompt, examplesPrompt, statisticsPrompt]) {
-          expect(strayOpeners(all(build(topic)), tagOpeners(all(build('x'))))).toEqual([]);
+          expect(strayOpeners(all(build(topic)), readOpeners(all(build('x'))))).toEqual([]);
           expect(build(topic).user).toContain(`<topic>${defuse(topic)}</topic>`);
         }
       }),
@@ -207,14 +215,14 @@ describe('prompts: no tag opener of ours outside its field', () => {
     fuzz(
       fc.property(field, researchArb, field, field, (topic, research, draft, feedback) => {
         const plain = plainResearch(research);
-        expect(strayOpeners(all(articlePrompt(topic, research)), tagOpeners(all(articlePrompt('x', plain))))).toEqual([]);
+        expect(strayOpeners(all(articlePrompt(topic, research)), readOpeners(all(articlePrompt('x', plain))))).toEqual([]);
         const revision = revisionPrompt(topic, research, draft, feedback);
-        expect(strayOpeners(all(revision), tagOpeners(all(revisionPrompt('x', plain, 'd', 'f'))))).toEqual([]);
+        expect(strayOpeners(all(revision), readOpeners(all(revisionPrompt('x', plain, 'd', 'f'))))).toEqual([]);
         expect(revision.user).toContain(`<draft>\n${defuse(draft)}\n</draft>`);
         expect(revision.user).toContain(`<feedback>\n${defuse(feedback)}\n</feedback>`);
         const passages = research.grounding?.passages ?? [];
-        expect(strayOpeners(all(evidencePrompt(draft, passages)), tagOpeners(all(evidencePrompt('d', plain.grounding?.passages ?? []))))).toEqual([]);
-        expect(strayOpeners(repairPrompt(feedback), tagOpeners(repairPrompt('p')))).toEqual([]);
+        expect(strayOpeners(all(evidencePrompt(draft, passages)), readOpeners(all(evidencePrompt('d', plain.grounding?.passages ?? []))))).toEqual([]);
+        expect(strayOpeners(repairPrompt(feedback), readOpeners(repairPrompt('p')))).toEqual([]);
       }),
       400,
     );
@@ -319,14 +327,14 @@ describe('block builders: accepted by the strict stand-in Slack, no live mention
         const view = editModal(context, article);
         if (view) {
           accepted({ ...view }, 'view');
-          // Submitted unchanged, the parts give back the draft: nothing escaped, nothing dropped but whitespace at the cuts.
+          // Submitted unchanged, the parts give back the draft exactly (its outer edges aside): nothing escaped, no whitespace lost at a cut.
           const values = Object.fromEntries(
             (view.blocks as Array<{ type: string; block_id?: string; element?: { initial_value?: string } }>)
               .filter((b) => b.type === 'input')
               .map((b) => [b.block_id!, { text: { value: b.element?.initial_value ?? '' } }]),
           );
-          expect(editedArticle(values).replace(/\s/g, '')).toBe(article.replace(/\s/g, ''));
-          expect(editParts(article).join('').replace(/\s/g, '')).toBe(article.replace(/\s/g, ''));
+          expect(editedArticle(values)).toBe(article.trim());
+          expect(editParts(article)).toHaveLength(Object.keys(values).length);
         }
         accepted({ ...requestChangesModal(context, 2) }, 'view');
         accepted({ ...rejectModal(context) }, 'view');
@@ -393,7 +401,7 @@ describe('found by fuzzing', () => {
         .filter((b) => b.type === 'input')
         .map((b) => [b.block_id!, { text: { value: b.element?.initial_value ?? '' } }]),
     );
-    expect(Object.keys(values)).toEqual(['article_0', 'article_1', 'article_2_cut', 'article_3_cut', 'article_4']);
+    expect(Object.keys(values)).toEqual(['article_0', 'article_1_ws_ax2', 'article_2_cut', 'article_3_cut', 'article_4_ws_ax2']);
     expect(editedArticle(values)).toBe(article);
   });
 });

@@ -199,8 +199,8 @@ describe('editParts', () => {
     expect(parts.join('\n\n')).toBe(article);
   });
 
-  it('collapses runs of blank lines between paragraphs into one', () => {
-    expect(editParts('one\n\n\n\ntwo\n\n\nthree')).toEqual(['one\n\ntwo\n\nthree']);
+  it('keeps runs of blank lines between paragraphs as written (the edit round-trips exactly)', () => {
+    expect(editParts('one\n\n\n\ntwo\n\n\nthree')).toEqual(['one\n\n\n\ntwo\n\n\nthree']);
   });
 
   it('counts characters as code points, so emoji do not take two', () => {
@@ -230,6 +230,28 @@ describe('editParts', () => {
   });
 });
 
+describe('edit modal: the draft round-trips exactly, whitespace at every cut included', () => {
+  const roundTrip = (article: string) => editedArticle(submittedValues(asModal(editModal(CONTEXT, article))));
+  const cases: Array<[string, string]> = [
+    ['a tab at the cut', `${'a'.repeat(2_999)}\t${'b'.repeat(500)}`],
+    ['an NBSP at the cut', `${'a'.repeat(2_999)}\u00A0${'b'.repeat(500)}`],
+    ['a CJK paragraph with U+3000 at 3,000', `${'字'.repeat(2_999)}\u3000${'字'.repeat(500)}`],
+    ['a word cut followed by a second whitespace character', `${'word '.repeat(650)} \t${'x'.repeat(1_000)}`],
+    ['a line cut followed by a second line break', `${'line of text\n'.repeat(240)}\n ${'y'.repeat(1_000)}`],
+    ['Markdown hard breaks ("  \\n") at the cut', `${'a hard break  \n'.repeat(230)}${'z'.repeat(1_000)}`],
+    ['three blank lines between paragraphs at a part boundary', `${paragraph(2_000, 'p')}\n\n\n\n${paragraph(2_000, 'q')}`],
+    ['a paragraph break with trailing spaces', `${paragraph(2_000, 'p')}  \n \n${paragraph(2_000, 'q')}`],
+    ['no whitespace at all', 'x'.repeat(7_000)],
+    ['a whitespace run across the 3,000th character', `${'a'.repeat(2_998)}  \t  ${'b'.repeat(500)}`],
+  ];
+  for (const [name, article] of cases) {
+    it(name, () => {
+      expect(roundTrip(article)).toBe(article);
+      expect(editParts(article).length).toBeGreaterThan(1);
+    });
+  }
+});
+
 describe('editedArticle', () => {
   const values = (parts: Record<string, string | null | undefined>) =>
     Object.fromEntries(Object.entries(parts).map(([id, value]) => [id, { [TEXT_ACTION_ID]: value === undefined ? {} : { value } }]));
@@ -247,8 +269,9 @@ describe('editedArticle', () => {
     expect(result).toBe(ids.map((i) => `part ${i}`).join('\n\n'));
   });
 
-  it('trims each part', () => {
-    expect(editedArticle(values({ article_0: '\n  First.  \n', article_1: '\tSecond.\n\n' }))).toBe('First.\n\nSecond.');
+  it('trims only the outer edges, never a part at a cut', () => {
+    // Only the article's outer edges are trimmed: whitespace at a cut is the reviewer's, kept.
+    expect(editedArticle(values({ article_0: '\n  First.  \n', article_1: '\tSecond.\n\n' }))).toBe('First.  \n\n\n\tSecond.');
   });
 
   it('drops empty, blank, null and missing parts', () => {
@@ -418,7 +441,8 @@ describe('editModal', () => {
     const blocks = inputs(view);
     expect(blocks.length).toBeGreaterThan(1);
     blocks.forEach((block, index) => {
-      expect(block.block_id).toBe(`${ARTICLE_BLOCK_PREFIX}${index}`);
+      // The whitespace joining a part to the one before (here "\n\n", char a twice) lives in its block ID, exactly.
+      expect(block.block_id).toBe(index === 0 ? `${ARTICLE_BLOCK_PREFIX}0` : `${ARTICLE_BLOCK_PREFIX}${index}_ws_ax2`);
       expect(block.label.text).toBe(`Article (part ${index + 1} of ${blocks.length})`);
       // Only the first part is required: a reviewer may empty the others.
       expect(block.optional).toBe(index > 0);

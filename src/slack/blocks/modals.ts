@@ -124,40 +124,145 @@ export function splitText(text: string, max: number): string[] {
   return chunks;
 }
 
-/** A part of the edit modal and how it joins the part before it. */
+/** A part of the edit modal and the exact text that joins it to the part before it (none for the first). */
 interface EditChunk {
   text: string;
-  /** Between paragraphs ("\n\n"), or inside a paragraph too long for one input (" " or "\n"). */
-  joiner: '\n\n' | ' ' | '\n' | '';
+  /** The whitespace between this part and the one before, exactly (kept in the block ID, since Slack may trim an input's edges), or '' for a cut inside a word. */
+  joiner: string;
 }
 
-const JOINER_SUFFIX: Record<EditChunk['joiner'], string> = { '\n\n': '', ' ': '_word', '\n': '_line', '': '_cut' };
+/**
+ * Whitespace kept in a block ID: runs of one character as hex code point and count
+ * (`"\n\n"` → `ax2`, `"  \n"` → `20x2.a`). Undefined when it would not fit well inside Slack's
+ * 255-character block ID (adversarial whitespace), and then the cut goes elsewhere.
+ */
+const MAX_JOINER_ID = 200;
+function encodeJoiner(whitespace: string): string | undefined {
+  const runs: string[] = [];
+  const chars = [...whitespace];
+  for (let i = 0; i < chars.length; ) {
+    let j = i;
+    while (j < chars.length && chars[j] === chars[i]) j++;
+    runs.push(`${chars[i]!.codePointAt(0)!.toString(16)}${j - i > 1 ? `x${j - i}` : ''}`);
+    i = j;
+  }
+  const encoded = runs.join('.');
+  return encoded.length <= MAX_JOINER_ID ? encoded : undefined;
+}
 
-function editChunks(article: string): EditChunk[] {
-  const chunks: EditChunk[] = [];
-  let current: EditChunk | undefined;
-  for (const paragraph of article.trim().split(/\n{2,}/)) {
-    if ([...paragraph].length > MAX_INPUT_CHARS) {
-      // Too long for one input: its own parts, cut at whitespace; Slack may trim an input's edges,
-      // so the whitespace at each cut is kept in the block ID instead of in the text.
-      if (current) chunks.push(current);
-      current = undefined;
-      splitText(paragraph, MAX_INPUT_CHARS).forEach((piece, index) => {
-        // A run with no whitespace to cut at (a long URL, a code line) is cut inside it: joined back with nothing, no character dropped.
-        const joiner: EditChunk['joiner'] = index === 0 ? '\n\n' : piece.startsWith('\n') ? '\n' : piece.startsWith(' ') ? ' ' : '';
-        chunks.push({ text: (index === 0 || joiner === '' ? piece : piece.slice(1)).trimEnd(), joiner });
-      });
+function decodeJoiner(encoded: string): string {
+  return encoded
+    .split('.')
+    .map((run) => {
+      const [hex, count] = run.split('x');
+      const code = parseInt(hex ?? '', 16);
+      // Only whitespace can be named here: a forged block ID cannot smuggle text in.
+      const char = Number.isInteger(code) && code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '';
+      return /^\s$/u.test(char) ? char.repeat(Math.min(Number(count ?? 1) || 1, MAX_INPUT_CHARS)) : '';
+    })
+    .join('');
+}
+
+const isSpace = (c: string | undefined) => c !== undefined && /^\s$/u.test(c);
+
+/** Maximal whitespace runs of `cps` (code points) as [start, end) that can be kept in a block ID. */
+function whitespaceRuns(cps: string[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (let i = 0; i < cps.length; ) {
+    if (!isSpace(cps[i])) {
+      i++;
       continue;
     }
-    const joined: string = current ? `${current.text}\n\n${paragraph}` : paragraph;
-    if (current && [...joined].length <= MAX_INPUT_CHARS) current.text = joined;
+    let j = i;
+    while (j < cps.length && isSpace(cps[j])) j++;
+    if (encodeJoiner(cps.slice(i, j).join('')) !== undefined) runs.push([i, j]);
+    i = j;
+  }
+  return runs;
+}
+
+/**
+ * A paragraph too long for one input, in parts: cut at the last whitespace in the second half of
+ * each 3,000 characters (a line break before a space), the whitespace kept as the joiner; else
+ * between two characters that are not whitespace (joined with nothing); else at 3,000.
+ */
+function splitParagraph(paragraph: string, joiner: string): EditChunk[] {
+  const cps = [...paragraph];
+  const chunks: EditChunk[] = [];
+  // Whole runs (one that crosses a window's end is taken whole, so no part starts with whitespace).
+  const allRuns = whitespaceRuns(cps);
+  let at = 0;
+  let nextJoiner = joiner;
+  while (cps.length - at > MAX_INPUT_CHARS) {
+    const low = at + MAX_INPUT_CHARS / 2;
+    const high = at + MAX_INPUT_CHARS;
+    const runs = allRuns.filter(([a, b]) => a > low && a <= high && b < cps.length);
+    const run = runs.filter(([a, b]) => cps.slice(a, b).includes('\n')).at(-1) ?? runs.at(-1);
+    let cut: number;
+    let end: number;
+    if (run) [cut, end] = run;
+    else {
+      cut = high;
+      for (let c = high; c > low; c--) {
+        if (!isSpace(cps[c - 1]) && !isSpace(cps[c])) {
+          cut = c;
+          break;
+        }
+      }
+      end = cut;
+    }
+    chunks.push({ text: cps.slice(at, cut).join(''), joiner: nextJoiner });
+    nextJoiner = cps.slice(cut, end).join('');
+    at = end;
+  }
+  chunks.push({ text: cps.slice(at).join(''), joiner: nextJoiner });
+  return chunks;
+}
+
+/**
+ * The article's parts, exact: the article's outer whitespace aside, joining each part to the one
+ * before with its joiner gives back the article character for character (tabs, NBSP, U+3000,
+ * Markdown hard breaks and runs of blank lines included). Paragraphs (separated by whitespace
+ * holding two line breaks) are packed whole into parts; a paragraph too long for one is cut.
+ */
+function editChunks(article: string): EditChunk[] {
+  const text = article.trim();
+  const cps = [...text];
+  // Paragraph separators: whitespace runs with two line breaks or more.
+  const separators = whitespaceRuns(cps).filter(([a, b]) => cps.slice(a, b).filter((c) => c === '\n').length >= 2);
+  const pieces: Array<{ text: string; joiner: string }> = [];
+  let start = 0;
+  let joiner = '';
+  for (const [a, b] of separators) {
+    pieces.push({ text: cps.slice(start, a).join(''), joiner });
+    joiner = cps.slice(a, b).join('');
+    start = b;
+  }
+  pieces.push({ text: cps.slice(start).join(''), joiner });
+
+  const chunks: EditChunk[] = [];
+  let current: EditChunk | undefined;
+  for (const piece of pieces) {
+    if ([...piece.text].length > MAX_INPUT_CHARS) {
+      if (current) chunks.push(current);
+      current = undefined;
+      chunks.push(...splitParagraph(piece.text, piece.joiner));
+      continue;
+    }
+    if (current && [...current.text].length + [...piece.joiner].length + [...piece.text].length <= MAX_INPUT_CHARS) current.text += piece.joiner + piece.text;
     else {
       if (current) chunks.push(current);
-      current = { text: paragraph, joiner: '\n\n' };
+      current = { text: piece.text, joiner: piece.joiner };
     }
   }
   if (current) chunks.push(current);
-  return chunks.length ? chunks : [{ text: '', joiner: '\n\n' }];
+  return chunks.length ? chunks : [{ text: '', joiner: '' }];
+}
+
+/** The block ID of part `index`: the joiner to the part before in it (`_cut` for none, `_ws_<runs>` for whitespace). */
+function editBlockId(index: number, joiner: string): string {
+  if (index === 0) return `${ARTICLE_BLOCK_PREFIX}0`;
+  return `${ARTICLE_BLOCK_PREFIX}${index}${joiner === '' ? '_cut' : `_ws_${encodeJoiner(joiner)!}`}`;
 }
 
 /**
@@ -178,7 +283,7 @@ export function editModal(context: ModalContext, article: string): View | undefi
       elements: [{ type: 'mrkdwn', text: 'Submitting approves your edited version. Markdown is kept as you write it.' }],
     },
     ...parts.map((part, index) =>
-      textInput(`${ARTICLE_BLOCK_PREFIX}${index}${JOINER_SUFFIX[part.joiner]}`, parts.length > 1 ? `Article (part ${index + 1} of ${parts.length})` : 'Article', {
+      textInput(editBlockId(index, part.joiner), parts.length > 1 ? `Article (part ${index + 1} of ${parts.length})` : 'Article', {
         initial: part.text,
         optional: index > 0,
       }),
@@ -192,13 +297,20 @@ export function inputValue(values: ViewValues, blockId: string): string {
   return values[blockId]?.[TEXT_ACTION_ID]?.value ?? '';
 }
 
-/** Joins the edit modal's parts back into one article, in block order, each with the joiner its block ID names. */
+/**
+ * Joins the edit modal's parts back into one article, in block order, each with the joiner its
+ * block ID names, never trimming at a cut (only the article's outer edges). Blank parts are left
+ * out. Block IDs of modals opened before joiners were exact (`_word`, `_line`, none) still read.
+ */
 export function editedArticle(values: ViewValues): string {
   const parts = Object.keys(values)
-    .map((id) => ({ id, match: /^article_(\d+)(_word|_line|_cut)?$/.exec(id) }))
+    .map((id) => ({ id, match: /^article_(\d+)(?:(_word|_line|_cut)|_ws_([0-9a-f]+(?:x\d+)?(?:\.[0-9a-f]+(?:x\d+)?)*))?$/.exec(id) }))
     .filter((entry): entry is { id: string; match: RegExpExecArray } => entry.match !== null)
     .sort((a, b) => Number(a.match[1]) - Number(b.match[1]))
-    .map(({ id, match }) => ({ text: inputValue(values, id).trim(), joiner: match[2] === '_word' ? ' ' : match[2] === '_line' ? '\n' : match[2] === '_cut' ? '' : '\n\n' }))
-    .filter((part) => part.text);
-  return parts.map((part, index) => (index === 0 ? part.text : `${part.joiner}${part.text}`)).join('');
+    .map(({ id, match }) => ({
+      text: inputValue(values, id),
+      joiner: match[3] !== undefined ? decodeJoiner(match[3]) : match[2] === '_word' ? ' ' : match[2] === '_line' ? '\n' : match[2] === '_cut' ? '' : '\n\n',
+    }))
+    .filter((part) => part.text.trim());
+  return parts.map((part, index) => (index === 0 ? part.text : `${part.joiner}${part.text}`)).join('').trim();
 }
