@@ -207,6 +207,19 @@ describe('htmlToText', () => {
     expect(await loadSections('shell.html', Buffer.from('<html><head><script>app()</script></head><body><div id="root"></div></body></html>'))).toEqual([]);
   });
 
+  it('never loses a paragraph behind unclosed headings, templates, noscripts or heads (generated markup)', () => {
+    const fragment = fc.constantFrom('<h1>', '<h2>Title', '<h3>a<br>b', '<template>', '</template>', '<noscript>', '</noscript>', '<head>', '</head>', '<body>', '<title>T</title>', '<meta charset=utf-8>', '<div>', '</h2>', 'word ', '&amp; ', '😀');
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 12 }), (fragments) => {
+        const text = htmlToText(`${fragments.join('')}<p>zephyr sentinel</p>`);
+        // Kept behind any number of unclosed ones; only a closed <template> or <noscript> hides it.
+        if (!fragments.includes('</template>') && !fragments.includes('</noscript>')) expect(text).toContain('zephyr sentinel');
+        expect(text.split('\n').filter((line) => line.startsWith('#')).every((line) => line.length <= MAX_HEADING_CHARS + 8)).toBe(true);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('stops as soon as the text is over maxChars, never building the rest', () => {
     const html = '<p>zephyr words</p>'.repeat(200_000); // 3.8 MB
     const error = (() => {
