@@ -116,8 +116,8 @@ export function htmlToText(html: string): string {
 
 /**
  * The text of `html`, stopping with HtmlTextOverLimit as soon as its body text (headings aside)
- * holds more than `maxChars` characters other than white space: that much is over the limit
- * whatever the tidying does, and the rest is never built.
+ * holds more than `maxChars` characters other than white space, or body and headings together
+ * twice that: either is over the limit whatever the tidying does, and the rest is never built.
  */
 export function htmlText(html: string, maxChars = Number.POSITIVE_INFINITY): HtmlText {
   const first = textPass(html, maxChars, new Set());
@@ -134,6 +134,7 @@ function textPass(html: string, maxChars: number, ignoredOpeners: ReadonlySet<nu
   let hiding = 0;
   let bodyStarted = false;
   let bodyChars = 0;
+  let headingChars = 0;
   let heading: { level: number; text: string } | undefined;
   let tagName = '';
   let tagOffset = 0;
@@ -148,12 +149,17 @@ function textPass(html: string, maxChars: number, ignoredOpeners: ReadonlySet<nu
   const endHeading = () => {
     if (!heading) return;
     const text = heading.text.replace(/\s+/g, ' ').trim();
+    // Headings are not the body's text, but the whole text is refused past twice the limit
+    // (extract.ts sectionsWithin): a page of nothing but headings stops here, not at the end.
+    // What tidying leaves of `\n\n## text` at least (a single space survives it; the first heading's breaks are trimmed).
+    if (text) headingChars += 2 + heading.level + 1 + text.length;
+    if (bodyChars + headingChars > 2 * maxChars + 2) throw new HtmlTextOverLimit(maxChars, tagOffset);
     if (text) parts.push(`\n\n${'#'.repeat(heading.level)} ${text}\n\n`);
     heading = undefined;
   };
   const pushBody = (text: string) => {
     bodyChars += nonSpaceLength(text);
-    if (bodyChars > maxChars) throw new HtmlTextOverLimit(maxChars, tagOffset);
+    if (bodyChars > maxChars || bodyChars + headingChars > 2 * maxChars + 2) throw new HtmlTextOverLimit(maxChars, tagOffset);
     parts.push(text);
   };
   const emit = (text: string) => {

@@ -231,6 +231,8 @@ describe('htmlToText', () => {
     })();
     expect(error).toBeInstanceOf(HtmlTextOverLimit);
     expect((error as HtmlTextOverLimit).offset).toBeLessThan(2_000);
+    // A page of nothing but headings stops at twice the limit.
+    expect(() => htmlText('<h1>heading'.repeat(100_000), 1_000)).toThrow(HtmlTextOverLimit);
     // Headings are not the body's text; white space is not text.
     expect(htmlText(`<h1>${'h'.repeat(150)}</h1><p>${' \n'.repeat(5_000)}${'x'.repeat(1_000)}</p>`, 1_000).text).toBe(`# ${'h'.repeat(150)}\n\n${'x'.repeat(1_000)}`);
   });
