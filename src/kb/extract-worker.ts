@@ -9,17 +9,21 @@ import { extractSections, OverLimitError, UnreadableFileError } from './extract.
 import type { FileLimits } from './limits.js';
 
 export interface ExtractRequest {
+  /** Echoed in the reply: the parent takes only the answer to the request it is waiting for. */
+  id: number;
   path: string;
   data: Uint8Array;
   limits: FileLimits;
 }
 
-export type ExtractReply =
+type Outcome =
   | { ok: true; sections: Awaited<ReturnType<typeof extractSections>> }
   | { ok: false; kind: 'over-limit'; limit: OverLimitError['limit']; reached: string }
   | { ok: false; kind: 'unreadable' | 'error'; message: string };
 
-async function run(request: ExtractRequest): Promise<ExtractReply> {
+export type ExtractReply = { id: number } & Outcome;
+
+async function run(request: ExtractRequest): Promise<Outcome> {
   const { path, data, limits } = request;
   try {
     return { ok: true, sections: await extractSections(path, Buffer.from(data.buffer, data.byteOffset, data.byteLength), limits) };
@@ -33,6 +37,24 @@ async function run(request: ExtractRequest): Promise<ExtractReply> {
 }
 
 const port = parentPort!;
+/** The request being worked on, if any. */
+let current: number | undefined;
+
 port.on('message', (request: ExtractRequest) => {
-  void run(request).then((reply) => port.postMessage(reply));
+  current = request.id;
+  void run(request).then((outcome) => {
+    current = undefined;
+    port.postMessage({ id: request.id, ...outcome });
+  });
+});
+
+// A promise rejected with no one waiting (a parser's stray async work) would otherwise end this
+// thread with an uncaught error. Logged, and answered as the extractor's error if a file waits.
+process.on('unhandledRejection', (reason) => {
+  const message = reason instanceof Error ? reason.message : String(reason);
+  console.error(`kb extraction worker: unhandled rejection: ${message}`);
+  if (current !== undefined) {
+    port.postMessage({ id: current, ok: false, kind: 'error', message: `unhandled rejection: ${message}` } satisfies ExtractReply);
+    current = undefined;
+  }
 });

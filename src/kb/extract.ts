@@ -6,11 +6,11 @@
  * Markdown and text are read as they are; HTML and DOCX (through mammoth's HTML) keep their
  * headings; PDF (unpdf) keeps its pages.
  */
-import { htmlToText } from './extract-html.js';
+import { htmlText, HtmlTextOverLimit, MAX_HEADING_CHARS } from './extract-html.js';
 import { openBoundedZip, ZipBudgetError, ZipFormatError } from './extract-zip.js';
 import type { FileLimitName, FileLimits } from './limits.js';
 
-export { htmlToText } from './extract-html.js';
+export { htmlToText, MAX_HEADING_CHARS } from './extract-html.js';
 
 export interface Section {
   /** Heading path such as "Guide › Rollout"; empty when there is none. */
@@ -25,18 +25,6 @@ export class UnreadableFileError extends Error {
   constructor(readonly path: string, reason: string) {
     super(`${path}: ${reason}`);
     this.name = 'UnreadableFileError';
-  }
-}
-
-/**
- * An extraction that failed for a reason nothing shows is the file's: a worker that would not
- * start or crashed, an unexpected error in a parser. An UnreadableFileError so callers that only
- * report it keep working, but ingest keeps what was indexed of the file (ingest.ts `loadFailure`).
- */
-export class ExtractionFailedError extends UnreadableFileError {
-  constructor(path: string, reason: string) {
-    super(path, reason);
-    this.name = 'ExtractionFailedError';
   }
 }
 
@@ -76,9 +64,6 @@ export function megabytes(bytes: number): string {
  */
 export const DOCX_BYTES_PER_CHAR = 10;
 export const DOCX_FIXED_BYTES = 1024 * 1024;
-
-/** A heading longer than this is cut: every chunk of its section carries it (split.ts). */
-export const MAX_HEADING_CHARS = 200;
 
 const isSpace = (c: string) => /\s/.test(c);
 
@@ -153,6 +138,30 @@ function sectionsWithin(path: string, text: string, limits: FileLimits): Section
   return sections;
 }
 
+/**
+ * HTML's text into sections, stopping as soon as the text is over maxChars. A page whose text is
+ * all swallowed by an unclosed `<script>` (or style, title, iframe) is reported, never indexed as
+ * nothing.
+ */
+function htmlSections(path: string, html: string, limits: FileLimits): Section[] {
+  let extracted: ReturnType<typeof htmlText>;
+  try {
+    extracted = htmlText(html, limits.maxChars);
+  } catch (error) {
+    if (error instanceof HtmlTextOverLimit) throw new OverLimitError(path, 'maxChars', `more than ${count(limits.maxChars)} characters of text, over the limit`);
+    throw error;
+  }
+  const sections = sectionsWithin(path, extracted.text, limits);
+  const { unclosed } = extracted;
+  if (sections.length === 0 && unclosed && unclosed.chars > 0) {
+    throw new UnreadableFileError(
+      path,
+      `no text found: the <${unclosed.name}> opened on line ${count(unclosed.line)} is never closed, so the rest of the file (${count(unclosed.chars)} characters) is read as its content, as a browser would; close it with </${unclosed.name}>`,
+    );
+  }
+  return sections;
+}
+
 async function pdfSections(path: string, data: Buffer, limits: FileLimits): Promise<Section[]> {
   // Loaded when a PDF comes (pdf.js is large): a worker for a Markdown file starts without it.
   const { getDocumentProxy } = await import('unpdf');
@@ -205,7 +214,7 @@ async function docxSections(path: string, data: Buffer, limits: FileLimits): Pro
     const reason = error instanceof ZipFormatError ? error.message : (error as Error).message;
     throw new UnreadableFileError(path, `not a readable DOCX (${reason})`);
   }
-  return sectionsWithin(path, htmlToText(html), limits);
+  return htmlSections(path, html, limits);
 }
 
 /**
@@ -222,7 +231,7 @@ export async function extractSections(path: string, data: Buffer, limits: FileLi
   const text = data.toString('utf8');
   if (text.includes('\u0000')) throw new UnreadableFileError(path, 'looks like a binary file, not text');
   // The markup's size is bounded by maxFileBytes; the limit on characters is the text's.
-  if (ext === '.html' || ext === '.htm') return sectionsWithin(path, htmlToText(text), limits);
+  if (ext === '.html' || ext === '.htm') return htmlSections(path, text, limits);
   if (ext === '.txt') {
     const trimmed = text.trim();
     if (trimmed.length > limits.maxChars) throw overChars(path, trimmed.length, limits);

@@ -26,7 +26,7 @@ import type { Document } from '@langchain/core/documents';
 import { encodeBinding, type Binding } from './channels.js';
 import type { CountingEmbeddings } from './embeddings.js';
 import { ASK_ABOVE_REMOVALS, DEFAULT_FILE_LIMITS, DEFAULT_RUN_LIMITS, type FileLimitName, type FileLimits, type RunLimits } from './limits.js';
-import { ExtractionFailedError, isSupported, loadSections as defaultLoadSections, UnreadableFileError, type Section } from './loaders.js';
+import { ExtractorError, isSupported, loadSections as defaultLoadSections, UnreadableFileError, type Section } from './loaders.js';
 import { chunkSections } from './split.js';
 import { collectionNameFor, displayPath, type ChunkMetadata, type CollectionRecord, type FileRecord, type LanceVectorStore } from './store.js';
 
@@ -251,9 +251,11 @@ export function loadFailure(error: unknown): { reason: string; kind: 'limit' | '
   if (error instanceof UnreadableFileError && typeof limit === 'string') {
     return FILE_LIMITS_THAT_REMOVE.has(limit) ? { reason: message, kind: 'limit' } : { reason: `${message} — kept what was indexed`, kind: 'stopped' };
   }
-  // Content that is not what its name says. ExtractionFailedError (a worker that would not start,
-  // crashed or answered with an unexpected error) is not one: nothing says the file is at fault.
-  if (error instanceof UnreadableFileError && !(error instanceof ExtractionFailedError)) return { reason: message, kind: 'unparseable' };
+  // Content that is not what its name says.
+  if (error instanceof UnreadableFileError) return { reason: message, kind: 'unparseable' };
+  // The extractor itself failed (a worker that would not start, crashed or answered with an
+  // unexpected error): nothing says the file is at fault.
+  if (error instanceof ExtractorError) return { reason: `${error.reason} — kept what was indexed`, kind: 'stopped' };
   return { reason: `${message.startsWith('extraction') ? message : `extraction failed (${message})`} — kept what was indexed`, kind: 'stopped' };
 }
 

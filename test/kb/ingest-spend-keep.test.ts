@@ -19,7 +19,7 @@ import { runKbIn } from '../harness/kb.js';
 import { CountingEmbeddings } from '../../src/kb/embeddings.js';
 import { BILLING_MARGIN, EMBED_BATCH, ingest, type IngestOptions } from '../../src/kb/ingest.js';
 import { DEFAULT_FILE_LIMITS } from '../../src/kb/limits.js';
-import { ExtractionFailedError, loadSections, OverLimitError, UnreadableFileError } from '../../src/kb/loaders.js';
+import { ExtractorError, loadSections, OverLimitError, UnreadableFileError } from '../../src/kb/loaders.js';
 import { LanceVectorStore } from '../../src/kb/store.js';
 import { FakeOpenAI } from '../harness/fake-openai.js';
 
@@ -148,7 +148,7 @@ describe('kb add spends what it said and keeps what it cannot prove stale', () =
     const stops: Array<[string, (path: string) => Error]> = [
       ['a time limit (timeoutMs)', (path) => new OverLimitError(path, 'timeoutMs', 'extraction still running after 60 s, over the limit')],
       ['a memory limit (maxHeapMb)', (path) => new OverLimitError(path, 'maxHeapMb', 'extraction needed more than 512 MB of memory, over the limit')],
-      ['a worker that failed', (path) => new ExtractionFailedError(path, 'extraction stopped without an answer (exit code 1)')],
+      ['a worker that failed', (path) => new ExtractorError(path, 'its worker stopped without an answer, exit code 1')],
       ['EMFILE', () => Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' })],
       ['a bug', () => new TypeError("Cannot read properties of undefined (reading 'length')")],
     ];

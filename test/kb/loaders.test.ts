@@ -12,6 +12,7 @@ import { atxHeading, MAX_HEADING_CHARS } from '../../src/kb/extract.js';
 import { openBoundedZip, MAX_ZIP_ENTRIES, ZipBudgetError } from '../../src/kb/extract-zip.js';
 import { parseKbArgs } from '../../src/kb/cli.js';
 import { DEFAULT_FILE_LIMITS } from '../../src/kb/limits.js';
+import { htmlText, HtmlTextOverLimit } from '../../src/kb/extract-html.js';
 import { htmlToText, loadSections, markdownSections, OverLimitError, UnreadableFileError } from '../../src/kb/loaders.js';
 import { docxOf, zipOf } from './loaders-bombs.js';
 
@@ -97,7 +98,8 @@ describe('loadSections within the per-file limits', () => {
     ] as const) {
       const error = await refusal(loadSections(name, Buffer.from(data), limits));
       expect((error as OverLimitError).limit).toBe('maxChars');
-      expect(error.message).toMatch(/characters of text, over the 1,000 limit \(raise it with --max-chars N\)/);
+      // HTML's text is stopped as soon as it is over the limit, so its total is never known.
+      expect(error.message).toMatch(name.endsWith('.html') ? /more than 1,000 characters of text, over the limit \(raise it with --max-chars N\)/ : /1,499 characters of text, over the 1,000 limit \(raise it with --max-chars N\)/);
     }
     // Markup is not text: a page heavy with tags but light on words passes.
     const heavy = `<div class="${'x'.repeat(2_000)}"><p>Short text.</p></div>`;
@@ -113,7 +115,7 @@ describe('loadSections within the per-file limits', () => {
     const data = await docxOf('Title', ['x'.repeat(5_000)]);
     const text = await refusal(loadSections('a.docx', data, { ...DEFAULT_FILE_LIMITS, maxChars: 4_000 }));
     expect((text as OverLimitError).limit).toBe('maxChars');
-    expect(text.message).toContain('5,000 characters of text, over the 4,000 limit');
+    expect(text.message).toContain('more than 4,000 characters of text, over the limit (raise it with --max-chars N)');
   });
 
   it('stops an extraction at timeoutMs and one past maxHeapMb, then extracts the next file in a fresh worker', async () => {
@@ -157,6 +159,82 @@ describe('htmlToText', () => {
   it('ends an unclosed <head> at <body>, an unclosed heading at the end', () => {
     expect(htmlToText('<head><title>x</title><body><p>kept</p>')).toBe('kept');
     expect(htmlToText('<h3>Open heading')).toBe('### Open heading');
+  });
+
+  it('ends an unclosed heading at the next block, so the body after it is kept', async () => {
+    const long = 'Zephyr rollout notes. '.repeat(52).trim(); // 1,143 characters
+    const sections = await loadSections('intro.html', Buffer.from(`<h2>Intro<p>${long}</p><p>More text.</p>`));
+    expect(sections).toEqual([{ section: 'Intro', page: 0, text: `${long}\n\nMore text.` }]);
+    expect(htmlToText('<h1>A<div>b</div><h2>C<li>d')).toBe('# A\n\nb\n\n## C\n\n- d');
+    // A line break is part of a heading; an empty heading is no heading.
+    expect(htmlToText('<h1>Title<br>Subtitle</h1><p>x</p><h2></h2><h3><div>y</div></h3>')).toBe('# Title Subtitle\n\nx\n\ny');
+  });
+
+  it('ends a heading with no block after it at MAX_HEADING_CHARS, the rest being body text', () => {
+    const words = 'word '.repeat(300).trim();
+    const text = htmlToText(`<h2>${words}`);
+    const [heading, ...rest] = text.split('\n\n');
+    expect(heading).toBe(`## ${words.slice(0, MAX_HEADING_CHARS).trim()}`);
+    expect(rest.join(' ')).toBe(words.slice(MAX_HEADING_CHARS).trim());
+    // A surrogate pair at the cut stays whole.
+    const emoji = htmlToText(`<h1>${'a'.repeat(MAX_HEADING_CHARS - 1)}😀 tail`);
+    expect(emoji).toBe(`# ${'a'.repeat(MAX_HEADING_CHARS - 1)}\n\n😀 tail`);
+  });
+
+  it('ignores a <head> after body content, and ends a <head> at content that cannot be in it', () => {
+    expect(htmlToText('<p>Body</p><head><title>T</title></head><p>after</p>')).toBe('Body\n\nafter');
+    expect(htmlToText('<html><head><title>T</title><meta charset="utf-8"><p>text</p>')).toBe('text');
+    expect(htmlToText('<head><title>T</title><style>p{}</style>Loose text')).toBe('Loose text');
+  });
+
+  it('an unclosed <template> or <noscript> hides nothing; closed ones are still dropped', () => {
+    expect(htmlToText('<p>a</p><template><p>b</p>')).toBe('a\n\nb');
+    expect(htmlToText('<template>x</template><p>a</p><noscript><p>b</p>')).toBe('a\n\nb');
+    expect(htmlToText('<noscript>enable js</noscript><template><p>t</p></template><p>a</p>')).toBe('a');
+    // Only the unclosed opener is ignored: the closed template inside it stays hidden.
+    expect(htmlToText('<template><template>inner</template><p>kept</p>')).toBe('kept');
+  });
+
+  it('an unclosed <script> takes the rest as script text, as a browser does; a page left with no text is reported', async () => {
+    expect(htmlToText('<p>Hi</p><script>var x;<p>hidden</p>')).toBe('Hi');
+    expect(htmlToText('<script src="a.js"/><p>script text</p></script><p>after</p>')).toBe('after');
+    const error = await refusal(loadSections('app.html', Buffer.from('<!doctype html>\n<html><head>\n<script>\n</head><body><h1>Guide</h1><p>All the text.</p></body></html>')));
+    expect(error).not.toBeInstanceOf(OverLimitError);
+    expect(error.message).toBe(
+      'app.html: no text found: the <script> opened on line 3 is never closed, so the rest of the file (59 characters) is read as its content, as a browser would; close it with </script>',
+    );
+    // A page of markup only (its scripts closed) is no text, and no error.
+    expect(await loadSections('shell.html', Buffer.from('<html><head><script>app()</script></head><body><div id="root"></div></body></html>'))).toEqual([]);
+  });
+
+  it('never loses a paragraph behind unclosed headings, templates, noscripts or heads (generated markup)', () => {
+    const fragment = fc.constantFrom('<h1>', '<h2>Title', '<h3>a<br>b', '<template>', '</template>', '<noscript>', '</noscript>', '<head>', '</head>', '<body>', '<title>T</title>', '<meta charset=utf-8>', '<div>', '</h2>', 'word ', '&amp; ', '😀');
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 12 }), (fragments) => {
+        const text = htmlToText(`${fragments.join('')}<p>zephyr sentinel</p>`);
+        // Kept behind any number of unclosed ones; only a closed <template> or <noscript> hides it.
+        if (!fragments.includes('</template>') && !fragments.includes('</noscript>')) expect(text).toContain('zephyr sentinel');
+        expect(text.split('\n').filter((line) => line.startsWith('#')).every((line) => line.length <= MAX_HEADING_CHARS + 8)).toBe(true);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('stops as soon as the text is over maxChars, never building the rest', () => {
+    const html = '<p>zephyr words</p>'.repeat(200_000); // 3.8 MB
+    const error = (() => {
+      try {
+        htmlText(html, 1_000);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(HtmlTextOverLimit);
+    expect((error as HtmlTextOverLimit).offset).toBeLessThan(2_000);
+    // A page of nothing but headings stops at twice the limit.
+    expect(() => htmlText('<h1>heading'.repeat(100_000), 1_000)).toThrow(HtmlTextOverLimit);
+    // Headings are not the body's text; white space is not text.
+    expect(htmlText(`<h1>${'h'.repeat(150)}</h1><p>${' \n'.repeat(5_000)}${'x'.repeat(1_000)}</p>`, 1_000).text).toBe(`# ${'h'.repeat(150)}\n\n${'x'.repeat(1_000)}`);
   });
 
   it('collapses blank runs of three or more lines to one blank line', () => {
