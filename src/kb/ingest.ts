@@ -496,13 +496,6 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       else skip(reason, kind);
       continue;
     }
-    // Checked here too, whatever the loader does: the run's estimate must never rest on a file larger than its limit.
-    const chars = sections.reduce((sum, s) => sum + s.text.length, 0);
-    if (chars > fileLimits.maxChars) {
-      progress.filesDone += 1;
-      skip(`${chars.toLocaleString('en')} characters of text, over the ${fileLimits.maxChars.toLocaleString('en')} limit (raise it with --max-chars N)`, 'limit');
-      continue;
-    }
     const chunks = await chunkSections(key, sections, target.name);
     const tokens = chunks.reduce((sum, c) => sum + estimateTokens(c.pageContent), 0);
     estimated += tokens;
