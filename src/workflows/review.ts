@@ -46,9 +46,9 @@ export class ReviewLoop {
   /** Checks each version against the team's documents before its card is posted (grounded runs). */
   evidence: EvidenceCheck | undefined;
   /**
-   * The known URLs of the run's sources and what the writer removed from this version, as the
-   * writing activity returned them (absent in runs written before link checks): the card lists the
-   * article's links against them. Data for activity inputs only: no command depends on it.
+   * The statuses of this version's own links (in a source or in none) and what the writer removed
+   * from it, as the writing activity returned them (absent in runs written before link checks): the
+   * card lists the article's links with them. Data for activity inputs only: no command depends on it.
    */
   private links: LinkCheck | undefined;
   private revisions = 0;
